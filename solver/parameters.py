@@ -1,0 +1,214 @@
+"""Model parameters in the internal unit system, derived once from a validated case.
+
+Internal units (used by every weak form): length in µm, time in s, electrostatic potential
+as phi = e psi / (k_B T) (thermal units), amounts as site fractions of the halide sublattice.
+Rates r [µm/s] are velocities (flux of site fraction through a contact point).
+
+The physics modules receive :class:`ModelParameters` only; they never see the YAML case.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from solver.constants import (
+    BOLTZMANN_EV_PER_K,
+    ELEMENTARY_CHARGE_C,
+    VACUUM_PERMITTIVITY_F_PER_M,
+    thermal_voltage_V,
+)
+
+
+@dataclass(frozen=True)
+class ElectrodeSourceParameters:
+    """Vacancy creation/annihilation at one electrode (MODEL.md §5).
+
+    Attributes:
+        alpha_c: creation coefficient α_c [µm V⁻¹ s⁻¹] (fixed rate law).
+        alpha_d: annihilation coefficient α_d [µm V⁻¹ s⁻¹] (fixed rate law).
+        equilibrium: "half" (x_V -> r_c/(r_c+r_d)) or "local" (x_V -> x_V,eq(y)); "auto" has
+            already been resolved by polarity.
+    """
+
+    alpha_c: float
+    alpha_d: float
+    equilibrium: str
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """Everything the weak forms need, in internal units (µm, s, k_BT/e).
+
+    Attributes:
+        T_K: temperature [K].
+        thermal_voltage_V: k_B T / e [V].
+        length_um: wire length [µm].
+        contact_left_um, contact_right_um: contact lines (inner electrode edges) [µm].
+        electrode_left_um, electrode_right_um: electrode zones (start, end) [µm].
+        interface_um: initial Br/Cl interface [µm].
+        interface_width_um: tanh width of the initial step [µm].
+        br_rich_left: True when the Br-rich segment is on the left.
+        y_br, y_cl: initial compositions y = x_Br/(x_Br+x_Cl) of the two segments [-].
+        ln_x_v_br, ln_x_v_cl: ln of the pure-phase equilibrium vacancy fractions [-].
+        x_ref: vacancy fraction used to scale the vacancy and Poisson equations [-].
+        lambda2_um2: squared jump length λ² [µm²].
+        w_br, w_cl: halide-vacancy exchange rates at T [1/s].
+        onsager_model: "ideal" or "manning"; f0: pure-lattice correlation factor [-].
+        debye2_um2: ε0 εr k_BT / (e² c_s x_ref) [µm²], the squared Debye length at x_ref.
+        phi_left, phi_right: final electrode potentials [k_BT/e] (symmetric split of Δψ).
+        bias_V: |Δψ| [V]; ramp_s: bias ramp duration [s].
+        potential_on: "contact_line" or "zone".
+        source_model: "none", "contact" or "zone"; rate_law: "fixed" or "composition".
+        source_left, source_right: per-electrode source parameters.
+        alpha_br, alpha_cl: composition rate law end points [µm V⁻¹ s⁻¹].
+    """
+
+    T_K: float
+    thermal_voltage_V: float
+    length_um: float
+    contact_left_um: float
+    contact_right_um: float
+    electrode_left_um: tuple[float, float]
+    electrode_right_um: tuple[float, float]
+    interface_um: float
+    interface_width_um: float
+    br_rich_left: bool
+    y_br: float
+    y_cl: float
+    ln_x_v_br: float
+    ln_x_v_cl: float
+    x_ref: float
+    lambda2_um2: float
+    w_br: float
+    w_cl: float
+    onsager_model: str
+    f0: float
+    debye2_um2: float
+    phi_left: float
+    phi_right: float
+    bias_V: float
+    ramp_s: float
+    potential_on: str
+    source_model: str
+    rate_law: str
+    source_left: ElectrodeSourceParameters
+    source_right: ElectrodeSourceParameters
+    alpha_br: float
+    alpha_cl: float
+
+    @property
+    def gap_um(self) -> float:
+        """Distance between the contact lines [µm]."""
+        return self.contact_right_um - self.contact_left_um
+
+    def x_v_eq(self, y):
+        """Equilibrium vacancy fraction ln x_V,eq(y) = y ln x_V,Br + (1-y) ln x_V,Cl (seed 000).
+
+        Works for floats and numpy arrays (returns x_V,eq, not its log).
+        """
+        import numpy as np
+
+        return np.exp(y * self.ln_x_v_br + (1.0 - y) * self.ln_x_v_cl)
+
+
+def hop_rates_per_s(
+    T_K: float,
+    D_cl_ref_cm2_per_s: float,
+    T_ref_K: float,
+    activation_eV: float,
+    lambda_nm: float,
+    x_v_cl: float,
+    hop_ratio_br_cl: float,
+) -> tuple[float, float]:
+    """Return (w_Br, w_Cl) [1/s] at T.
+
+    The scale is fixed by the pure-CsPbCl3 interdiffusivity D_Cl(T_ref) = λ² x_V,Cl w_Cl(T_ref)
+    (seed 000, Eq. 2 with the frozen synthesis vacancy fraction), and both rates follow Arrhenius,
+    w(T) = w(T_ref) exp[-E_a/k_B (1/T - 1/T_ref)].
+    """
+    lambda_cm = lambda_nm * 1e-7
+    w_cl_ref = D_cl_ref_cm2_per_s / (lambda_cm**2 * x_v_cl)
+    arrhenius = math.exp(-activation_eV / BOLTZMANN_EV_PER_K * (1.0 / T_K - 1.0 / T_ref_K))
+    w_cl = w_cl_ref * arrhenius
+    return hop_ratio_br_cl * w_cl, w_cl
+
+
+def debye_length_squared_um2(T_K: float, eps_r: float, lattice_constant_nm: float, x_ref: float):
+    """Squared Debye length ε0 εr k_BT / (e² c_s x_ref) [µm²], c_s = 3/a³ halide sites."""
+    a_m = lattice_constant_nm * 1e-9
+    c_s = 3.0 / a_m**3
+    lam2_m2 = (
+        VACUUM_PERMITTIVITY_F_PER_M * eps_r * thermal_voltage_V(T_K)
+        / (ELEMENTARY_CHARGE_C * c_s * x_ref)
+    )
+    return lam2_m2 * 1e12
+
+
+def _resolve_equilibrium(choice: str, is_positive: bool) -> str:
+    if choice != "auto":
+        return choice
+    return "half" if is_positive else "local"
+
+
+def from_case(case) -> ModelParameters:
+    """Derive :class:`ModelParameters` from a validated :class:`solver.config.Case`."""
+    g, m, el, b = case.geometry, case.material, case.electrodes, case.bias
+    T_K = case.temperature.T_K
+    V_T = thermal_voltage_V(T_K)
+    lam_nm = m.jump_length_nm if m.jump_length_nm is not None else m.lattice_constant_nm
+    w_br, w_cl = hop_rates_per_s(
+        T_K, m.D_cl_ref_cm2_per_s, m.T_ref_K, m.hop_activation_eV, lam_nm, m.x_v_cl,
+        m.hop_ratio_br_cl,
+    )
+    x_ref = m.x_v_cl
+    br_left = g.br_rich_side == "left"
+    forward = b.field_V_per_um * (1.0 if b.polarity == "forward" else -1.0)
+    gap = el.right.start_um - el.left.end_um
+    bias_V = abs(forward) * gap
+    # Forward (forward > 0) puts the higher potential on the Br-rich electrode.
+    left_high = (forward >= 0) == br_left
+    half = 0.5 * bias_V / V_T
+    phi_left, phi_right = (half, -half) if left_high else (-half, half)
+    src = case.sources
+    left_positive = phi_left > phi_right
+    return ModelParameters(
+        T_K=T_K,
+        thermal_voltage_V=V_T,
+        length_um=g.length_um,
+        contact_left_um=el.left.end_um,
+        contact_right_um=el.right.start_um,
+        electrode_left_um=(el.left.start_um, el.left.end_um),
+        electrode_right_um=(el.right.start_um, el.right.end_um),
+        interface_um=g.interface_um,
+        interface_width_um=g.interface_width_nm * 1e-3,
+        br_rich_left=br_left,
+        y_br=m.y_br_segment,
+        y_cl=m.y_cl_segment,
+        ln_x_v_br=math.log(m.x_v_br),
+        ln_x_v_cl=math.log(m.x_v_cl),
+        x_ref=x_ref,
+        lambda2_um2=(lam_nm * 1e-3) ** 2,
+        w_br=w_br,
+        w_cl=w_cl,
+        onsager_model=case.transport.onsager_model,
+        f0=case.transport.f0,
+        debye2_um2=debye_length_squared_um2(T_K, m.eps_r, m.lattice_constant_nm, x_ref),
+        phi_left=phi_left,
+        phi_right=phi_right,
+        bias_V=bias_V,
+        ramp_s=b.ramp_s,
+        potential_on=el.potential_on,
+        source_model=src.model,
+        rate_law=src.rate_law,
+        source_left=ElectrodeSourceParameters(
+            src.left.alpha_c, src.left.alpha_d,
+            _resolve_equilibrium(src.left.equilibrium, left_positive and bias_V > 0),
+        ),
+        source_right=ElectrodeSourceParameters(
+            src.right.alpha_c, src.right.alpha_d,
+            _resolve_equilibrium(src.right.equilibrium, (not left_positive) and bias_V > 0),
+        ),
+        alpha_br=src.alpha_br,
+        alpha_cl=src.alpha_cl,
+    )

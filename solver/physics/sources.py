@@ -1,0 +1,85 @@
+r"""Vacancy creation/annihilation at the electrodes (MODEL.md §5), as named UFL residual terms.
+
+Per electrode k, with rates r = α |Δψ(t)| / 2 [µm/s] (α in µm V⁻¹ s⁻¹, |Δψ| in V):
+
+.. math::
+    S_V = r_{c,k}(1 - x_V) - r_{d,k} x_V, \qquad S_{Br} = -y\,S_V, \qquad S_{Cl} = -(1-y) S_V,
+
+so S_Br + S_Cl + S_V = 0 (sites conserved; halides are exchanged at the local composition).
+
+Options (all from :class:`solver.parameters.ModelParameters`):
+    placement  "contact": a flux through the contact point (1D: the interior vertex at the
+               contact line, an interior-facet integral dS); "zone": the same rate spread as a
+               volumetric rate r / w_e over the electrode zone of width w_e.
+    rate law   "fixed": α_c, α_d per electrode; "composition": α_c = α_d = α(y) with
+               ln α(y) = y ln α_Br + (1 - y) ln α_Cl at the local composition.
+    equilibrium "half": as written above (x_V -> r_c/(r_c + r_d), 1/2 for equal α);
+               "local": r_d = r_c (1 - x_V,eq)/x_V,eq, i.e. S_V = r_c (1 - x_V / x_V,eq(y)).
+
+Residual contribution (F = 0 convention): -S_Br v_y - S_V v_u / x_ref.
+"""
+
+from __future__ import annotations
+
+import math
+
+import ufl
+
+from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT
+from solver.physics.transport import clamp01
+
+
+def ln_x_v_eq(y, params):
+    """ln x_V,eq(y) = y ln x_V,Br + (1 - y) ln x_V,Cl (seed 000; MODEL.md §6)."""
+    return y * params.ln_x_v_br + (1.0 - y) * params.ln_x_v_cl
+
+
+def vacancy_source_rate(y, u, bias_V, electrode, params):
+    """S_V [µm/s] at one electrode as a UFL expression of the local (y, u).
+
+    Args:
+        y, u: composition and ln x_V at the contact (restricted for facet integrals).
+        bias_V: |Δψ(t)| [V] (a UFL constant, follows the ramp).
+        electrode: ElectrodeSourceParameters of this electrode.
+        params: ModelParameters (rate law, α_Br, α_Cl, pure-phase vacancy fractions).
+    """
+    yc = clamp01(y)
+    if params.rate_law == "composition":
+        alpha = ufl.exp(yc * math.log(params.alpha_br) + (1.0 - yc) * math.log(params.alpha_cl))
+        alpha_c = alpha_d = alpha
+    else:
+        alpha_c, alpha_d = electrode.alpha_c, electrode.alpha_d
+    r_c = alpha_c * bias_V / 2.0
+    if electrode.equilibrium == "local":
+        return r_c * (1.0 - ufl.exp(u - ln_x_v_eq(y, params)))
+    r_d = alpha_d * bias_V / 2.0
+    x_v = ufl.exp(u)
+    return r_c * (1.0 - x_v) - r_d * x_v
+
+
+def source_terms(y, u, tests, bias_V, params, dS, dx) -> dict:
+    """Named residual terms of the electrode reactions ({} when params.source_model == "none").
+
+    Args:
+        y, u: unknowns; tests: (v_y, v_u, v_phi); bias_V: UFL constant |Δψ(t)| [V].
+        dS: interior-facet measure with contact tags; dx: cell measure with zone tags.
+    """
+    if params.source_model == "none":
+        return {}
+    v_y, v_u, _ = tests
+    s = 1.0 / params.x_ref
+    terms = {}
+    sides = (
+        ("left", params.source_left, CONTACT_LEFT, ZONE_LEFT, params.electrode_left_um),
+        ("right", params.source_right, CONTACT_RIGHT, ZONE_RIGHT, params.electrode_right_um),
+    )
+    for name, electrode, contact_tag, zone_tag, (a, b) in sides:
+        if params.source_model == "contact":
+            yr, ur = y("+"), u("+")
+            s_v = vacancy_source_rate(yr, ur, bias_V, electrode, params)
+            form = (clamp01(yr) * s_v * v_y("+") - s * s_v * v_u("+")) * dS(contact_tag)
+        else:  # zone: volumetric rate r / w_e [1/s]
+            s_v = vacancy_source_rate(y, u, bias_V, electrode, params) / (b - a)
+            form = (clamp01(y) * s_v * v_y - s * s_v * v_u) * dx(zone_tag)
+        terms[f"source_{name}"] = form
+    return terms

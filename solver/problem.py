@@ -1,0 +1,306 @@
+"""Assemble the coupled (y, ln x_V, phi) problem and its PETSc SNES Newton solver.
+
+This module builds function spaces and unknowns, sums the named terms of
+:mod:`solver.physics`, imposes the contact potentials and wraps
+:class:`dolfinx.fem.petsc.NonlinearProblem`. It holds no time loop and writes no files.
+
+Newton details (MODEL.md §9):
+- damping: a line-search pre-check scales each Newton update so that max |δphi| and
+  max |δ ln x_V| do not exceed ``max_update`` thermal units;
+- convergence: the scaled max-norm of the (damped) update falls below ``stol`` (the residual
+  rows have very different natural scales, so a residual norm is not a reliable test); an exactly
+  zero residual at iteration 0 also counts as converged;
+- linear solves: direct LU (MUMPS), identical in serial and parallel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import basix.ufl
+import numpy as np
+import ufl
+from dolfinx import fem
+from dolfinx.fem import petsc as fem_petsc
+from mpi4py import MPI
+from petsc4py import PETSc
+
+from solver.compat import collapse
+from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, Mesh1D
+from solver.physics.initial import harmonic_potential, initial_composition, initial_ln_vacancy
+from solver.physics.poisson import poisson_terms
+from solver.physics.sources import source_terms
+from solver.physics.transport import site_fractions, transport_terms
+
+FIELDS = ("y", "u", "phi")
+
+# ln x_V below which the vacancy update is ignored in the convergence test: such vacancies carry
+# no measurable charge or transport (x_V < 1e-200), and their log is ill-determined.
+LN_X_V_IRRELEVANT = -460.0
+
+
+@dataclass
+class BDFConstants:
+    """UFL constants of the BDF storage rate (a0 q + a1 q_n + a2 q_nm1)/dt."""
+
+    a0: fem.Constant
+    a1: fem.Constant
+    a2: fem.Constant
+    dt: fem.Constant
+
+    def set(self, dt: float, dt_prev: float | None, order: int) -> None:
+        """Set BDF1 (order 1) or variable-step BDF2 coefficients for step dt after dt_prev."""
+        if order == 1 or dt_prev is None:
+            a = (1.0, -1.0, 0.0)
+        else:
+            om = dt / dt_prev
+            a = ((1 + 2 * om) / (1 + om), -(1 + om), om * om / (1 + om))
+        self.a0.value, self.a1.value, self.a2.value = a
+        self.dt.value = dt
+
+
+@dataclass
+class NewtonStats:
+    """Outcome of one Newton solve."""
+
+    converged: bool
+    iterations: int
+    reason: int
+    failed_field: str = ""
+    failed_at_um: float = float("nan")
+
+
+@dataclass
+class SolverOptions:
+    """Newton settings (see docs/case_format.md, section ``solver``)."""
+
+    max_it: int = 30
+    stol: float = 1e-9
+    max_update: float = 10.0
+    petsc_options: dict = field(default_factory=dict)
+
+
+class TransportProblem:
+    """The coupled problem on one mesh: unknowns, forms, boundary data and SNES.
+
+    Attributes:
+        w, w_n, w_nm1: mixed Functions (y, u = ln x_V, phi) at t_{n+1}, t_n, t_{n-1}.
+        bdf: BDF constants; bias_V, phi_left, phi_right: time-dependent constants.
+        dofs: per-field dof indices into ``w.x.array`` (local, including ghosts).
+        z: coordinates [µm] of those dofs (same order), per field.
+        terms: the named residual terms (for inspection and tests).
+    """
+
+    def __init__(self, mesh1d: Mesh1D, params, degree: int = 1, options: SolverOptions = None):
+        self.mesh1d = mesh1d
+        self.params = params
+        self.options = options or SolverOptions()
+        msh = mesh1d.mesh
+        self.comm = msh.comm
+        P = basix.ufl.element("Lagrange", msh.basix_cell(), degree)
+        self.W = fem.functionspace(msh, basix.ufl.mixed_element([P, P, P]))
+        self.w = fem.Function(self.W, name="state")
+        self.w_n = fem.Function(self.W)
+        self.w_nm1 = fem.Function(self.W)
+        self.spaces, self.dofs, self.z = [], [], []
+        for i in range(3):
+            Vi, dofs = collapse(self.W.sub(i))
+            self.spaces.append(Vi)
+            self.dofs.append(dofs)
+            self.z.append(Vi.tabulate_dof_coordinates()[:, 0].copy())
+        imap = self.W.dofmap.index_map
+        self.n_owned = imap.size_local * self.W.dofmap.index_map_bs
+        self.owned = [d < self.n_owned for d in self.dofs]
+
+        def const(v):
+            return fem.Constant(msh, PETSc.ScalarType(v))
+
+        self.bdf = BDFConstants(const(1.0), const(-1.0), const(0.0), const(1.0))
+        self.bias_V = const(0.0)
+        self.phi_left = const(0.0)
+        self.phi_right = const(0.0)
+
+        qdeg = 2 * degree + 2
+        self.dx = ufl.Measure(
+            "dx", domain=msh, subdomain_data=mesh1d.cell_tags,
+            metadata={"quadrature_degree": qdeg},
+        )
+        self.dS = ufl.Measure("dS", domain=msh, subdomain_data=mesh1d.facet_tags)
+
+        # Frozen background x_V,eq(y(z, 0)) as exp of a P-degree function, so that the initial
+        # state is exactly neutral at every quadrature point.
+        self.u_background = fem.Function(self.spaces[1])
+        self.u_background.x.array[:] = initial_ln_vacancy(self.z[1], params)
+        self.y_initial = fem.Function(self.spaces[0])
+        self.y_initial.x.array[:] = initial_composition(self.z[0], params)
+
+        unknowns = ufl.split(self.w)
+        tests = ufl.TestFunctions(self.W)
+        y, u, phi = unknowns
+        self.fractions = site_fractions(y, u)
+        terms = {}
+        terms.update(
+            transport_terms(
+                unknowns, ufl.split(self.w_n), ufl.split(self.w_nm1), tests, params, self.bdf,
+                self.dx,
+            )
+        )
+        terms.update(
+            poisson_terms(phi, self.fractions.x_v, ufl.exp(self.u_background), tests[2],
+                          params, self.dx)
+        )
+        terms.update(source_terms(y, u, tests, self.bias_V, params, self.dS, self.dx))
+        self.terms = terms
+        F = sum(terms.values())
+        self.bcs = self._potential_bcs()
+        opts = {
+            "snes_type": "newtonls",
+            "snes_linesearch_type": "basic",
+            "snes_max_it": self.options.max_it,
+            "snes_atol": 0.0,
+            "snes_rtol": 0.0,
+            "snes_stol": 0.0,
+            "ksp_type": "preonly",
+            "pc_type": "lu",
+            "pc_factor_mat_solver_type": "mumps",
+        }
+        opts.update(self.options.petsc_options)
+        self.problem = fem_petsc.NonlinearProblem(
+            F, self.w, bcs=self.bcs, petsc_options_prefix=f"pvk{id(self)}_",
+            petsc_options=opts,
+        )
+        snes = self.problem.solver
+        snes.setLineSearchPreCheck(self._precheck)
+        snes.setConvergenceTest(self._converged)
+        self._last_update = np.inf
+        self._last_update_field = ""
+        self._last_update_z = float("nan")
+
+        # Diagnostics, compiled once, with the same quadrature as the storage terms.
+        self._total_br = fem.form(self.fractions.x_br * self.dx)
+        self._total_v = fem.form(self.fractions.x_v * self.dx)
+
+    # ------------------------------------------------------------------ boundary data
+    def _potential_bcs(self):
+        msh = self.mesh1d.mesh
+        tdim = msh.topology.dim
+        msh.topology.create_connectivity(tdim - 1, tdim)
+        bcs = []
+        for const, ftag, ctag in (
+            (self.phi_left, CONTACT_LEFT, ZONE_LEFT),
+            (self.phi_right, CONTACT_RIGHT, ZONE_RIGHT),
+        ):
+            if self.params.potential_on == "zone":
+                cells = self.mesh1d.cell_tags.find(ctag)
+                dofs = fem.locate_dofs_topological(self.W.sub(2), tdim, cells)
+            else:
+                verts = self.mesh1d.facet_tags.find(ftag)
+                dofs = fem.locate_dofs_topological(self.W.sub(2), tdim - 1, verts)
+            bcs.append(fem.dirichletbc(const, dofs, self.W.sub(2)))
+        return bcs
+
+    def set_boundary_values(self, t: float) -> None:
+        """Set |Δψ(t)| and the contact potentials for time t [s] (linear ramp if ramp_s > 0)."""
+        p = self.params
+        ramp = 1.0 if p.ramp_s <= 0 else min(1.0, max(t, 0.0) / p.ramp_s)
+        self.bias_V.value = ramp * p.bias_V
+        self.phi_left.value = ramp * p.phi_left
+        self.phi_right.value = ramp * p.phi_right
+
+    # ------------------------------------------------------------------ field access
+    def field(self, name: str, func: fem.Function = None) -> np.ndarray:
+        """Local dof values (incl. ghosts) of one field of ``func`` (default: current state)."""
+        i = FIELDS.index(name)
+        return (func or self.w).x.array[self.dofs[i]]
+
+    def set_field(self, name: str, values, func: fem.Function = None) -> None:
+        """Set the local dof values of one field."""
+        i = FIELDS.index(name)
+        (func or self.w).x.array[self.dofs[i]] = values
+
+    def initialise(self) -> None:
+        """Set w, w_n, w_nm1 to the initial state of MODEL.md §6.
+
+        With a step bias (no ramp) the state at t = 0+ carries the charge-free potential of the
+        applied bias (vacancies have not moved yet); with a ramp, phi(0) = 0.
+        """
+        self.set_boundary_values(0.0)
+        p = self.params
+        phi0 = harmonic_potential(
+            self.z[2], p, float(self.phi_left.value), float(self.phi_right.value)
+        )
+        for f in (self.w, self.w_n, self.w_nm1):
+            self.set_field("y", initial_composition(self.z[0], p), f)
+            self.set_field("u", initial_ln_vacancy(self.z[1], p), f)
+            self.set_field("phi", phi0, f)
+            f.x.scatter_forward()
+
+    # ------------------------------------------------------------------ diagnostics
+    def totals(self) -> tuple[float, float]:
+        """Return (∫ x_Br dz, ∫ x_V dz) [µm] over the wire, summed over ranks."""
+        tb = self.comm.allreduce(fem.assemble_scalar(self._total_br), op=MPI.SUM)
+        tv = self.comm.allreduce(fem.assemble_scalar(self._total_v), op=MPI.SUM)
+        return tb, tv
+
+    # ------------------------------------------------------------------ Newton
+    def _update_norms(self, dw: np.ndarray):
+        """Per-field max |update| on owned dofs (vacancy update ignored where x_V is negligible)."""
+        u = self.w.x.array[self.dofs[1]]
+        norms = []
+        for i in range(3):
+            idx = self.dofs[i][self.owned[i]]
+            d = np.abs(dw[idx])
+            if i == 1:
+                d = np.where(u[self.owned[1]] > LN_X_V_IRRELEVANT, d, 0.0)
+            if d.size:
+                k = int(np.argmax(d))
+                norms.append((float(d[k]), float(self.z[i][self.owned[i]][k])))
+            else:
+                norms.append((0.0, float("nan")))
+        return norms
+
+    def _precheck(self, x, y_vec):
+        """Damp the Newton direction (PETSc applies x <- x - y): cap |δphi|, |δu|."""
+        dw = y_vec.getArray()
+        norms = self._update_norms(dw)
+        local_max = max(norms[1][0], norms[2][0])
+        gmax = self.comm.allreduce(local_max, op=MPI.MAX)
+        scale = 1.0
+        if np.isfinite(gmax) and gmax > self.options.max_update:
+            scale = self.options.max_update / gmax
+            y_vec.scale(scale)
+        vals = [n[0] * scale for n in norms]
+        k = int(np.argmax(vals))
+        local = (vals[k], self.comm.rank)
+        gval, _ = self.comm.allreduce(local, op=MPI.MAXLOC) if self.comm.size > 1 else local
+        self._last_update = gval
+        self._last_update_field = FIELDS[k]
+        self._last_update_z = norms[k][1]
+        if not np.isfinite(gmax):
+            self._last_update = np.inf
+
+    def _converged(self, snes, it, norms):
+        _, _, fnorm = norms
+        if not np.isfinite(fnorm):
+            return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
+        if it == 0:
+            self._last_update = np.inf
+            return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm == 0.0 else 0
+        if self._last_update < self.options.stol:
+            return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
+        if it >= self.options.max_it:
+            return PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT
+        return 0
+
+    def solve(self) -> NewtonStats:
+        """Run one Newton solve from the current ``w`` (the initial guess)."""
+        snes = self.problem.solver
+        try:
+            self.problem.solve()
+        except PETSc.Error:
+            return NewtonStats(False, snes.getIterationNumber(), -99, "linear solve", np.nan)
+        reason = snes.getConvergedReason()
+        its = snes.getIterationNumber()
+        ok = reason > 0 and bool(np.all(np.isfinite(self.w.x.array)))
+        ok = bool(self.comm.allreduce(ok, op=MPI.LAND))
+        return NewtonStats(ok, its, reason, self._last_update_field, self._last_update_z)
