@@ -55,6 +55,7 @@ class ModelParameters:
         lambda2_um2: squared jump length λ² [µm²].
         w_br, w_cl: halide-vacancy exchange rates at T [1/s].
         onsager_model: "ideal" or "manning"; f0: pure-lattice correlation factor [-].
+        flux_scheme: "exponential_fitting" (1D P1, Scharfetter–Gummel) or "galerkin".
         debye2_um2: ε0 εr k_BT / (e² c_s x_ref) [µm²], the squared Debye length at x_ref.
         phi_left, phi_right: final electrode potentials [k_BT/e] (symmetric split of Δψ).
         bias_V: |Δψ| [V]; ramp_s: bias ramp duration [s].
@@ -96,6 +97,7 @@ class ModelParameters:
     source_right: ElectrodeSourceParameters
     alpha_br: float
     alpha_cl: float
+    flux_scheme: str = "exponential_fitting"
 
     @property
     def gap_um(self) -> float:
@@ -192,6 +194,7 @@ def from_case(case) -> ModelParameters:
         w_br=w_br,
         w_cl=w_cl,
         onsager_model=case.transport.onsager_model,
+        flux_scheme=case.transport.flux_scheme,
         f0=case.transport.f0,
         debye2_um2=debye_length_squared_um2(T_K, m.eps_r, m.lattice_constant_nm, x_ref),
         phi_left=phi_left,

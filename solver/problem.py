@@ -89,9 +89,15 @@ class TransportProblem:
         dofs: per-field dof indices into ``w.x.array`` (local, including ghosts).
         z: coordinates [µm] of those dofs (same order), per field.
         terms: the named residual terms (for inspection and tests).
+
+    Args:
+        mesh1d: mesh and tags; params: ModelParameters; degree: Lagrange degree;
+        options: Newton settings; forcing: optional callable(problem, tests) -> dict of extra
+            residual terms (used by the manufactured-solution tests).
     """
 
-    def __init__(self, mesh1d: Mesh1D, params, degree: int = 1, options: SolverOptions = None):
+    def __init__(self, mesh1d: Mesh1D, params, degree: int = 1, options: SolverOptions = None,
+                 forcing=None):
         self.mesh1d = mesh1d
         self.params = params
         self.options = options or SolverOptions()
@@ -126,6 +132,14 @@ class TransportProblem:
             metadata={"quadrature_degree": qdeg},
         )
         self.dS = ufl.Measure("dS", domain=msh, subdomain_data=mesh1d.facet_tags)
+        self.flux_scheme = getattr(params, "flux_scheme", "galerkin")
+        if self.flux_scheme == "exponential_fitting" and degree != 1:
+            raise ValueError("exponential_fitting fluxes require degree 1 (P1) elements")
+        # Midpoint rule for the exponentially fitted (cellwise constant) fluxes.
+        self.dx_flux = (
+            ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 1})
+            if self.flux_scheme == "exponential_fitting" else self.dx
+        )
 
         # Frozen background x_V,eq(y(z, 0)) as exp of a P-degree function, so that the initial
         # state is exactly neutral at every quadrature point.
@@ -134,22 +148,12 @@ class TransportProblem:
         self.y_initial = fem.Function(self.spaces[0])
         self.y_initial.x.array[:] = initial_composition(self.z[0], params)
 
-        unknowns = ufl.split(self.w)
         tests = ufl.TestFunctions(self.W)
-        y, u, phi = unknowns
-        self.fractions = site_fractions(y, u)
-        terms = {}
-        terms.update(
-            transport_terms(
-                unknowns, ufl.split(self.w_n), ufl.split(self.w_nm1), tests, params, self.bdf,
-                self.dx,
-            )
-        )
-        terms.update(
-            poisson_terms(phi, self.fractions.x_v, ufl.exp(self.u_background), tests[2],
-                          params, self.dx)
-        )
-        terms.update(source_terms(y, u, tests, self.bias_V, params, self.dS, self.dx))
+        self.fractions = site_fractions(*ufl.split(self.w)[:2])
+        terms = self.build_terms(ufl.split(self.w), ufl.split(self.w_n), ufl.split(self.w_nm1),
+                                 tests)
+        if forcing is not None:
+            terms.update(forcing(self, tests))
         self.terms = terms
         F = sum(terms.values())
         self.bcs = self._potential_bcs()
@@ -170,6 +174,12 @@ class TransportProblem:
             petsc_options=opts,
         )
         snes = self.problem.solver
+        # Row scaling of the vacancy equation (see _set_row_scale): wrap dolfinx's assemblers.
+        self.row_scale = self.problem.b.duplicate()
+        self._vacancy_cell_dofs = self.W.sub(1).dofmap.list.astype(np.int64)
+        self.row_scale.set(1.0)
+        snes.setFunction(self._assemble_residual, self.problem.b)
+        snes.setJacobian(self._assemble_jacobian, self.problem.A, None)
         snes.setLineSearchPreCheck(self._precheck)
         snes.setConvergenceTest(self._converged)
         self._last_update = np.inf
@@ -179,6 +189,21 @@ class TransportProblem:
         # Diagnostics, compiled once, with the same quadrature as the storage terms.
         self._total_br = fem.form(self.fractions.x_br * self.dx)
         self._total_v = fem.form(self.fractions.x_v * self.dx)
+
+    def build_terms(self, w, w_n, w_nm1, tests) -> dict:
+        """All named residual terms for states given as (y, u, phi) tuples of UFL objects.
+
+        The same builder serves the unknowns and, in verification tests, exact solutions given
+        as UFL expressions (their weak residual is the manufactured forcing).
+        """
+        y, u, phi = w
+        x = site_fractions(y, u)
+        terms = transport_terms(w, w_n, w_nm1, tests, self.params, self.bdf, self.dx,
+                                self.dx_flux, self.flux_scheme)
+        terms.update(poisson_terms(phi, x.x_v, ufl.exp(self.u_background), tests[2],
+                                   self.params, self.dx))
+        terms.update(source_terms(y, u, tests, self.bias_V, self.params, self.dS, self.dx))
+        return terms
 
     # ------------------------------------------------------------------ boundary data
     def _potential_bcs(self):
@@ -259,25 +284,62 @@ class TransportProblem:
                 norms.append((0.0, float("nan")))
         return norms
 
+    def _assemble_residual(self, snes, x, b):
+        self._set_row_scale(x)
+        fem_petsc.assemble_residual(snes, x, b, self.w, self.problem.F, self.problem.J, self.bcs)
+        b.pointwiseMult(b, self.row_scale)
+
+    def _assemble_jacobian(self, snes, x, A, P):
+        fem_petsc.assemble_jacobian(snes, x, A, None, self.w, self.problem.J, None, self.bcs)
+        A.diagonalScale(self.row_scale, None)
+
+    def _set_row_scale(self, x) -> None:
+        """Divide each vacancy row by the largest x_V/x_ref among its node and cell neighbours.
+
+        In a depleted gap x_V reaches 1e-270 and whole Jacobian rows scale with it. Dividing
+        residual and Jacobian rows by the same positive numbers, evaluated at the same iterate,
+        leaves the Newton step unchanged (F + J d = 0 iff D F + D J d = 0) and the discrete
+        equations unchanged (hence conservation), but keeps every row's largest entry O(1) for
+        the LU factorisation. SNES evaluates F(x) before J(x), so the Jacobian reuses it.
+        """
+        with x.localForm() as loc:
+            u_all = np.array(loc.array[self.dofs[1]])
+        # u_all is ordered like self.dofs[1]; map cell dofs (parent numbering) onto it.
+        u_parent = np.full(self.w.x.array.size, -np.inf)
+        u_parent[self.dofs[1]] = u_all
+        cd = self._vacancy_cell_dofs
+        cell_max = u_parent[cd].max(axis=1)
+        node_max = np.full(self.w.x.array.size, -np.inf)
+        for k in range(cd.shape[1]):
+            np.maximum.at(node_max, cd[:, k], cell_max)
+        idx = self.dofs[1][self.owned[1]]
+        ln_scale = np.clip(np.log(self.params.x_ref) - node_max[idx], -690.0, 690.0)
+        arr = self.row_scale.getArray()
+        arr[idx] = np.exp(np.maximum(ln_scale, 0.0))
+        self.row_scale.setArray(arr)
+
     def _precheck(self, x, y_vec):
-        """Damp the Newton direction (PETSc applies x <- x - y): cap |δphi|, |δu|."""
-        dw = y_vec.getArray()
-        norms = self._update_norms(dw)
-        local_max = max(norms[1][0], norms[2][0])
-        gmax = self.comm.allreduce(local_max, op=MPI.MAX)
-        scale = 1.0
-        if np.isfinite(gmax) and gmax > self.options.max_update:
-            scale = self.options.max_update / gmax
-            y_vec.scale(scale)
-        vals = [n[0] * scale for n in norms]
+        """Limit the Newton direction node by node (PETSc applies x <- x - y).
+
+        Each |δphi| and |δ ln x_V| is clipped to ``max_update`` thermal units. Clipping per node,
+        rather than scaling the whole vector, matters for log variables: where x_V is many
+        decades too small the Newton step in ln x_V is enormous, and a global scaling would
+        freeze every other node.
+        """
+        cap = self.options.max_update
+        with y_vec.localForm() as loc:
+            dw = loc.array
+            for i in (1, 2):
+                idx = self.dofs[i][self.owned[i]]
+                dw[idx] = np.clip(dw[idx], -cap, cap)
+            norms = self._update_norms(dw)
+        vals = [n[0] for n in norms]
         k = int(np.argmax(vals))
-        local = (vals[k], self.comm.rank)
-        gval, _ = self.comm.allreduce(local, op=MPI.MAXLOC) if self.comm.size > 1 else local
-        self._last_update = gval
+        gval = self.comm.allreduce(vals[k], op=MPI.MAX)
+        self._last_update = gval if np.isfinite(gval) else np.inf
         self._last_update_field = FIELDS[k]
         self._last_update_z = norms[k][1]
-        if not np.isfinite(gmax):
-            self._last_update = np.inf
+        return True
 
     def _converged(self, snes, it, norms):
         _, _, fnorm = norms
@@ -292,15 +354,25 @@ class TransportProblem:
             return PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT
         return 0
 
+    def _reset_linear_solver(self) -> None:
+        """Discard a failed LU factorisation (MUMPS refuses to reuse it after an error)."""
+        self.problem.solver.getKSP().getPC().reset()
+
     def solve(self) -> NewtonStats:
         """Run one Newton solve from the current ``w`` (the initial guess)."""
         snes = self.problem.solver
         try:
             self.problem.solve()
-        except PETSc.Error:
+        except PETSc.Error as exc:
+            # Keep only the text: holding the exception would keep its frames (and any numpy
+            # views of PETSc vectors, which hold read locks) alive.
+            self.last_error = str(exc)
+            self._reset_linear_solver()
             return NewtonStats(False, snes.getIterationNumber(), -99, "linear solve", np.nan)
         reason = snes.getConvergedReason()
         its = snes.getIterationNumber()
         ok = reason > 0 and bool(np.all(np.isfinite(self.w.x.array)))
         ok = bool(self.comm.allreduce(ok, op=MPI.LAND))
+        if not ok:
+            self._reset_linear_solver()
         return NewtonStats(ok, its, reason, self._last_update_field, self._last_update_z)

@@ -9,7 +9,7 @@ previous steps (Milne's device):
 
 measured per field in a max norm: |err_y|/tol_y, |err_phi|/tol_phi and, for vacancies,
 |err_xV|/(atol_xV + rtol_xV x_V). A step is rejected when that norm exceeds 1 or Newton fails
-(dt is then cut by 4); the next dt is dt · clip(0.9 norm^(-1/(p+1)), 0.2, growth). Steps land
+(after one retry with BDF1 if BDF2 failed; dt is then cut by 4); the next dt is dt · clip(0.9 norm^(-1/(p+1)), 0.2, growth). Steps land
 exactly on output times and on the end of the bias ramp.
 """
 
@@ -55,6 +55,7 @@ class StepCounters:
     steps: int = 0
     rejected_error: int = 0
     rejected_newton: int = 0
+    order_fallbacks: int = 0
     newton_iterations: int = 0
     dt_smallest: float = np.inf
     dt_largest: float = 0.0
@@ -188,6 +189,16 @@ class TimeStepper:
             self._initial_guess(self.t + dt)
             stats = pb.solve()
             c.newton_iterations += stats.iterations
+            if not stats.converged and order == 2:
+                # BDF2 is not positivity preserving: when x_V collapses by decades per step its
+                # history term can demand x_V < 0, which has no solution in ln x_V. Retry the
+                # step with (L-stable, positivity-preserving) BDF1 before cutting dt.
+                c.order_fallbacks += 1
+                order = 1
+                pb.bdf.set(dt, None, 1)
+                self._initial_guess(self.t + dt)
+                stats = pb.solve()
+                c.newton_iterations += stats.iterations
             if not stats.converged:
                 c.rejected_newton += 1
                 pb.set_boundary_values(self.t)

@@ -25,6 +25,24 @@ Weak form (test functions v_y, v_u; storage rate from the time scheme):
 
 No-flux conditions at the wire ends are natural. The vacancy equation is divided by x_ref so
 Newton sees O(1) rows where x_V ~ x_ref.
+
+Flux discretisations (``flux_scheme``):
+
+- ``galerkin``: the expressions above at the quadrature points (any degree, any dimension).
+- ``exponential_fitting`` (1D, P1): the vacancy-carried part :math:`x_V\nabla\eta` is replaced on
+  each cell by its Scharfetter–Gummel value, exact for a constant flux through a cell with
+  linear phi:
+
+  .. math::
+      (x_V\nabla\eta)_{SG} = \frac{B(-\Delta\phi)\,x_R - B(\Delta\phi)\,x_L}{h},
+      \qquad B(s) = \frac{s}{e^s - 1},
+
+  with x_L, x_R the nodal vacancy fractions and Δphi = phi_R - phi_L; the composition-gradient
+  part uses the cell mean (x_L + x_R)/2. The flux is then constant per cell and integrated with
+  the midpoint rule (where a P1 function equals its cell mean), i.e. the classical
+  Scharfetter–Gummel finite-volume flux in finite-element form. It is monotone for any
+  |Δphi| per cell, which Galerkin with log variables is not when x_V varies by many decades
+  across a cell (depleted gaps, MODEL.md §9).
 """
 
 from __future__ import annotations
@@ -34,6 +52,8 @@ from dataclasses import dataclass
 import ufl
 
 from solver.physics.onsager import reduced_onsager
+
+VACANCY_STORAGE_FLOOR = 1e-300  # [-] see transport_terms
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,44 @@ def halide_fluxes(y, u, phi, params):
     return j_br, j_cl
 
 
+def bernoulli(s):
+    """B(s) = s / (e^s - 1), evaluated without overflow (series near 0, e^{-s} form for s > 0)."""
+    small = s * s < 1e-8
+    pos = s * ufl.exp(-s) / (1.0 - ufl.exp(-s))
+    neg = s / (ufl.exp(s) - 1.0)
+    series = 1.0 - s / 2.0 + s * s / 12.0
+    return ufl.conditional(small, series, ufl.conditional(ufl.gt(s, 0.0), pos, neg))
+
+
+def halide_fluxes_exponential_fitting(y, u, phi, params, h):
+    """Cellwise-constant (J_Br, J_Cl) [µm/s] with Scharfetter–Gummel vacancy conduction.
+
+    Valid for P1 on intervals, integrated with the midpoint rule (see module docstring).
+
+    Args:
+        y, u, phi: unknowns (UFL, P1). params: ModelParameters. h: cell length (UFL).
+    """
+    du, dphi = ufl.grad(u)[0], ufl.grad(phi)[0]
+    x_left = ufl.exp(u - 0.5 * h * du)
+    x_right = ufl.exp(u + 0.5 * h * du)
+    delta_phi = h * dphi
+    conduction = (bernoulli(-delta_phi) * x_right - bernoulli(delta_phi) * x_left) / h
+    x_mean = 0.5 * (x_left + x_right)
+    yc = clamp01(y)
+    xb_c = yc * (1.0 - x_mean)
+    xc_c = (1.0 - yc) * (1.0 - x_mean)
+    m = reduced_onsager(xb_c, xc_c, params.w_br, params.w_cl, params.onsager_model, params.f0)
+    x = site_fractions(y, u)
+    g_xbr = ufl.grad(x.x_br)[0]
+    g_xcl = ufl.grad(x.x_cl)[0]
+    lam2 = params.lambda2_um2
+    j_br = -lam2 * (x_mean * (m.g_brbr * g_xbr + m.g_brcl * g_xcl)
+                    - (m.m_brbr + m.m_brcl) * conduction)
+    j_cl = -lam2 * (x_mean * (m.g_clbr * g_xbr + m.g_clcl * g_xcl)
+                    - (m.m_brcl + m.m_clcl) * conduction)
+    return ufl.as_vector([j_br]), ufl.as_vector([j_cl])
+
+
 def storage_rate(q, q_n, q_nm1, bdf):
     """BDF storage rate (a0 q + a1 q_n + a2 q_nm1)/dt; ``bdf`` holds UFL constants a0, a1, a2, dt.
 
@@ -85,7 +143,8 @@ def storage_rate(q, q_n, q_nm1, bdf):
     return (bdf.a0 * q + bdf.a1 * q_n + bdf.a2 * q_nm1) / bdf.dt
 
 
-def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx) -> dict:
+def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
+                    flux_scheme: str = "galerkin") -> dict:
     """Named residual terms (F = sum = 0) for Br and vacancy transport.
 
     Args:
@@ -93,17 +152,29 @@ def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx) -> dict:
         tests: (v_y, v_u, v_phi).
         params: ModelParameters.
         bdf: object with UFL constants a0, a1, a2, dt.
-        dx: cell measure (fixed quadrature degree; diagnostics must use the same one).
+        dx: cell measure of the storage terms (diagnostics must use the same one).
+        dx_flux: cell measure of the flux terms (midpoint rule for exponential fitting);
+            defaults to ``dx``.
+        flux_scheme: "galerkin" or "exponential_fitting" (see module docstring).
     """
     (y, u, phi), (y_n, u_n, _), (y_m, u_m, _) = w, w_n, w_nm1
     v_y, v_u, _ = tests
     x, x_n, x_m = site_fractions(y, u), site_fractions(y_n, u_n), site_fractions(y_m, u_m)
-    j_br, j_cl = halide_fluxes(y, u, phi, params)
+    # Vacancy storage q = x_V + eps * ln x_V: the eps term (eps = 1e-300) changes the vacancy
+    # inventory by ~1e-297 but keeps every vacancy row non-zero when e^u underflows (u < -745).
+    q, q_n, q_m = (x.x_v + VACANCY_STORAGE_FLOOR * u, x_n.x_v + VACANCY_STORAGE_FLOOR * u_n,
+                   x_m.x_v + VACANCY_STORAGE_FLOOR * u_m)
+    dx_flux = dx if dx_flux is None else dx_flux
+    if flux_scheme == "exponential_fitting":
+        h = ufl.CellDiameter(dx.ufl_domain())
+        j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, h)
+    else:
+        j_br, j_cl = halide_fluxes(y, u, phi, params)
     j_v = -(j_br + j_cl)
     s = 1.0 / params.x_ref
     return {
         "br_storage": storage_rate(x.x_br, x_n.x_br, x_m.x_br, bdf) * v_y * dx,
-        "br_flux": -ufl.dot(j_br, ufl.grad(v_y)) * dx,
-        "vacancy_storage": s * storage_rate(x.x_v, x_n.x_v, x_m.x_v, bdf) * v_u * dx,
-        "vacancy_flux": -s * ufl.dot(j_v, ufl.grad(v_u)) * dx,
+        "br_flux": -ufl.dot(j_br, ufl.grad(v_y)) * dx_flux,
+        "vacancy_storage": s * storage_rate(q, q_n, q_m, bdf) * v_u * dx,
+        "vacancy_flux": -s * ufl.dot(j_v, ufl.grad(v_u)) * dx_flux,
     }

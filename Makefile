@@ -1,0 +1,76 @@
+# Developer tasks for perovskite-ions.  `make help` lists them.
+#
+# The virtual environment lives in .venv and is reused if it exists; `pip install -e .[test]`
+# runs again only when pyproject.toml is newer than the stamp file .venv/.installed.
+# Override the interpreter used to create the venv with `make venv PYTHON=/path/to/python3.12`.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CASES := cases/reference_forward.yaml cases/reference_reverse.yaml
+
+# Print the first interpreter that runs and is Python >= 3.12: $(PYTHON) if given, python3.12
+# on PATH (a pyenv shim that is not activated fails the check and is skipped), the newest
+# ~/.pyenv/versions/3.12*/bin/python3.12, then python3.
+define find_python
+for c in $(PYTHON) python3.12 \
+    $$(ls -d $(HOME)/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | sort -rV) python3; do \
+  if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+    echo "$$c"; break; \
+  fi; \
+done
+endef
+
+.PHONY: help venv test test-slow run bench clean clean-results
+
+help:
+	@echo "make venv          create/update $(VENV) (pip install -e .[test])"
+	@echo "make test          fast test suite (-m 'not slow')"
+	@echo "make test-slow     slow validation tests (-m slow)"
+	@echo "make run           reference forward and reverse cases -> results/"
+	@echo "make bench         1D benchmark"
+	@echo "make clean         remove caches and build artefacts (keeps .venv and results/)"
+	@echo "make clean-results remove results/"
+
+$(PY):
+	@py="$$($(find_python))"; \
+	if [ -z "$$py" ]; then \
+	  echo "error: no Python >= 3.12 found (tried PYTHON='$(PYTHON)', python3.12," \
+	       "$(HOME)/.pyenv/versions/3.12*/bin/python3.12, python3)." \
+	       "Install Python 3.12 or run 'make venv PYTHON=/path/to/python3.12'." >&2; \
+	  exit 1; \
+	fi; \
+	echo "creating $(VENV) with $$py ($$("$$py" --version 2>&1))"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[test]'
+	@touch $@
+
+venv: $(STAMP)
+
+test: venv
+	$(PY) -m pytest -m "not slow" -q
+
+# pytest exits with 5 when no test is selected; that is not a failure here.
+test-slow: venv
+	$(PY) -m pytest -m slow -q || [ $$? -eq 5 ]
+
+run: venv
+	@set -e; for case in $(CASES); do \
+	  echo "== $$case"; \
+	  $(PY) run_case.py "$$case" --force; \
+	done
+
+bench: venv
+	$(PY) benchmarks/bench_1d.py
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+clean-results:
+	rm -rf results

@@ -1,0 +1,731 @@
+"""Case files: pydantic models, YAML loading, ``--set`` overrides and one-line errors.
+
+The models implement ``docs/case_format.md`` key by key (names, defaults, units, constraints).
+Every model forbids unknown keys, is immutable and validates strictly: numbers must be YAML
+numbers (not quoted strings, not booleans), ``inf``/``nan`` are refused. Cross-field rules are
+checked by ``model_validator`` hooks and reported with the dotted key they concern.
+
+This module imports neither dolfinx nor UFL, so validating a case is cheap.
+
+Typical use::
+
+    case = load_case("cases/reference_forward.yaml", ["bias.field_V_per_um=2.5"])
+    case.bias_V            # |forward field| * gap [V]
+    case_to_dict(case)     # fully resolved, JSON-serialisable
+"""
+
+import copy
+import difflib
+import pathlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "Bias",
+    "Case",
+    "CaseError",
+    "Electrode",
+    "ElectrodeSource",
+    "Electrodes",
+    "Geometry",
+    "Material",
+    "Mesh",
+    "Output",
+    "Solver",
+    "Sources",
+    "Temperature",
+    "Time",
+    "Transport",
+    "case_from_dict",
+    "case_to_dict",
+    "load_case",
+    "schema_json",
+]
+
+_MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+#: Default electrode zones [µm] (MODEL.md §7: 1.5 µm zone, 4 µm gap, 1.5 µm zone).
+_DEFAULT_ELECTRODES = {
+    "left": {"start_um": 0.0, "end_um": 1.5},
+    "right": {"start_um": 5.5, "end_um": 7.0},
+}
+_DEFAULT_T_END_S = 14400.0
+_N_DEFAULT_OUTPUTS = 5
+
+
+class CaseError(Exception):
+    """An invalid case: ``str(err)`` is one line, ``"<dotted.key>: <message>"``.
+
+    For unreadable or malformed files the key is the file path. Both
+    ``CaseError("mesh.max_cells", "too many cells")`` and the one-argument form
+    ``CaseError("mesh.max_cells: too many cells")`` are accepted.
+
+    Attributes:
+        key: Dotted key (or file path) the problem concerns.
+        message: Human-readable description, whitespace collapsed to one line.
+    """
+
+    def __init__(self, key: str, message: str | None = None) -> None:
+        if message is None:
+            key, sep, message = str(key).partition(": ")
+            if not sep:
+                key, message = "case", key
+        self.key = " ".join(str(key).split())
+        self.message = " ".join(str(message).split())
+        super().__init__(f"{self.key}: {self.message}")
+
+
+def _rule(key: str, message: str) -> PydanticCustomError:
+    """Build a cross-field validation error naming ``key`` relative to the current model.
+
+    Args:
+        key: Dotted key relative to the model whose validator raises.
+        message: What is wrong.
+
+    Returns:
+        An error that ``_case_error_from_validation`` turns into ``"<loc>.<key>: <message>"``.
+    """
+    return PydanticCustomError("case_rule", "{message}", {"key": key, "message": message})
+
+
+class Geometry(BaseModel):
+    """Wire geometry along z (0 = left wire end)."""
+
+    model_config = _MODEL_CONFIG
+
+    length_um: float = Field(7.0, gt=0, description="[µm] wire length; z runs from 0 to length_um")
+    interface_um: float = Field(
+        3.5,
+        description="[µm] initial Br/Cl interface position; must lie strictly inside the gap "
+        "between the contact lines (electrodes.left.end_um < . < electrodes.right.start_um)",
+    )
+    br_rich_side: Literal["left", "right"] = Field(
+        "left", description="[-] side of the interface holding the Br-rich segment"
+    )
+    interface_width_nm: float = Field(
+        30.0, gt=0, description="[nm] tanh half-width of the initial composition step"
+    )
+
+
+class Electrode(BaseModel):
+    """One electrode zone under the wire, [start_um, end_um]."""
+
+    model_config = _MODEL_CONFIG
+
+    start_um: float = Field(description="[µm] start of the electrode zone (0 <= . < end_um)")
+    end_um: float = Field(description="[µm] end of the electrode zone (start_um < . <= length)")
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> "Electrode":
+        if not self.start_um < self.end_um:
+            raise _rule("end_um", f"must be > start_um = {self.start_um:g}")
+        return self
+
+
+class Electrodes(BaseModel):
+    """The two electrodes; a partial ``left``/``right`` mapping is completed from its defaults."""
+
+    model_config = _MODEL_CONFIG
+
+    left: Electrode = Field(
+        default_factory=lambda: Electrode(**_DEFAULT_ELECTRODES["left"]),
+        description="[µm] left electrode zone (default 0.0-1.5); its end_um is the left "
+        "contact line",
+    )
+    right: Electrode = Field(
+        default_factory=lambda: Electrode(**_DEFAULT_ELECTRODES["right"]),
+        description="[µm] right electrode zone (default 5.5-7.0); its start_um is the right "
+        "contact line",
+    )
+    potential_on: Literal["contact_line", "zone"] = Field(
+        "contact_line",
+        description="[-] where the potential is imposed in 1D: at the contact lines (inner "
+        "electrode edges) or over the whole electrode zones",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _complete_sides(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for side, default in _DEFAULT_ELECTRODES.items():
+            if isinstance(data.get(side), dict):
+                data[side] = {**default, **data[side]}
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Electrodes":
+        if not self.left.end_um < self.right.start_um:
+            raise _rule(
+                "right.start_um",
+                f"must be > electrodes.left.end_um = {self.left.end_um:g} (electrodes must not "
+                "overlap and the left electrode must lie left of the right one)",
+            )
+        return self
+
+
+class Bias(BaseModel):
+    """Applied bias over the gap between the contact lines."""
+
+    model_config = _MODEL_CONFIG
+
+    field_V_per_um: float = Field(
+        4.0,
+        description="[V/µm] signed applied field over the gap; forward field = field_V_per_um "
+        "* (+1 forward, -1 reverse); positive forward field puts the higher potential on the "
+        "Br-rich electrode",
+    )
+    polarity: Literal["forward", "reverse"] = Field(
+        "forward", description="[-] multiplies the sign of field_V_per_um (reverse = -1)"
+    )
+    ramp_s: float = Field(
+        0.0, ge=0, description="[s] duration of a linear ramp of the bias from 0; 0 = step"
+    )
+
+
+class Temperature(BaseModel):
+    """Device temperature."""
+
+    model_config = _MODEL_CONFIG
+
+    T_K: float = Field(300.0, gt=0, description="[K] temperature")
+
+
+class Material(BaseModel):
+    """CsPbBr3-CsPbCl3 material parameters (MODEL.md §7)."""
+
+    model_config = _MODEL_CONFIG
+
+    lattice_constant_nm: float = Field(
+        0.58, gt=0, description="[nm] lattice constant a; site density c_s = 3/a^3"
+    )
+    jump_length_nm: float | None = Field(
+        None, gt=0, description="[nm] hop length lambda; null = lattice constant (seed 000 Eq. 2)"
+    )
+    eps_r: float = Field(250.0, ge=1, description="[-] relative permittivity")
+    x_v_br: float = Field(
+        2.0e-9, gt=0, lt=1, description="[-] equilibrium vacancy fraction of pure CsPbBr3"
+    )
+    x_v_cl: float = Field(
+        3.0e-7, gt=0, lt=1, description="[-] equilibrium vacancy fraction of pure CsPbCl3"
+    )
+    y_br_segment: float = Field(
+        1.0, gt=0, le=1, description="[-] initial y = x_Br/(x_Br+x_Cl) of the Br-rich segment"
+    )
+    y_cl_segment: float = Field(
+        0.10, ge=0, lt=1, description="[-] initial y of the Cl-rich segment (< y_br_segment)"
+    )
+    hop_ratio_br_cl: float = Field(3.0, gt=0, description="[-] hop-rate ratio w_Br / w_Cl")
+    D_cl_ref_cm2_per_s: float = Field(
+        1.0e-12,
+        gt=0,
+        description="[cm^2/s] lambda^2 x_v_cl w_Cl at T_ref_K; fixes the hop-rate scale",
+    )
+    T_ref_K: float = Field(373.15, gt=0, description="[K] reference temperature of D_cl_ref")
+    hop_activation_eV: float = Field(
+        0.28, ge=0, description="[eV] Arrhenius activation energy of w_Br and w_Cl"
+    )
+
+    @model_validator(mode="after")
+    def _segments_ordered(self) -> "Material":
+        if not self.y_cl_segment < self.y_br_segment:
+            raise _rule("y_cl_segment", f"must be < material.y_br_segment = {self.y_br_segment:g}")
+        return self
+
+
+class Transport(BaseModel):
+    """Onsager (transport) model of the halide/vacancy sublattice."""
+
+    model_config = _MODEL_CONFIG
+
+    onsager_model: Literal["ideal", "manning"] = Field(
+        "manning", description="[-] Onsager coefficients: ideal (uncorrelated) or Manning"
+    )
+    f0: float = Field(
+        0.6537, gt=0, lt=1, description="[-] tracer correlation factor of the pure sublattice"
+    )
+    flux_scheme: Literal["exponential_fitting", "galerkin"] = Field(
+        "exponential_fitting",
+        description="[-] flux discretisation: exponential_fitting (Scharfetter-Gummel, 1D P1) "
+        "or galerkin (log variables at quadrature points)",
+    )
+
+
+class ElectrodeSource(BaseModel):
+    """Vacancy creation/annihilation at one electrode (MODEL.md §5)."""
+
+    model_config = _MODEL_CONFIG
+
+    alpha_c: float = Field(
+        1.3e-5, ge=0, description="[µm V^-1 s^-1] creation coefficient (rate_law fixed)"
+    )
+    alpha_d: float = Field(
+        1.3e-5, ge=0, description="[µm V^-1 s^-1] annihilation coefficient (rate_law fixed)"
+    )
+    equilibrium: Literal["half", "local", "auto"] = Field(
+        "auto",
+        description="[-] electrode equilibrium: half = r_c/(r_c+r_d); local = relax to "
+        "x_V,eq(y) (alpha_d ignored); auto = half at the positive contact, local at the "
+        "negative one",
+    )
+
+
+class Sources(BaseModel):
+    """Electrode sources: model, rate law and per-electrode coefficients."""
+
+    model_config = _MODEL_CONFIG
+
+    model: Literal["none", "contact", "zone"] = Field(
+        "contact",
+        description="[-] none = no sources; contact = flux at the contact lines; zone = "
+        "volumetric rate r/w_e over the electrode zones",
+    )
+    rate_law: Literal["fixed", "composition"] = Field(
+        "fixed",
+        description="[-] fixed = each electrode's alpha_c/alpha_d; composition = ln alpha(y) = "
+        "y ln alpha_br + (1-y) ln alpha_cl at both electrodes; r = alpha |dpsi(t)| / 2 [µm/s]",
+    )
+    left: ElectrodeSource = Field(
+        default_factory=ElectrodeSource, description="left electrode source parameters"
+    )
+    right: ElectrodeSource = Field(
+        default_factory=ElectrodeSource, description="right electrode source parameters"
+    )
+    alpha_br: float = Field(
+        1.3e-5, gt=0, description="[µm V^-1 s^-1] rate_law composition: alpha at y = 1"
+    )
+    alpha_cl: float = Field(
+        3.8e-7, gt=0, description="[µm V^-1 s^-1] rate_law composition: alpha at y = 0"
+    )
+
+
+class Mesh(BaseModel):
+    """Graded 1D mesh."""
+
+    model_config = _MODEL_CONFIG
+
+    h_min_nm: float = Field(
+        0.5, gt=0, description="[nm] cell size at the contact lines and the interface"
+    )
+    h_max_um: float = Field(0.01, gt=0, description="[µm] largest cell size (>= h_min_nm)")
+    growth: float = Field(
+        1.08, gt=1, description="[-] geometric growth factor away from refinement points"
+    )
+    degree: Literal[1, 2] = Field(1, description="[-] Lagrange element degree")
+    max_cells: int = Field(200000, gt=0, description="[-] refuse meshes with more cells")
+
+    @field_validator("degree", mode="before")
+    @classmethod
+    def _degree_not_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("Input should be 1 or 2")
+        return value
+
+    @model_validator(mode="after")
+    def _h_ordered(self) -> "Mesh":
+        if self.h_min_nm * 1e-3 > self.h_max_um:
+            raise _rule("h_max_um", f"must be >= mesh.h_min_nm * 1e-3 = {self.h_min_nm * 1e-3:g}")
+        return self
+
+
+class Time(BaseModel):
+    """Time span, outputs and adaptive time stepping."""
+
+    model_config = _MODEL_CONFIG
+
+    t_end_s: float = Field(_DEFAULT_T_END_S, gt=0, description="[s] end time")
+    output_times_s: tuple[float, ...] = Field(
+        tuple(_DEFAULT_T_END_S * i / (_N_DEFAULT_OUTPUTS - 1) for i in range(_N_DEFAULT_OUTPUTS)),
+        strict=False,
+        description="[s] times of profile outputs, increasing, each in [0, t_end_s]; if "
+        "omitted: 5 evenly spaced times from 0 to t_end_s ([0, 3600, 7200, 10800, 14400] "
+        "for the default t_end_s)",
+    )
+    scheme: Literal["bdf1", "bdf2"] = Field("bdf2", description="[-] time-stepping scheme")
+    dt_initial_s: float = Field(
+        1.0e-9, gt=0, description="[s] first time step (dt_min_s <= . <= dt_max_s)"
+    )
+    dt_min_s: float = Field(1.0e-12, gt=0, description="[s] smallest time step")
+    dt_max_s: float = Field(1000.0, gt=0, description="[s] largest time step")
+    tol_y: float = Field(2.0e-3, gt=0, description="[-] local error tolerance on y")
+    tol_psi_VT: float = Field(0.05, gt=0, description="[k_BT/e] local error tolerance on psi")
+    rtol_x_v: float = Field(0.05, gt=0, description="[-] relative local error tolerance on x_V")
+    atol_x_v: float = Field(1.0e-10, gt=0, description="[-] absolute floor of the x_V tolerance")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_outputs(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "output_times_s" in data:
+            return data
+        t_end = data.get("t_end_s", _DEFAULT_T_END_S)
+        if isinstance(t_end, bool) or not isinstance(t_end, (int, float)) or not t_end > 0:
+            return data  # left to field validation
+        n = _N_DEFAULT_OUTPUTS - 1
+        return {**data, "output_times_s": [float(t_end) * i / n for i in range(n + 1)]}
+
+    @model_validator(mode="after")
+    def _check(self) -> "Time":
+        times = self.output_times_s
+        for i, t in enumerate(times):
+            if not 0.0 <= t <= self.t_end_s:
+                raise _rule(f"output_times_s[{i}]", f"{t:g} not in [0, time.t_end_s = "
+                            f"{self.t_end_s:g}]")
+        if any(b <= a for a, b in zip(times, times[1:])):
+            raise _rule("output_times_s", "must be strictly increasing")
+        if self.dt_min_s > self.dt_initial_s:
+            raise _rule("dt_initial_s", f"must be >= time.dt_min_s = {self.dt_min_s:g}")
+        if self.dt_initial_s > self.dt_max_s:
+            raise _rule("dt_initial_s", f"must be <= time.dt_max_s = {self.dt_max_s:g}")
+        return self
+
+
+class Solver(BaseModel):
+    """Nonlinear and linear solver settings."""
+
+    model_config = _MODEL_CONFIG
+
+    newton_max_it: int = Field(30, ge=1, description="[-] maximum Newton iterations per step")
+    newton_stol: float = Field(
+        1.0e-9, gt=0, description="[-] converged when the damped update's scaled max norm < this"
+    )
+    max_update_VT: float = Field(
+        10.0, gt=0, description="[k_BT/e] damping: cap on |d psi| and |d ln x_V| per iteration"
+    )
+    linear_solver: Literal["lu"] = Field("lu", description="[-] lu = PETSc/MUMPS direct solver")
+
+
+class Output(BaseModel):
+    """What to write besides summary.json and the profiles."""
+
+    model_config = _MODEL_CONFIG
+
+    vtx: bool = Field(
+        True, description="write fields for ParaView (VTX/ADIOS2 if available, else XDMF)"
+    )
+    figures: bool = Field(True, description="write PNG figures")
+
+
+class Case(BaseModel):
+    """A complete case (docs/case_format.md); defaults are the reference device (MODEL.md §7)."""
+
+    model_config = _MODEL_CONFIG
+
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="[-] case name (letters, digits, '_', '.', '-'); default output directory "
+        "is results/<name>",
+    )
+    description: str = Field("", description="[-] free text, copied to summary.json")
+    geometry: Geometry = Field(default_factory=Geometry, description="wire geometry")
+    electrodes: Electrodes = Field(default_factory=Electrodes, description="electrode zones")
+    bias: Bias = Field(default_factory=Bias, description="applied bias")
+    temperature: Temperature = Field(default_factory=Temperature, description="temperature")
+    material: Material = Field(default_factory=Material, description="material parameters")
+    transport: Transport = Field(default_factory=Transport, description="transport model")
+    sources: Sources = Field(default_factory=Sources, description="electrode sources")
+    mesh: Mesh = Field(default_factory=Mesh, description="mesh")
+    time: Time = Field(default_factory=Time, description="time span and stepping")
+    solver: Solver = Field(default_factory=Solver, description="solver settings")
+    output: Output = Field(default_factory=Output, description="output options")
+
+    @model_validator(mode="after")
+    def _check_geometry(self) -> "Case":
+        length = self.geometry.length_um
+        for side in ("left", "right"):
+            zone = getattr(self.electrodes, side)
+            if zone.start_um < 0.0:
+                raise _rule(f"electrodes.{side}.start_um", "must be >= 0 (inside the wire)")
+            if zone.end_um > length:
+                raise _rule(
+                    f"electrodes.{side}.end_um",
+                    f"must be <= geometry.length_um = {length:g} (inside the wire)",
+                )
+        lo, hi = self.contact_left_um, self.contact_right_um
+        if not lo < self.geometry.interface_um < hi:
+            raise _rule(
+                "geometry.interface_um",
+                f"must lie strictly inside the gap between the contact lines ({lo:g}, {hi:g})",
+            )
+        return self
+
+    @property
+    def contact_left_um(self) -> float:
+        """Left contact line [µm]: inner edge of the left electrode (``left.end_um``)."""
+        return self.electrodes.left.end_um
+
+    @property
+    def contact_right_um(self) -> float:
+        """Right contact line [µm]: inner edge of the right electrode (``right.start_um``)."""
+        return self.electrodes.right.start_um
+
+    @property
+    def gap_um(self) -> float:
+        """Distance between the contact lines [µm]."""
+        return self.contact_right_um - self.contact_left_um
+
+    @property
+    def forward_field_V_per_um(self) -> float:
+        """Signed forward field [V/µm]: ``field_V_per_um`` times +1 (forward) or -1 (reverse)."""
+        sign = 1.0 if self.bias.polarity == "forward" else -1.0
+        return sign * self.bias.field_V_per_um
+
+    @property
+    def bias_V(self) -> float:
+        """Magnitude of the applied voltage [V]: ``|forward field| * gap``."""
+        return abs(self.forward_field_V_per_um) * self.gap_um
+
+    @property
+    def jump_length_nm_resolved(self) -> float:
+        """Hop length [nm]: ``material.jump_length_nm``, or the lattice constant if null."""
+        if self.material.jump_length_nm is None:
+            return self.material.lattice_constant_nm
+        return self.material.jump_length_nm
+
+
+# --------------------------------------------------------------------------------------------
+# YAML reading
+
+
+class _CaseLoader(yaml.SafeLoader):
+    """SafeLoader that reads ``1e-12`` as a float and refuses duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        """Construct a mapping, raising on a key that appears twice."""
+        self.flatten_mapping(node)
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # unhashable key: let the base class report it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+_CaseLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+_CaseLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                            _CaseLoader.construct_mapping)
+
+
+def _parse_yaml(text: str, where: str) -> Any:
+    """Parse YAML text with ``_CaseLoader``; errors become a one-line ``CaseError``."""
+    try:
+        return yaml.load(text, Loader=_CaseLoader)  # noqa: S506 (SafeLoader subclass)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        place = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise CaseError(where, f"invalid YAML: {exc.problem or exc.context}{place}") from None
+    except yaml.YAMLError as exc:
+        raise CaseError(where, f"invalid YAML: {exc}") from None
+
+
+def _read_mapping(path: pathlib.Path) -> dict:
+    """Read a case file whose top level must be a mapping."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaseError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise CaseError(str(path), "is a directory, not a case file") from None
+    except UnicodeDecodeError:
+        raise CaseError(str(path), "not UTF-8 text") from None
+    except OSError as exc:
+        raise CaseError(str(path), f"cannot read ({exc.strerror})") from None
+    data = _parse_yaml(text, str(path))
+    if data is None:
+        raise CaseError(str(path), "empty case file (the top level must be a mapping with 'name')")
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise CaseError(str(path), f"the top level must be a mapping of keys, got a {kind}")
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# Overrides
+
+
+def _split_override(override: str) -> tuple[list[str], str]:
+    """Split ``a.b.c=value`` into its key path and raw value."""
+    key, sep, raw = override.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(p.strip() for p in parts):
+        raise CaseError(f"--set {override}", "expected key.sub=value")
+    return [p.strip() for p in parts], raw
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict:
+    """Return a deep copy of ``data`` with ``key.sub=value`` overrides applied.
+
+    Values are parsed as YAML (numbers, lists, booleans, null). Missing intermediate mappings
+    are created; unknown keys are left for the schema to reject.
+
+    Args:
+        data: Raw case mapping.
+        overrides: Strings ``dotted.key=value``.
+
+    Returns:
+        The new mapping.
+
+    Raises:
+        CaseError: Malformed override, or a path through a value that is not a mapping.
+    """
+    result = copy.deepcopy(dict(data))
+    for override in overrides:
+        parts, raw = _split_override(override)
+        dotted = ".".join(parts)
+        node = result
+        for depth, part in enumerate(parts[:-1]):
+            if part not in node and _is_scalar_field(parts[: depth + 1]):
+                node[part] = None  # reported just below, before the schema sees it
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                where = ".".join(parts[: depth + 1])
+                raise CaseError(dotted, f"cannot set it: {where} is not a mapping")
+            node = child
+        node[parts[-1]] = _parse_yaml(raw, f"--set {dotted}")
+    return result
+
+
+def _is_scalar_field(loc: Sequence[str]) -> bool:
+    """True if ``loc`` names a known case field that is not a section (sub-model)."""
+    parent = _model_at(loc[:-1])
+    return parent is not None and loc[-1] in parent.model_fields and _model_at(loc) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Validation errors -> CaseError
+
+
+def _format_loc(loc: Sequence[Any]) -> str:
+    """Join a pydantic ``loc`` as a dotted key, list indices as ``[i]``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "case"
+
+
+def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
+    """The model class reached by following ``loc`` from ``Case`` (None if not a model)."""
+    model: type[BaseModel] = Case
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def _unknown_key_message(loc: Sequence[Any]) -> str:
+    """Message for an unknown key, with a suggestion and the allowed keys."""
+    model = _model_at(loc[:-1])
+    if model is None:
+        return "unknown key"
+    allowed = list(model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown key ({hint}allowed: {', '.join(allowed)})"
+
+
+def _got(value: Any) -> str:
+    """`` (got X)`` for short scalar inputs, else an empty string."""
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        text = repr(value)
+        return f" (got {text})" if len(text) <= 40 else ""
+    return f" (got a {type(value).__name__})"
+
+
+def _case_error_from_validation(exc: ValidationError) -> CaseError:
+    """Turn the first error of a ``ValidationError`` into a one-line ``CaseError``."""
+    err = exc.errors(include_url=False)[0]
+    loc = list(err["loc"])
+    kind = err["type"]
+    if kind == "case_rule":
+        key = _format_loc(loc)
+        sub = err["ctx"]["key"]
+        key = f"{key}.{sub}" if loc else sub
+        return CaseError(key, err["ctx"]["message"])
+    if kind == "extra_forbidden":
+        return CaseError(_format_loc(loc), _unknown_key_message(loc))
+    if kind == "missing":
+        return CaseError(_format_loc(loc), "required key is missing")
+    if kind == "string_pattern_mismatch":
+        msg = "use only letters, digits, '_', '.', '-' (not first); it names the output directory"
+        return CaseError(_format_loc(loc), msg + _got(err["input"]))
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return CaseError(_format_loc(loc), "must be a mapping of keys" + _got(err["input"]))
+    msg = err["msg"].removeprefix("Value error, ")
+    return CaseError(_format_loc(loc), msg + _got(err.get("input")))
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+
+
+def case_from_dict(data: Mapping[str, Any]) -> Case:
+    """Validate a raw case mapping.
+
+    Args:
+        data: Mapping as read from YAML (not modified).
+
+    Returns:
+        The validated, immutable case.
+
+    Raises:
+        CaseError: First validation problem, as ``"<dotted.key>: <message>"``.
+    """
+    if not isinstance(data, Mapping):
+        raise CaseError("case", f"must be a mapping of keys, got a {type(data).__name__}")
+    try:
+        return Case.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _case_error_from_validation(exc) from None
+
+
+def case_to_dict(case: Case) -> dict[str, Any]:
+    """Fully resolved case (all defaults filled) as a JSON-serialisable dict.
+
+    ``case_from_dict(case_to_dict(case)) == case``.
+    """
+    return case.model_dump(mode="json")
+
+
+def load_case(path: str | pathlib.Path, overrides: Sequence[str] = ()) -> Case:
+    """Read a case YAML file, apply ``--set`` overrides and validate.
+
+    Args:
+        path: Case file.
+        overrides: Strings ``dotted.key=value`` (value parsed as YAML), applied in order.
+
+    Returns:
+        The validated case.
+
+    Raises:
+        CaseError: Unreadable or malformed file, bad override, or invalid case.
+    """
+    data = _read_mapping(pathlib.Path(path))
+    return case_from_dict(apply_overrides(data, overrides))
+
+
+def schema_json() -> dict[str, Any]:
+    """JSON schema of the case format (for ``--print-schema``)."""
+    return Case.model_json_schema()
