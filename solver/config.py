@@ -249,7 +249,9 @@ class Transport(BaseModel):
         "manning", description="[-] Onsager coefficients: ideal (uncorrelated) or Manning"
     )
     f0: float = Field(
-        0.6537, gt=0, lt=1, description="[-] tracer correlation factor of the pure sublattice"
+        0.6889, gt=0, lt=1,
+        description="[-] tracer correlation factor of the pure anion sublattice of cubic ABX3 "
+        "(0.68892 computed, docs/onsager.md; 0.69 in Ishigaki et al. 1988)",
     )
     flux_scheme: Literal["exponential_fitting", "galerkin"] = Field(
         "exponential_fitting",

@@ -359,10 +359,17 @@ def test_reference_cases_content():
     assert fwd.forward_field_V_per_um == 4.0 and rev.forward_field_V_per_um == -4.0
     assert fwd.bias_V == pytest.approx(16.0) and rev.bias_V == pytest.approx(16.0)
     assert off.sources.model == "none" and off.forward_field_V_per_um == 4.0
-    # apart from name, description and polarity, the reference cases are the defaults
+    # apart from name, description and polarity, the forward case is the defaults; the reverse
+    # case also carries seed 001's reverse-bias alpha at both electrodes
     default = case_to_dict(case_from_dict({"name": "x"}))
+    for key in ("name", "description", "bias"):
+        default.pop(key)
     for case in (fwd, rev):
         data = case_to_dict(case)
         for key in ("name", "description", "bias"):
-            data.pop(key), default.pop(key, None)
+            data.pop(key)
+        if case is rev:
+            for side in ("left", "right"):
+                assert data["sources"][side]["alpha_c"] == data["sources"][side]["alpha_d"] == 3.8e-7
+                data["sources"][side].update(alpha_c=1.3e-5, alpha_d=1.3e-5)
         assert data == default
