@@ -95,7 +95,7 @@ def _run(case: Case, args: argparse.Namespace, output_dir: pathlib.Path, con: _C
     from solver.run import SolverFailure, run_case
 
     try:
-        run_case(
+        summary = run_case(
             case,
             output_dir,
             case_path=args.case,
@@ -108,6 +108,13 @@ def _run(case: Case, args: argparse.Namespace, output_dir: pathlib.Path, con: _C
     except SolverFailure as exc:
         con.error(str(exc))
         return EXIT_SOLVER
+    if not args.quiet:
+        con.out(
+            f"{case.name}: L_m = {summary['migration_length_um']:.4f} µm at "
+            f"t = {summary['t_final_s']:g} s; {summary['steps']} steps "
+            f"({summary['rejected_steps']} rejected), {summary['newton_iterations']} Newton "
+            f"iterations, {summary['wall_time_s']:.1f} s -> {output_dir}"
+        )
     return EXIT_OK
 
 

@@ -210,6 +210,7 @@ class TransportProblem:
         msh = self.mesh1d.mesh
         tdim = msh.topology.dim
         msh.topology.create_connectivity(tdim - 1, tdim)
+        msh.topology.create_connectivity(tdim, tdim)
         bcs = []
         for const, ftag, ctag in (
             (self.phi_left, CONTACT_LEFT, ZONE_LEFT),

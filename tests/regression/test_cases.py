@@ -46,3 +46,29 @@ def test_case_runs_and_writes_outputs(case, tmp_path):
     if case.stem == "no_sources":
         assert abs(L_m) < 1e-3 and abs(summary["total_br_relative_drift"]) < 1e-8
     assert math.isfinite(L_m)
+
+
+def test_zone_options_run(tmp_path):
+    """The zone options (potential imposed over the electrode zones, zone sources) run and
+    still move the front forward."""
+    out = tmp_path / "zone"
+    argv = ["cases/reference_forward.yaml", "--output", str(out), *SHORT,
+            "--set", "electrodes.potential_on=zone", "--set", "sources.model=zone"]
+    assert main(argv) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["migration_length_um"] > 0.01
+
+
+def test_solver_failure_exits_3_and_keeps_outputs(tmp_path, capsys):
+    """A Newton failure below dt_min exits 3, says what failed, and still writes the outputs up
+    to the last good state (summary marked failed)."""
+    out = tmp_path / "fail"
+    argv = ["cases/reference_forward.yaml", "--output", str(out), *SHORT,
+            "--set", "solver.newton_max_it=1", "--set", "time.dt_min_s=1e-9"]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert "Newton failed" in err and "dt_min" in err and "Traceback" not in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "failed" and "Newton failed" in summary["message"]
+    assert (out / "timeseries.csv").exists()
+    assert any((out / "profiles").glob("*.csv"))

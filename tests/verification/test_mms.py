@@ -46,7 +46,8 @@ def exact_ufl(z, t):
     return y, u, phi
 
 
-def mms_parameters(onsager_model: str, rate_law: str, flux_scheme: str):
+def mms_parameters(onsager_model: str, rate_law: str, flux_scheme: str,
+                   source_model: str = "contact"):
     """O(1) parameters on a unit wire with contacts at 0.25 and 0.75."""
     base = from_case(case_from_dict({"name": "mms"}))
     return dataclasses.replace(
@@ -54,16 +55,17 @@ def mms_parameters(onsager_model: str, rate_law: str, flux_scheme: str):
         electrode_left_um=(0.0, 0.25), electrode_right_um=(0.75, 1.0), interface_um=0.5,
         interface_width_um=0.05, ln_x_v_br=math.log(0.02), ln_x_v_cl=math.log(0.08),
         x_ref=0.05, lambda2_um2=10.0, w_br=3.0, w_cl=1.0, debye2_um2=0.2, onsager_model=onsager_model,
-        source_model="contact", rate_law=rate_law, bias_V=2.0, ramp_s=0.0,
+        source_model=source_model, rate_law=rate_law, bias_V=2.0, ramp_s=0.0,
         source_left=ElectrodeSourceParameters(0.4, 0.3, "half"),
         source_right=ElectrodeSourceParameters(0.5, 0.2, "local"),
         alpha_br=0.6, alpha_cl=0.2, flux_scheme=flux_scheme,
     )
 
 
-def l2_errors(n_cells: int, degree: int, onsager_model: str, rate_law: str, flux_scheme: str):
+def l2_errors(n_cells: int, degree: int, onsager_model: str, rate_law: str, flux_scheme: str,
+              source_model: str = "contact"):
     comm = MPI.COMM_WORLD
-    params = mms_parameters(onsager_model, rate_law, flux_scheme)
+    params = mms_parameters(onsager_model, rate_law, flux_scheme, source_model)
     verts = np.linspace(0.0, 1.0, n_cells + 1)
     m = create_mesh1d(comm, verts, (0.25, 0.75), ((0.0, 0.25), (0.75, 1.0)))
     z = ufl.SpatialCoordinate(m.mesh)[0]
@@ -117,3 +119,14 @@ def test_mms_convergence_order(degree, flux_scheme, meshes, min_rate, onsager_mo
     assert np.all(errors[-1] < errors[0]), errors
     for field, r in zip(("y", "ln x_V", "phi"), rates.T):
         assert np.all(r >= min_rate), f"{field}: rates {r} (errors {errors})"
+
+
+def test_mms_convergence_zone_sources():
+    """Requirement: the zone placement of the electrode sources (volumetric r / w_e over the
+    electrode zones) converges at the optimal P1 rate too."""
+    meshes = (32, 64, 128)
+    errors = np.array(
+        [l2_errors(n, 1, "manning", "fixed", "exponential_fitting", "zone") for n in meshes]
+    )
+    rates = np.log2(errors[:-1] / errors[1:])
+    assert np.all(rates >= 1.9), f"rates {rates} (errors {errors})"
