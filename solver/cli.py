@@ -109,13 +109,20 @@ def _run(case: Case, args: argparse.Namespace, output_dir: pathlib.Path, con: _C
         con.error(str(exc))
         return EXIT_SOLVER
     if not args.quiet:
-        con.out(
-            f"{case.name}: L_m = {summary['migration_length_um']:.4f} µm at "
-            f"t = {summary['t_final_s']:g} s; {summary['steps']} steps "
-            f"({summary['rejected_steps']} rejected), {summary['newton_iterations']} Newton "
-            f"iterations, {summary['wall_time_s']:.1f} s -> {output_dir}"
-        )
+        con.out(_summary_line(case.name, summary or {}, output_dir))
     return EXIT_OK
+
+
+def _summary_line(name: str, summary: dict, output_dir: pathlib.Path) -> str:
+    """One line with the main result and the run statistics."""
+    nan = float("nan")
+    return (
+        f"{name}: L_m = {summary.get('migration_length_um', nan):.4f} µm at "
+        f"t = {summary.get('t_final_s', nan):g} s; {summary.get('steps', '?')} steps "
+        f"({summary.get('rejected_steps', '?')} rejected), "
+        f"{summary.get('newton_iterations', '?')} Newton iterations, "
+        f"{summary.get('wall_time_s', nan):.1f} s -> {output_dir}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

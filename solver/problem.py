@@ -34,9 +34,12 @@ from solver.physics.transport import site_fractions, transport_terms
 
 FIELDS = ("y", "u", "phi")
 
-# ln x_V below which the vacancy update is ignored in the convergence test: such vacancies carry
-# no measurable charge or transport (x_V < 1e-200), and their log is ill-determined.
-LN_X_V_IRRELEVANT = -460.0
+# Nodes with x_V below 1e-20 x_ref do not gate Newton convergence. Such vacancies carry no
+# measurable charge (1e-20 of the background), content or halide transport (both scale with x_V),
+# while Newton in ln x_V can lower ln x_V by only ~1 per iteration (the step for e^u a = b is
+# -1 + b e^{-u}/a), so a gap draining from 1e-13 to 1e-120 would otherwise need ~250 iterations.
+# They keep relaxing in later steps.
+IRRELEVANT_X_V_OVER_X_REF = 1e-20
 
 
 @dataclass
@@ -182,6 +185,7 @@ class TransportProblem:
         snes.setJacobian(self._assemble_jacobian, self.problem.A, None)
         snes.setLineSearchPreCheck(self._precheck)
         snes.setConvergenceTest(self._converged)
+        self._ln_x_v_irrelevant = float(np.log(IRRELEVANT_X_V_OVER_X_REF * params.x_ref))
         self._last_update = np.inf
         self._last_update_field = ""
         self._last_update_z = float("nan")
@@ -277,7 +281,7 @@ class TransportProblem:
             idx = self.dofs[i][self.owned[i]]
             d = np.abs(dw[idx])
             if i == 1:
-                d = np.where(u[self.owned[1]] > LN_X_V_IRRELEVANT, d, 0.0)
+                d = np.where(u[self.owned[1]] > self._ln_x_v_irrelevant, d, 0.0)
             if d.size:
                 k = int(np.argmax(d))
                 norms.append((float(d[k]), float(self.z[i][self.owned[i]][k])))
