@@ -205,6 +205,7 @@ def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message
         "rejected_steps": counters.rejected,
         "rejected_steps_error": counters.rejected_error,
         "rejected_steps_newton": counters.rejected_newton,
+        "bdf2_to_bdf1_fallbacks": counters.order_fallbacks,
         "newton_iterations": counters.newton_iterations,
         "dt_smallest_s": counters.dt_smallest,
         "dt_largest_s": counters.dt_largest,
