@@ -379,7 +379,7 @@ class Time(BaseModel):
             if not 0.0 <= t <= self.t_end_s:
                 raise _rule(f"output_times_s[{i}]", f"{t:g} not in [0, time.t_end_s = "
                             f"{self.t_end_s:g}]")
-        if any(b <= a for a, b in zip(times, times[1:])):
+        if any(b <= a for a, b in zip(times[:-1], times[1:], strict=True)):
             raise _rule("output_times_s", "must be strictly increasing")
         if self.dt_min_s > self.dt_initial_s:
             raise _rule("dt_initial_s", f"must be >= time.dt_min_s = {self.dt_min_s:g}")

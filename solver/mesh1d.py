@@ -59,7 +59,7 @@ def graded_segment(a: float, b: float, h_min: float, h_max: float, growth: float
 def graded_vertices(points_um, h_min_um: float, h_max_um: float, growth: float) -> np.ndarray:
     """Return sorted vertices over [min(points), max(points)], graded toward every point."""
     pts = np.unique(np.asarray(points_um, dtype=float))
-    pieces = [graded_segment(a, b, h_min_um, h_max_um, growth) for a, b in zip(pts[:-1], pts[1:])]
+    pieces = [graded_segment(a, b, h_min_um, h_max_um, growth) for a, b in zip(pts[:-1], pts[1:], strict=True)]
     out = np.concatenate([pieces[0]] + [p[1:] for p in pieces[1:]])
     return out
 
@@ -93,7 +93,6 @@ def create_mesh1d(comm, vertices_um: np.ndarray, contacts_um, zones_um) -> Mesh1
         zones_um: ((a_L, b_L), (a_R, b_R)) electrode zones [µm].
     """
     import basix.ufl
-    import ufl
     from dolfinx import mesh as dmesh
 
     if comm.rank == 0:
@@ -105,7 +104,6 @@ def create_mesh1d(comm, vertices_um: np.ndarray, contacts_um, zones_um) -> Mesh1
         cells = np.zeros((0, 2), dtype=np.int64)
     n_cells = comm.bcast(cells.shape[0] if comm.rank == 0 else None, root=0)
     element = basix.ufl.element("Lagrange", "interval", 1, shape=(1,))
-    domain = ufl.Mesh(element)
     partitioner = dmesh.create_cell_partitioner(dmesh.GhostMode.shared_facet, 2)
     msh = dmesh.create_mesh(comm, cells, element, x, partitioner)
 
@@ -115,7 +113,7 @@ def create_mesh1d(comm, vertices_um: np.ndarray, contacts_um, zones_um) -> Mesh1
 
     tdim = msh.topology.dim
     facet_ids, facet_vals = [], []
-    for tag, zc in zip((CONTACT_LEFT, CONTACT_RIGHT), contacts_um):
+    for tag, zc in zip((CONTACT_LEFT, CONTACT_RIGHT), contacts_um, strict=True):
         f = dmesh.locate_entities(msh, tdim - 1, lambda X, zc=zc: np.abs(X[0] - zc) < tol)
         facet_ids.append(f)
         facet_vals.append(np.full(f.size, tag, dtype=np.int32))

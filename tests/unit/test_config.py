@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pydantic
 import pytest
 
 from solver.config import (
@@ -80,7 +81,7 @@ def test_derived_properties():
 
 def test_models_are_frozen():
     case = case_from_dict({"name": "t"})
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError):
         case.temperature.T_K = 10.0  # type: ignore[misc]
 
 

@@ -80,7 +80,7 @@ def l2_errors(n_cells: int, degree: int, onsager_model: str, rate_law: str, flux
     pb = TransportProblem(m, params, degree, SolverOptions(stol=1e-11), forcing=forcing)
     pb.bias_V.value = params.bias_V
     for f in (pb.w, pb.w_n, pb.w_nm1):
-        for name, vals in zip(("y", "u", "phi"), exact_np(pb.z[0], 0.0)):
+        for name, vals in zip(("y", "u", "phi"), exact_np(pb.z[0], 0.0), strict=True):
             pb.set_field(name, vals, f)
     t = 0.0
     for _ in range(T_STEPS):
@@ -117,7 +117,7 @@ def test_mms_convergence_order(degree, flux_scheme, meshes, min_rate, onsager_mo
     )
     rates = np.log2(errors[:-1] / errors[1:])
     assert np.all(errors[-1] < errors[0]), errors
-    for field, r in zip(("y", "ln x_V", "phi"), rates.T):
+    for field, r in zip(("y", "ln x_V", "phi"), rates.T, strict=True):
         assert np.all(r >= min_rate), f"{field}: rates {r} (errors {errors})"
 
 
