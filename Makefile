@@ -11,6 +11,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CASES := cases/reference_forward.yaml cases/reference_reverse.yaml
+JOBS  ?= 2
 
 # Print the first interpreter that runs and is Python >= 3.12: $(PYTHON) if given, python3.12
 # on PATH (a pyenv shim that is not activated fails the check and is skipped), the newest
@@ -24,13 +25,14 @@ for c in $(PYTHON) python3.12 \
 done
 endef
 
-.PHONY: help venv test test-slow run bench clean clean-results
+.PHONY: help venv test test-slow run validate bench clean clean-results
 
 help:
 	@echo "make venv          create/update $(VENV) (pip install -e .[test])"
 	@echo "make test          fast test suite (-m 'not slow')"
 	@echo "make test-slow     slow validation tests (-m slow)"
-	@echo "make run           reference forward and reverse cases -> results/"
+	@echo "make run           reference +-4 V/um pair and the Fig. 1e campaign -> results/"
+	@echo "make validate      run/resume the campaigns and regenerate docs/validation.md"
 	@echo "make bench         1D benchmark"
 	@echo "make clean         remove caches and build artefacts (keeps .venv and results/)"
 	@echo "make clean-results remove results/"
@@ -59,11 +61,20 @@ test: venv
 test-slow: venv
 	$(PY) -m pytest -m slow -q || [ $$? -eq 5 ]
 
+# Default job: the reference pair at +-4 V/µm (4 h) and the seed 001 Fig. 1e campaign (17 biases,
+# resumable: a finished campaign is not rerun). About 1-2 minutes on 2 cores.
 run: venv
 	@set -e; for case in $(CASES); do \
 	  echo "== $$case"; \
 	  $(PY) run_case.py "$$case" --force; \
 	done
+	$(PY) run_case.py campaigns/fig1e.yaml -j $(JOBS) --output results/fig1e
+
+# Regenerate docs/validation.md (and docs/validation_thermal.md) from campaign outputs,
+# running or resuming the campaigns first.
+validate: venv
+	$(PY) validation/rectification.py --results results --jobs $(JOBS)
+	@if [ -f validation/thermal.py ]; then $(PY) validation/thermal.py --results results/thermal; fi
 
 bench: venv
 	$(PY) benchmarks/bench_1d.py

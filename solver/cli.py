@@ -1,7 +1,8 @@
 """Command line: ``run_case.py CASE.yaml [--set key.sub=value ...] [options]``.
 
 Exit codes: 0 success, 2 invalid input (case file, override, arguments, output directory, or a
-``CaseError`` raised by ``run_case`` while setting up), 3 solver failure (``solver.run.SolverFailure``). Input errors are one line on stderr,
+``CaseError`` raised by ``run_case`` while setting up), 3 solver failure (``solver.run.SolverFailure``;
+for a campaign: at least one member failed). Input errors are one line on stderr,
 ``error: <dotted.key>: <message>``, never a traceback. Under MPI every rank validates the case
 (validation is deterministic, so all ranks agree) and only rank 0 prints.
 """
@@ -28,7 +29,11 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Halide/vacancy migration in a perovskite nanowire: run one case "
         "(format: docs/case_format.md).",
     )
-    parser.add_argument("case", nargs="?", metavar="CASE", help="case YAML file")
+    parser.add_argument(
+        "case", nargs="?", metavar="CASE",
+        help="case YAML file, or a campaign file (top-level key 'campaign', see "
+        "solver/campaign.py): its members run in parallel and resume where they stopped",
+    )
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -48,6 +53,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "--print-schema", action="store_true", help="print the JSON schema of case files and exit"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument(
+        "-j", "--jobs", type=int, default=1, metavar="N",
+        help="campaigns: members run at the same time (one process each; default 1)",
+    )
     parser.add_argument(
         "--force", action="store_true", help="write into an existing non-empty output directory"
     )
@@ -144,6 +153,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if args.case is None:
         parser.error("the following arguments are required: CASE")
+    from solver.campaign import is_campaign_file, run_campaign
+
+    if is_campaign_file(args.case):
+        try:
+            return run_campaign(args.case, jobs=args.jobs, output=args.output, force=args.force,
+                                extra_overrides=args.overrides, quiet=args.quiet)
+        except CaseError as exc:
+            con.error(str(exc))
+            return EXIT_INPUT
     try:
         case = load_case(args.case, args.overrides)
     except CaseError as exc:

@@ -232,11 +232,49 @@ class Material(BaseModel):
     hop_activation_eV: float = Field(
         0.28, ge=0, description="[eV] Arrhenius activation energy of w_Br and w_Cl"
     )
+    vacancy_model: Literal["frozen", "formation_energy"] = Field(
+        "frozen",
+        description="[-] pure-phase equilibrium vacancy fractions: frozen = x_v_br/x_v_cl, the "
+        "synthesis values, at every T (seed 000: vacancy content set by the synthesis "
+        "conditions); formation_energy = x_V,a(T) = exp(-(E_lat,a + mu_a)/(k_B T)), a = Br, Cl "
+        "(seed 000: lattice part of the formation free energy 1.32/1.44 eV plus the standard-state "
+        "chemical potentials -0.9/-1.09 eV gives the totals 0.42/0.35 eV), x_v_br/x_v_cl then "
+        "only fix the hop-rate scale (D_cl_ref_cm2_per_s). In both, ln x_V,eq(y) = y ln x_V,Br + "
+        "(1-y) ln x_V,Cl (ideal solution: formation free energy linear in y). docs/thermal.md",
+    )
+    formation_lattice_br_eV: float = Field(
+        1.32, description="[eV] vacancy_model formation_energy: lattice part of the vacancy "
+        "formation free energy in CsPbBr3 (seed 000, MD thermodynamic integration)",
+    )
+    formation_lattice_cl_eV: float = Field(
+        1.44, description="[eV] vacancy_model formation_energy: lattice part of the vacancy "
+        "formation free energy in CsPbCl3 (seed 000)",
+    )
+    chemical_potential_br_eV: float = Field(
+        -0.9, description="[eV] vacancy_model formation_energy: standard-state chemical "
+        "potential of Br (seed 000, synthesis conditions, excess Cl)",
+    )
+    chemical_potential_cl_eV: float = Field(
+        -1.09, description="[eV] vacancy_model formation_energy: standard-state chemical "
+        "potential of Cl (seed 000)",
+    )
 
     @model_validator(mode="after")
     def _segments_ordered(self) -> "Material":
         if not self.y_cl_segment < self.y_br_segment:
             raise _rule("y_cl_segment", f"must be < material.y_br_segment = {self.y_br_segment:g}")
+        return self
+
+    @model_validator(mode="after")
+    def _formation_energies_positive(self) -> "Material":
+        if self.vacancy_model != "formation_energy":
+            return self
+        for a in ("br", "cl"):
+            total = getattr(self, f"formation_lattice_{a}_eV") + getattr(
+                self, f"chemical_potential_{a}_eV")
+            if not total > 0.0:
+                raise _rule(f"chemical_potential_{a}_eV", f"formation_lattice_{a}_eV + "
+                            f"chemical_potential_{a}_eV = {total:g} eV must be > 0 (x_V < 1)")
         return self
 
 
@@ -290,9 +328,11 @@ class Sources(BaseModel):
         "volumetric rate r/w_e over the electrode zones",
     )
     rate_law: Literal["fixed", "composition"] = Field(
-        "fixed",
+        "composition",
         description="[-] fixed = each electrode's alpha_c/alpha_d; composition = ln alpha(y) = "
-        "y ln alpha_br + (1-y) ln alpha_cl at both electrodes; r = alpha |dpsi(t)| / 2 [µm/s]",
+        "y ln alpha_br + (1-y) ln alpha_cl at both electrodes; r = alpha |dpsi(t)| / 2 [µm/s]. "
+        "Default composition: one parameter set for both polarities (calibration, issue 3, "
+        "docs/validation.md)",
     )
     left: ElectrodeSource = Field(
         default_factory=ElectrodeSource, description="left electrode source parameters"
@@ -304,7 +344,9 @@ class Sources(BaseModel):
         1.3e-5, gt=0, description="[µm V^-1 s^-1] rate_law composition: alpha at y = 1"
     )
     alpha_cl: float = Field(
-        3.8e-7, gt=0, description="[µm V^-1 s^-1] rate_law composition: alpha at y = 0"
+        2.57e-7, gt=0,
+        description="[µm V^-1 s^-1] rate_law composition: alpha at y = 0; the default makes "
+        "alpha(y = 0.10) = 3.8e-7, seed 001's reverse-bias value (alpha(1) = 1.3e-5, forward)",
     )
 
 

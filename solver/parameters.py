@@ -136,6 +136,43 @@ def hop_rates_per_s(
     return hop_ratio_br_cl * w_cl, w_cl
 
 
+def pure_phase_ln_vacancy(material, T_K: float) -> tuple[float, float]:
+    r"""Return (ln x_V,Br, ln x_V,Cl), the pure-phase equilibrium vacancy site fractions at T.
+
+    ``material.vacancy_model``:
+
+    - ``frozen`` (default): the synthesis values ``x_v_br``, ``x_v_cl`` (seed 000: 2e-9, 3e-7),
+      independent of T; the vacancy content is set when the wire is made and does not
+      re-equilibrate during the anneal.
+    - ``formation_energy``: dilute, non-interacting vacancies in equilibrium at T (Boltzmann),
+
+      .. math::
+          x_{V,a}(T) = \exp\left(-\frac{E_{lat,a} + \mu_a}{k_B T}\right),\qquad a = Br, Cl,
+
+      with the lattice part of the formation free energy E_lat = 1.32 / 1.44 eV and the
+      standard-state chemical potentials mu = -0.9 / -1.09 eV of seed 000, whose sums are the
+      seed's total formation energies 0.42 / 0.35 eV. (At 373 K: 2.1e-6 and 1.9e-5; the seed's
+      quoted 2e-9 / 3e-7 are not Boltzmann factors of 0.42 / 0.35 eV at one temperature, see
+      docs/thermal.md.)
+
+    The composition dependence is the same in both models (ideal solution, formation free energy
+    linear in y): ln x_V,eq(y) = y ln x_V,Br + (1 - y) ln x_V,Cl (:meth:`ModelParameters.x_v_eq`).
+
+    Args:
+        material: a validated :class:`solver.config.Material`.
+        T_K: temperature [K].
+
+    Returns:
+        (ln x_V,Br, ln x_V,Cl) [-].
+    """
+    if material.vacancy_model == "formation_energy":
+        kT = BOLTZMANN_EV_PER_K * T_K
+        g_br = material.formation_lattice_br_eV + material.chemical_potential_br_eV
+        g_cl = material.formation_lattice_cl_eV + material.chemical_potential_cl_eV
+        return -g_br / kT, -g_cl / kT
+    return math.log(material.x_v_br), math.log(material.x_v_cl)
+
+
 def debye_length_squared_um2(T_K: float, eps_r: float, lattice_constant_nm: float, x_ref: float):
     """Squared Debye length ε0 εr k_BT / (e² c_s x_ref) [µm²], c_s = 3/a³ halide sites."""
     a_m = lattice_constant_nm * 1e-9
@@ -163,7 +200,9 @@ def from_case(case) -> ModelParameters:
         T_K, m.D_cl_ref_cm2_per_s, m.T_ref_K, m.hop_activation_eV, lam_nm, m.x_v_cl,
         m.hop_ratio_br_cl,
     )
-    x_ref = m.x_v_cl
+    ln_x_v_br, ln_x_v_cl = pure_phase_ln_vacancy(m, T_K)
+    # Scale of the vacancy and Poisson rows: the larger pure-phase fraction (frozen: x_v_cl).
+    x_ref = m.x_v_cl if m.vacancy_model == "frozen" else math.exp(max(ln_x_v_br, ln_x_v_cl))
     br_left = g.br_rich_side == "left"
     forward = b.field_V_per_um * (1.0 if b.polarity == "forward" else -1.0)
     gap = el.right.start_um - el.left.end_um
@@ -187,8 +226,8 @@ def from_case(case) -> ModelParameters:
         br_rich_left=br_left,
         y_br=m.y_br_segment,
         y_cl=m.y_cl_segment,
-        ln_x_v_br=math.log(m.x_v_br),
-        ln_x_v_cl=math.log(m.x_v_cl),
+        ln_x_v_br=ln_x_v_br,
+        ln_x_v_cl=ln_x_v_cl,
         x_ref=x_ref,
         lambda2_um2=(lam_nm * 1e-3) ** 2,
         w_br=w_br,
