@@ -180,6 +180,9 @@ def poisson_boltzmann_vacancies(z_um, y0, params, grounded: bool, contacts_um=No
 
     Returns:
         (x_V at the nodes [-], psi at the nodes [V]).
+
+    Raises:
+        RuntimeError: Newton did not converge (update max-norm < 1e-10 k_BT/e).
     """
     z = np.asarray(z_um, dtype=float)
     n = z.size
@@ -214,7 +217,9 @@ def poisson_boltzmann_vacancies(z_um, y0, params, grounded: bool, contacts_um=No
         delta = np.linalg.solve(jac, -res)
         delta = np.clip(delta, -2.0, 2.0)
         phi += delta
-        if np.max(np.abs(delta)) < 1e-12:
+        if np.max(np.abs(delta)) < 1e-10:
             break
+    else:
+        raise RuntimeError(f"Poisson-Boltzmann Newton did not converge in {max_it} iterations")
     e = np.exp(-(phi - phi.min()))
     return total * e / float(np.sum(w * e)), phi * params.thermal_voltage_V
