@@ -1,13 +1,18 @@
 """Command line: ``run_case.py CASE.yaml [--set key.sub=value ...] [options]``.
 
-Exit codes: 0 success, 2 invalid input (case file, override, arguments, output directory, or a
-``CaseError`` raised by ``run_case`` while setting up), 3 solver failure (``solver.run.SolverFailure``;
-for a campaign: at least one member failed). Input errors are one line on stderr,
-``error: <dotted.key>: <message>``, never a traceback. Under MPI every rank validates the case
-(validation is deterministic, so all ranks agree) and only rank 0 prints.
+Exit codes: 0 success; 2 invalid input (case file, override, arguments, mesh larger than
+``mesh.max_cells``, output directory, unusable checkpoint for ``--restart``, or a ``CaseError``
+raised by ``run_case`` while setting up), nothing written; 3 solver failure
+(``solver.run.SolverFailure``: dt fell below dt_min; outputs up to the last good state are written;
+for a campaign: at least one member failed); 4 interrupted by SIGTERM/SIGINT
+(``solver.run.Interrupted``: a checkpoint and the outputs so far are written; continue with
+``--restart``). Input errors are one line on stderr, ``error: <dotted.key>: <message>``, never a
+traceback. Under MPI every rank validates the case (validation is deterministic, so all ranks
+agree) and only rank 0 prints or logs. See docs/reliability.md.
 """
 
 import argparse
+import importlib
 import json
 import pathlib
 import sys
@@ -16,18 +21,51 @@ from collections.abc import Sequence
 import yaml
 from mpi4py import MPI
 
+from solver.checkpoint import CheckpointError, check_same_case, read_meta
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
+from solver.logging_setup import LEVELS, setup_logging
 
 EXIT_OK = 0
 EXIT_INPUT = 2
 EXIT_SOLVER = 3
+EXIT_INTERRUPTED = 4
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+PRESET_DIRS = ("cases", "campaigns")
+
+_EPILOG = """\
+exit codes: 0 success, 2 invalid input (nothing written), 3 solver failure (outputs up to the
+last good state written), 4 interrupted by SIGTERM/SIGINT (checkpoint and outputs written;
+continue with --restart). See docs/reliability.md.
+
+examples:
+  run_case.py cases/reference_forward.yaml --set bias.field_V_per_um=2 --output results/f2
+  run_case.py cases/reference_forward.yaml --check          # validate, print parameters
+  run_case.py cases/reference_forward.yaml --output results/f2 --restart
+  mpirun -n 4 run_case.py cases/reference_forward.yaml
+  run_case.py campaigns/fig1e.yaml -j 2
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line, ``error: <message> (see --help)``, exit 2."""
+
+    def error(self, message: str):
+        """Print one line on stderr (rank 0) and exit 2."""
+        if MPI.COMM_WORLD.rank == 0:
+            text = " ".join(str(message).split())
+            print(f"error: {text} (see {self.prog} --help)", file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_INPUT)
 
 
 def _build_parser() -> argparse.ArgumentParser:
     """Argument parser of ``run_case.py``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
+        prog="run_case.py",
         description="Halide/vacancy migration in a perovskite nanowire: run one case "
-        "(format: docs/case_format.md).",
+        "(format: docs/case_format.md) or a campaign.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "case", nargs="?", metavar="CASE",
@@ -47,18 +85,40 @@ def _build_parser() -> argparse.ArgumentParser:
         "--output", metavar="DIR", help="output directory (default: results/<case name>)"
     )
     parser.add_argument(
-        "--check", action="store_true", help="validate, print the resolved case and exit"
+        "--check", action="store_true",
+        help="validate, print the resolved case and the derived parameters with units, and exit "
+        "(nothing is written)",
+    )
+    parser.add_argument(
+        "--list-presets", action="store_true",
+        help="list the shipped case files (cases/) and campaigns (campaigns/) and exit",
     )
     parser.add_argument(
         "--print-schema", action="store_true", help="print the JSON schema of case files and exit"
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument(
+        "--quiet", action="store_true",
+        help="no progress bar, no summary line, log level warning (errors are still printed)",
+    )
+    parser.add_argument(
+        "--log-level", type=str.lower, choices=LEVELS, default=None, metavar="LEVEL",
+        help=f"logging level on stderr, one of {', '.join(LEVELS)} (default: info, or warning "
+        "with --quiet); debug also reports rejected steps and checkpoints",
+    )
     parser.add_argument(
         "-j", "--jobs", type=int, default=1, metavar="N",
         help="campaigns: members run at the same time (one process each; default 1)",
     )
-    parser.add_argument(
-        "--force", action="store_true", help="write into an existing non-empty output directory"
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument(
+        "--force", action="store_true",
+        help="write into an existing non-empty output directory (starts from t = 0; an old "
+        "checkpoint there is deleted)",
+    )
+    again.add_argument(
+        "--restart", action="store_true",
+        help="continue from the last checkpoint in the output directory (same case, same "
+        "--set overrides, same number of MPI ranks); the result equals an uninterrupted run",
     )
     return parser
 
@@ -74,49 +134,102 @@ class _Console:
         if self.root:
             print(text, flush=True)
 
-    def error(self, message: str) -> None:
-        """Print ``error: <message>`` to stderr (rank 0)."""
+    def error(self, message: str, prefix: str = "error") -> None:
+        """Print ``<prefix>: <message>`` to stderr (rank 0)."""
         if self.root:
-            print(f"error: {message}", file=sys.stderr, flush=True)
+            print(f"{prefix}: {message}", file=sys.stderr, flush=True)
 
 
-def _output_dir_problem(output_dir: pathlib.Path, force: bool) -> str | None:
-    """Why ``output_dir`` cannot be used, or None if it can."""
-    if not output_dir.exists():
+def _output_dir_problem(output_dir: pathlib.Path, force: bool, restart: bool = False,
+                        case: Case | None = None) -> str | None:
+    """Why ``output_dir`` cannot be used, or None if it can (rank 0 only: reads files).
+
+    With ``restart`` the directory must hold a checkpoint of ``case`` written by as many MPI
+    ranks as this run has.
+    """
+    if restart:
+        try:
+            meta = read_meta(output_dir)
+            if int(meta.get("n_ranks", -1)) != MPI.COMM_WORLD.size:
+                return (f"--restart: the checkpoint in {output_dir} was written by "
+                        f"{meta.get('n_ranks')} MPI rank(s), this run has {MPI.COMM_WORLD.size}; "
+                        f"restart with mpirun -n {meta.get('n_ranks')}")
+            if case is not None:
+                check_same_case(meta, case_to_dict(case))
+        except CheckpointError as exc:
+            return str(exc)
         return None
-    if not output_dir.is_dir():
-        return f"output directory {output_dir} exists and is not a directory"
-    if not force and any(output_dir.iterdir()):
-        return f"output directory {output_dir} exists and is not empty; use --force"
+    try:
+        if not output_dir.exists():
+            return None
+        if not output_dir.is_dir():
+            return f"output directory {output_dir} exists and is not a directory"
+        if not force and any(output_dir.iterdir()):
+            return (f"output directory {output_dir} exists and is not empty; use --force to "
+                    "overwrite or --restart to continue from its checkpoint")
+    except OSError as exc:
+        return f"output directory {output_dir}: {exc.strerror or exc}"
     return None
 
 
+def _presets() -> str:
+    """The shipped cases and campaigns with their description lines (for ``--list-presets``)."""
+    lines = []
+    for sub in PRESET_DIRS:
+        directory = REPO_ROOT / sub
+        files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+        lines.append(f"{sub}/ ({len(files)}):" if files else f"{sub}/: none found in {directory}")
+        entries = []
+        for path in files:
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                if sub == "campaigns" and isinstance(data, dict):
+                    data = data.get("campaign")
+                text = str(data.get("description", "")) if isinstance(data, dict) else ""
+            except (OSError, ValueError, yaml.YAMLError):
+                text = "(unreadable)"
+            entries.append((f"{sub}/{path.name}", " ".join(text.split()) or "-"))
+        width = max((len(name) for name, _ in entries), default=0)
+        lines += [f"  {name:<{width}}  {text}" for name, text in entries]
+    lines.append(f"run one with: run_case.py {PRESET_DIRS[0]}/<file> [--set key=value ...]")
+    return "\n".join(lines)
+
+
 def _resolved_yaml(case: Case, case_path: str, overrides: Sequence[str], output_dir: str) -> str:
-    """Header line plus the fully resolved case as YAML (for ``--check``)."""
+    """Header line, the fully resolved case as YAML and the derived parameters with units as
+    YAML comments (for ``--check``; the output is itself a valid case file)."""
+    from solver.preflight import derived_parameters, format_derived
+
     extra = f" with --set {' '.join(overrides)}" if overrides else ""
     header = f"# {case_path}{extra}: valid; resolved case (output directory {output_dir}):"
     body = yaml.safe_dump(case_to_dict(case), sort_keys=False, allow_unicode=True)
-    return f"{header}\n{body.rstrip()}"
+    derived = format_derived(derived_parameters(case))
+    return f"{header}\n{body.rstrip()}\n{derived}"
 
 
 def _run(case: Case, args: argparse.Namespace, output_dir: pathlib.Path, con: _Console) -> int:
     """Run the solver (imported lazily: it pulls in dolfinx)."""
-    from solver.run import SolverFailure, run_case
+    run_module = importlib.import_module("solver.run")  # lazily: it pulls in dolfinx
 
+    extra = {"restart": True} if args.restart else {}
     try:
-        summary = run_case(
+        summary = run_module.run_case(
             case,
             output_dir,
             case_path=args.case,
             overrides=list(args.overrides),
             quiet=args.quiet,
+            **extra,
         )
-    except CaseError as exc:  # input problems found while setting up (e.g. mesh too large)
+    except (CaseError, CheckpointError) as exc:  # found while setting up: nothing written
         con.error(str(exc))
         return EXIT_INPUT
-    except SolverFailure as exc:
+    except run_module.SolverFailure as exc:
         con.error(str(exc))
         return EXIT_SOLVER
+    except getattr(run_module, "Interrupted", ()) as exc:
+        con.error(str(exc), prefix="interrupted")
+        return EXIT_INTERRUPTED
     if not args.quiet:
         con.out(_summary_line(case.name, summary or {}, output_dir))
     return EXIT_OK
@@ -141,21 +254,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments without the program name (default: ``sys.argv[1:]``).
 
     Returns:
-        Exit code: 0 success, 2 invalid input, 3 solver failure. Argument errors raise
-        ``SystemExit(2)`` through argparse.
+        Exit code: 0 success, 2 invalid input, 3 solver failure, 4 interrupted (see the module
+        docstring). Argument errors raise ``SystemExit(2)`` through argparse.
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
     comm = MPI.COMM_WORLD
     con = _Console(comm)
+    setup_logging(args.log_level, args.quiet, comm.rank)
     if args.print_schema:
         con.out(json.dumps(schema_json(), indent=2))
+        return EXIT_OK
+    if args.list_presets:
+        con.out(_presets())
         return EXIT_OK
     if args.case is None:
         parser.error("the following arguments are required: CASE")
     from solver.campaign import is_campaign_file, run_campaign
 
-    if is_campaign_file(args.case):
+    if _is_campaign(is_campaign_file, args.case):
+        if args.restart or args.check:
+            con.error(f"{args.case}: --restart and --check apply to single cases, not campaigns "
+                      "(rerunning a campaign resumes it)")
+            return EXIT_INPUT
         try:
             return run_campaign(args.case, jobs=args.jobs, output=args.output, force=args.force,
                                 extra_overrides=args.overrides, quiet=args.quiet)
@@ -163,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             con.error(str(exc))
             return EXIT_INPUT
     try:
-        case = load_case(args.case, args.overrides)
+        case = _load_and_check(args.case, args.overrides)
     except CaseError as exc:
         con.error(str(exc))
         return EXIT_INPUT
@@ -171,9 +292,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         con.out(_resolved_yaml(case, args.case, args.overrides, str(output_dir)))
         return EXIT_OK
-    problem = _output_dir_problem(output_dir, args.force) if con.root else None
+    problem = _output_dir_problem(output_dir, args.force, args.restart, case) if con.root else None
     problem = comm.bcast(problem, root=0)
     if problem:
         con.error(problem)
         return EXIT_INPUT
     return _run(case, args, output_dir, con)
+
+
+def _is_campaign(is_campaign_file, path: str) -> bool:
+    """``is_campaign_file`` that never raises (unreadable files are left to the case loader)."""
+    try:
+        return bool(is_campaign_file(path))
+    except Exception:  # noqa: BLE001 (any failure: not a readable campaign)
+        return False
+
+
+def _load_and_check(path: str, overrides: Sequence[str]) -> Case:
+    """Load, validate and pre-check a case (mesh size, derived parameters).
+
+    Anything that goes wrong becomes a one-line :class:`CaseError`, also failures the loader does
+    not anticipate (e.g. a YAML nesting deeper than the parser's recursion limit).
+    """
+    from solver.preflight import check_case
+
+    try:
+        case = load_case(path, overrides)
+        check_case(case)
+    except CaseError:
+        raise
+    except RecursionError:
+        raise CaseError(path, "invalid YAML: nested too deeply") from None
+    except MemoryError:
+        raise CaseError(path, "too large to load") from None
+    except Exception as exc:  # noqa: BLE001 (bad input must never produce a traceback)
+        text = " ".join(str(exc).split())[:200]
+        raise CaseError(path, f"cannot be loaded ({type(exc).__name__}: {text})") from None
+    return case

@@ -30,6 +30,7 @@ __all__ = [
     "Bias",
     "Case",
     "CaseError",
+    "Checkpoint",
     "Electrode",
     "ElectrodeSource",
     "Electrodes",
@@ -456,6 +457,25 @@ class Output(BaseModel):
     figures: bool = Field(True, description="write PNG figures")
 
 
+class Checkpoint(BaseModel):
+    """Periodic checkpoints of the full solver state (docs/reliability.md).
+
+    A checkpoint is written after an accepted step once ``every_steps`` steps or
+    ``every_minutes`` minutes of wall time have passed since the previous one (whichever comes
+    first; 0 disables that trigger), and always on SIGTERM/SIGINT.
+    """
+
+    model_config = _MODEL_CONFIG
+
+    every_steps: int = Field(
+        100, ge=0, description="[-] checkpoint every this many accepted steps (0 = not by count)"
+    )
+    every_minutes: float = Field(
+        10.0, ge=0, description="[min] checkpoint after this much wall time since the last one "
+        "(0 = not by time)",
+    )
+
+
 class Case(BaseModel):
     """A complete case (docs/case_format.md); defaults are the reference device (MODEL.md §7)."""
 
@@ -478,6 +498,9 @@ class Case(BaseModel):
     time: Time = Field(default_factory=Time, description="time span and stepping")
     solver: Solver = Field(default_factory=Solver, description="solver settings")
     output: Output = Field(default_factory=Output, description="output options")
+    checkpoint: Checkpoint = Field(
+        default_factory=Checkpoint, description="checkpoint/restart (docs/reliability.md)"
+    )
 
     @model_validator(mode="after")
     def _check_geometry(self) -> "Case":

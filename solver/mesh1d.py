@@ -35,8 +35,9 @@ def graded_segment(a: float, b: float, h_min: float, h_max: float, growth: float
     sizes = []
     total = 0.0
     k = 0
+    h = h_min
     while True:
-        h = min(h_min * growth**k, h_max)
+        h = min(h_min * growth**k, h_max) if h < h_max else h_max  # growth**k may overflow
         if 2.0 * (total + h) > length:
             break
         sizes.append(h)
@@ -65,8 +66,8 @@ def graded_vertices(points_um, h_min_um: float, h_max_um: float, growth: float) 
 
 
 @dataclass
-class Mesh1D:
-    """A dolfinx interval mesh with its tags.
+class TaggedMesh:
+    """A dolfinx mesh (1D interval or 3D tetrahedral) with its tags.
 
     Attributes:
         mesh: dolfinx mesh (coordinates in µm).
@@ -83,7 +84,10 @@ class Mesh1D:
     h_min_um: float
 
 
-def create_mesh1d(comm, vertices_um: np.ndarray, contacts_um, zones_um) -> Mesh1D:
+Mesh1D = TaggedMesh  # historical name
+
+
+def create_mesh1d(comm, vertices_um: np.ndarray, contacts_um, zones_um) -> TaggedMesh:
     """Create a distributed dolfinx interval mesh from vertex coordinates given on rank 0.
 
     Args:
@@ -129,10 +133,10 @@ def create_mesh1d(comm, vertices_um: np.ndarray, contacts_um, zones_um) -> Mesh1
     vals[(mid > aL) & (mid < bL)] = ZONE_LEFT
     vals[(mid > aR) & (mid < bR)] = ZONE_RIGHT
     cell_tags = dmesh.meshtags(msh, tdim, np.arange(n_local, dtype=np.int32), vals)
-    return Mesh1D(msh, facet_tags, cell_tags, n_cells, h_min)
+    return TaggedMesh(msh, facet_tags, cell_tags, n_cells, h_min)
 
 
-def mesh_for_parameters(comm, params, h_min_nm: float, h_max_um: float, growth: float) -> Mesh1D:
+def mesh_for_parameters(comm, params, h_min_nm: float, h_max_um: float, growth: float) -> TaggedMesh:
     """Graded mesh for the device in ``params`` (a :class:`ModelParameters`)."""
     pts = [
         0.0,

@@ -129,15 +129,21 @@ class TransportProblem:
         self.phi_left = const(0.0)
         self.phi_right = const(0.0)
 
-        qdeg = 2 * degree + 2
+        # 1D: 2p+2 points are cheap; 3D: 2p integrates the P1 mass term exactly and keeps the
+        # (large) Onsager Jacobian kernel affordable (4 instead of 14 points per tetrahedron).
+        qdeg = 2 * degree + 2 if msh.topology.dim == 1 else 2 * degree
         self.dx = ufl.Measure(
             "dx", domain=msh, subdomain_data=mesh1d.cell_tags,
             metadata={"quadrature_degree": qdeg},
         )
-        self.dS = ufl.Measure("dS", domain=msh, subdomain_data=mesh1d.facet_tags)
+        self.tdim = msh.topology.dim
+        # Contacts: interior vertices in 1D (dS, '+' side), exterior bottom facets in 3D (ds).
+        kind = "dS" if self.tdim == 1 else "ds"
+        self.dS = ufl.Measure(kind, domain=msh, subdomain_data=mesh1d.facet_tags)
         self.flux_scheme = getattr(params, "flux_scheme", "galerkin")
-        if self.flux_scheme == "exponential_fitting" and degree != 1:
-            raise ValueError("exponential_fitting fluxes require degree 1 (P1) elements")
+        if self.flux_scheme == "exponential_fitting" and (degree != 1 or self.tdim != 1):
+            raise ValueError("exponential_fitting fluxes require 1D P1 elements")
+        self.contact_scale = self._contact_scale()
         # Midpoint rule for the exponentially fitted (cellwise constant) fluxes.
         self.dx_flux = (
             ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 1})
@@ -206,8 +212,25 @@ class TransportProblem:
                                 self.dx_flux, self.flux_scheme)
         terms.update(poisson_terms(phi, x.x_v, ufl.exp(self.u_background), tests[2],
                                    self.params, self.dx))
-        terms.update(source_terms(y, u, tests, self.bias_V, self.params, self.dS, self.dx))
+        terms.update(source_terms(y, u, tests, self.bias_V, self.params, self.dS, self.dx,
+                                  restricted=self.tdim == 1, contact_scale=self.contact_scale))
         return terms
+
+    def _contact_scale(self):
+        """(left, right) A_cross / A_contact in 3D (the wire's mean cross-section over each
+        contact's area), so that a contact injects r per unit cross-section as in 1D; 1 in 1D."""
+        if self.tdim == 1:
+            return (1.0, 1.0)
+        one = fem.Constant(self.mesh1d.mesh, PETSc.ScalarType(1.0))
+
+        def integral(form):
+            return self.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
+
+        a_cross = integral(one * ufl.dx(domain=self.mesh1d.mesh)) / self.params.length_um
+        areas = [integral(one * self.dS(tag)) for tag in (CONTACT_LEFT, CONTACT_RIGHT)]
+        if min(areas) <= 0.0:
+            raise ValueError("a contact facet group is empty (no wire bottom on an electrode)")
+        return tuple(a_cross / a for a in areas)
 
     # ------------------------------------------------------------------ boundary data
     def _potential_bcs(self):

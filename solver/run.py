@@ -9,14 +9,22 @@ This is the thin driver between the CLI (which knows YAML and exit codes) and th
     fields/state.bp     y, x_V, psi for ParaView (VTX/ADIOS2)
     figures/*.png       y(z) and x_V(z)/x_V,Cl at output times, L_m(t), step diagnostics
 
+    checkpoint/         the last checkpoint (solver.checkpoint, docs/reliability.md)
+
 A solver failure (dt below dt_min) still writes everything up to the last good state, marks
-``status: failed`` in summary.json and raises :class:`SolverFailure`.
+``status: failed`` in summary.json and raises :class:`SolverFailure`. SIGTERM or SIGINT stop the
+run after the current step: a checkpoint and the outputs so far are written (``status:
+interrupted``) and :class:`Interrupted` is raised; ``restart=True`` continues from the last
+checkpoint to the same result as an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import math
-import sys
+import os
+import shutil
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +32,16 @@ from pathlib import Path
 import numpy as np
 
 from solver import observables, outputs
+from solver.checkpoint import (CHECKPOINT_DIR, Checkpointer, CheckpointError, check_same_case,
+                               read_checkpoint)
 from solver.config import CaseError, case_to_dict
+from solver.logging_setup import RunProgress, get_logger, interactive
 from solver.parameters import from_case
+
+log = get_logger("run")
+
+#: Test hook: stop (as on SIGTERM) after this many accepted steps (docs/reliability.md).
+STOP_AFTER_STEPS_ENV = "PEROVSKITE_IONS_STOP_AFTER_STEPS"
 
 
 # Distance beyond the front excluded when measuring the Cl taken up ahead of it [µm]: about the
@@ -35,6 +51,10 @@ CL_UPTAKE_MARGIN_UM = 0.5
 
 class SolverFailure(RuntimeError):
     """The time integration could not continue; outputs up to the last good state were written."""
+
+
+class Interrupted(RuntimeError):
+    """The run was stopped by SIGTERM/SIGINT; a checkpoint and the outputs so far were written."""
 
 
 @dataclass
@@ -48,6 +68,9 @@ class Profile:
     x_v: np.ndarray
     psi_V: np.ndarray
     E_V_per_um: np.ndarray
+
+
+_PROFILE_ATTRS = ("z_um", "y", "x_br", "x_v", "psi_V", "E_V_per_um")
 
 
 def gather_profile(problem, t_s: float) -> Profile | None:
@@ -93,6 +116,42 @@ class _Recorder:
         self.total_br0 = math.nan
         self.total_v0 = math.nan
         self.newton_total = 0
+        self.snapshots: list[tuple[float, np.ndarray]] = []  # (t, local w) at output times
+
+    def state(self) -> tuple[dict, dict]:
+        """Scalars (JSON) and arrays (this rank) of everything recorded so far."""
+        scalars = {"z_front0": self.z_front0, "total_br0": self.total_br0,
+                   "total_v0": self.total_v0, "newton_total": self.newton_total,
+                   "snapshot_times": [t for t, _ in self.snapshots]}
+        arrays = {f"snapshot_{k}": w for k, (_, w) in enumerate(self.snapshots)}
+        if self.rank0:
+            columns = list(self.rows[0]) if self.rows else []
+            scalars["row_columns"] = columns
+            for col in columns:
+                arrays[f"row_{col}"] = np.array([r[col] for r in self.rows])
+            scalars["profile_times"] = [q.t_s for q in self.profiles]
+            for k, q in enumerate(self.profiles):
+                for attr in _PROFILE_ATTRS:
+                    arrays[f"profile_{k}_{attr}"] = getattr(q, attr)
+        return scalars, arrays
+
+    def restore(self, scalars: dict, arrays: dict) -> None:
+        """Continue recording from :meth:`state` (same number of ranks)."""
+        self.z_front0 = float(scalars["z_front0"])
+        self.total_br0 = float(scalars["total_br0"])
+        self.total_v0 = float(scalars["total_v0"])
+        self.newton_total = int(scalars["newton_total"])
+        self.snapshots = [(float(t), np.array(arrays[f"snapshot_{k}"]))
+                          for k, t in enumerate(scalars["snapshot_times"])]
+        if not self.rank0:
+            return
+        columns = scalars["row_columns"]
+        n = len(arrays[f"row_{columns[0]}"]) if columns else 0
+        self.rows = [{c: arrays[f"row_{c}"][i].item() for c in columns} for i in range(n)]
+        self.profiles = [
+            Profile(float(t), *(np.array(arrays[f"profile_{k}_{a}"]) for a in _PROFILE_ATTRS))
+            for k, t in enumerate(scalars["profile_times"])
+        ]
 
     def front(self, prof: Profile) -> float:
         return observables.front_position(prof.z_um, prof.y, self.params.interface_um)
@@ -157,23 +216,8 @@ def _vtx_writer(problem, out: Path):
     return writer, write
 
 
-def _progress(quiet: bool, t_end: float, rank: int):
-    """A rich progress bar on interactive rank-0 terminals; a no-op otherwise."""
-    if quiet or rank != 0 or not sys.stderr.isatty():
-        return None, (lambda t, dt: None)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(
-        TextColumn("[bold]t = {task.fields[t]:.4g} s"), BarColumn(),
-        TextColumn("dt = {task.fields[dt]:.2e} s"), TimeRemainingColumn(), transient=True,
-    )
-    task = bar.add_task("run", total=t_end, t=0.0, dt=0.0)
-    bar.start()
-    return bar, (lambda t, dt: bar.update(task, completed=t, t=t, dt=dt))
-
-
 def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message: str,
-             case_path, overrides) -> dict:
+             case_path, overrides, restarts: int = 0) -> dict:
     last = rec.rows[-1] if rec.rows else {}
     final_prof = rec.profiles[-1] if rec.profiles else None
     uptake = {}
@@ -190,6 +234,7 @@ def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message
         "status": status,
         "message": message,
         "case_name": case.name,
+        "restarts": restarts,
         "t_final_s": last.get("t_s", 0.0),
         "front_position_initial_um": rec.z_front0,
         "front_position_um": last.get("front_um", math.nan),
@@ -205,6 +250,7 @@ def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message
         "rejected_steps": counters.rejected,
         "rejected_steps_error": counters.rejected_error,
         "rejected_steps_newton": counters.rejected_newton,
+        "rejected_steps_state": counters.rejected_state,
         "bdf2_to_bdf1_fallbacks": counters.order_fallbacks,
         "newton_iterations": counters.newton_iterations,
         "dt_smallest_s": counters.dt_smallest,
@@ -236,82 +282,224 @@ def _write_figures(rec: _Recorder, out: Path) -> None:
         plotting.plot_diagnostics(ts, out / "figures" / "diagnostics.png")
 
 
+class _StopSignals:
+    """Context manager: SIGTERM/SIGINT set a flag instead of killing the process.
+
+    The time loop polls :attr:`signum` after each accepted step (all ranks agree through an
+    allreduce), writes a checkpoint and the outputs, and stops. Handlers are installed only in
+    the main thread and restored on exit.
+    """
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self):
+        self.signum: int | None = None
+        self._old = {}
+
+    def _handler(self, signum, frame):  # noqa: ARG002 (signal handler signature)
+        if self.signum is None:
+            self.signum = signum
+
+    def __enter__(self) -> _StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self._old[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        self._old.clear()
+
+
+def _check_same_mesh(problem, arrays: dict) -> None:
+    """The checkpoint's dof coordinates must be this rank's (same mesh and partition)."""
+    from mpi4py import MPI
+
+    ok = all(np.array_equal(problem.z[i], arrays.get(f"z_{i}", np.empty(0))) for i in range(3))
+    if not problem.comm.allreduce(ok, op=MPI.LAND):
+        raise CheckpointError("--restart: the checkpoint's mesh or partition differs from this "
+                              "run's (different mesh settings, library versions or rank count)")
+
+
 def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=(),
-             quiet: bool = False) -> dict:
+             quiet: bool = False, restart: bool = False,
+             stop_after_steps: int | None = None) -> dict:
     """Run ``case`` and write all outputs to ``output_dir``; return the summary dict.
 
+    Args:
+        case: validated case.
+        output_dir: output directory (created; on a restart it holds the checkpoint).
+        case_path: case file name, recorded in summary.json.
+        overrides: ``--set`` overrides, recorded in summary.json.
+        quiet: no progress bar.
+        restart: continue from ``output_dir/checkpoint`` instead of t = 0.
+        stop_after_steps: test hook, stop as on SIGTERM after this many accepted steps of this
+            call (default from the environment variable ``PEROVSKITE_IONS_STOP_AFTER_STEPS``).
+
     Raises:
-        CaseError: the mesh would exceed ``mesh.max_cells``.
+        CaseError: the mesh would exceed ``mesh.max_cells`` (before anything is written).
+        CheckpointError: ``restart`` and no usable checkpoint, or it does not match the case,
+            mesh or number of ranks (before anything is written).
         SolverFailure: the time integration failed (outputs up to then are written).
+        Interrupted: SIGTERM/SIGINT (checkpoint and outputs up to then are written).
     """
     from mpi4py import MPI
 
-    from solver.mesh1d import graded_vertices, mesh_for_parameters
+    from solver import preflight
+    from solver.mesh1d import mesh_for_parameters
     from solver.problem import SolverOptions, TransportProblem
     from solver.time_stepping import StepFailure, StepSettings, TimeStepper
 
     comm = MPI.COMM_WORLD
     wall0 = time.perf_counter()
+    if stop_after_steps is None and os.environ.get(STOP_AFTER_STEPS_ENV):
+        stop_after_steps = int(os.environ[STOP_AFTER_STEPS_ENV])
+    n_cells = preflight.check_case(case)  # CaseError before any directory exists
     params = from_case(case)
-    m = case.mesh
-    n_est = len(graded_vertices(
-        [0.0, params.length_um, *params.electrode_left_um, *params.electrode_right_um,
-         params.interface_um], m.h_min_nm * 1e-3, m.h_max_um, m.growth)) - 1
-    if n_est > m.max_cells:
-        raise CaseError(f"mesh: {n_est} cells exceed mesh.max_cells = {m.max_cells}")
     out = Path(output_dir)
-    if comm.rank == 0:
-        for sub in ("profiles", "figures", "fields"):
-            (out / sub).mkdir(parents=True, exist_ok=True)
-    comm.barrier()
+    meta, ck_arrays = (None, None)
+    if restart:
+        meta, ck_arrays = read_checkpoint(out, comm)
+        check_same_case(meta, case_to_dict(case))
 
-    mesh1d = mesh_for_parameters(comm, params, m.h_min_nm, m.h_max_um, m.growth)
-    sv = case.solver
-    problem = TransportProblem(
-        mesh1d, params, m.degree,
-        SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol, max_update=sv.max_update_VT),
-    )
-    problem.initialise()
-    tc = case.time
-    settings = StepSettings(
-        t_end=tc.t_end_s, output_times=tuple(tc.output_times_s), scheme=tc.scheme,
-        dt_initial=tc.dt_initial_s, dt_min=tc.dt_min_s, dt_max=tc.dt_max_s, tol_y=tc.tol_y,
-        tol_phi=tc.tol_psi_VT, rtol_x_v=tc.rtol_x_v, atol_x_v=tc.atol_x_v,
-    )
-    rec = _Recorder(problem, params, out, case)
-    rec.row(0.0, 0.0, 0)
-    writer, write_fields = _vtx_writer(problem, out) if case.output.vtx else (None, None)
+    with _StopSignals() as stop:
+        m = case.mesh
+        mesh1d = mesh_for_parameters(comm, params, m.h_min_nm, m.h_max_um, m.growth)
+        sv = case.solver
+        problem = TransportProblem(
+            mesh1d, params, m.degree,
+            SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
+                          max_update=sv.max_update_VT),
+        )
+        problem.initialise()
+        if restart:
+            _check_same_mesh(problem, ck_arrays)
+        if comm.rank == 0:
+            if not restart:  # a stale checkpoint of an earlier run (--force) must not survive
+                shutil.rmtree(out / CHECKPOINT_DIR, ignore_errors=True)
+            for sub in ("profiles", "figures", "fields"):
+                (out / sub).mkdir(parents=True, exist_ok=True)
+        comm.barrier()
+        tc = case.time
+        settings = StepSettings(
+            t_end=tc.t_end_s, output_times=tuple(tc.output_times_s), scheme=tc.scheme,
+            dt_initial=tc.dt_initial_s, dt_min=tc.dt_min_s, dt_max=tc.dt_max_s, tol_y=tc.tol_y,
+            tol_phi=tc.tol_psi_VT, rtol_x_v=tc.rtol_x_v, atol_x_v=tc.atol_x_v,
+        )
+        rec = _Recorder(problem, params, out, case)
+        writer, write_fields = _vtx_writer(problem, out) if case.output.vtx else (None, None)
+        restarts, wall_before = 0, 0.0
+        progress = RunProgress(tc.t_end_s, enabled=not quiet and comm.rank == 0 and interactive(),
+                               t_start=float(meta["stepper"]["t"]) if meta else 0.0)
 
-    def on_output(t: float) -> None:
-        rec.profile(t)
-        if write_fields is not None:
-            write_fields(t)
+        def on_output(t: float) -> None:
+            rec.profile(t)
+            if write_fields is not None:
+                write_fields(t)
+                rec.snapshots.append((t, problem.w.x.array.copy()))
+            if t > 0:
+                c = stepper.counters
+                dt_last = stepper.hist.dts[0] if stepper.hist.dts else math.nan
+                log.info("t = %.6g s (%.0f%%): step %d, dt = %.3g s, %d rejected, wall %.1f s",
+                         t, 100.0 * t / tc.t_end_s, c.steps, dt_last, c.rejected,
+                         wall_before + time.perf_counter() - wall0)
 
-    bar, progress = _progress(quiet, tc.t_end_s, comm.rank)
-    stepper = TimeStepper(problem, settings, on_step=lambda t, dt, its, c: rec.row(t, dt, its),
-                          on_output=on_output, progress=progress)
-    status, message = "completed", ""
-    try:
-        counters = stepper.run()
-    except StepFailure as exc:
-        status, message = "failed", str(exc)
-        counters = stepper.counters
-        # Roll back to the last accepted state and record it as such.
-        problem.w.x.array[:] = problem.w_n.x.array
-        rec.profile(stepper.t)
-    finally:
-        if bar is not None:
-            bar.stop()
-        if writer is not None:
-            writer.close()
+        stepper = TimeStepper(
+            problem, settings, on_step=lambda t, dt, its, c: rec.row(t, dt, its),
+            on_output=on_output,
+            progress=lambda t, dt: progress.update(t, dt, stepper.counters.steps),
+            log=log.debug,
+        )
+        if restart:
+            rec.restore(meta["recorder"], ck_arrays)
+            stepper.restore(meta["stepper"], ck_arrays)
+            restarts = int(meta.get("restarts", 0)) + 1
+            wall_before = float(meta.get("wall_time_s", 0.0))
+            if write_fields is not None:  # rewrite the field outputs before the checkpoint
+                saved = problem.w.x.array.copy()
+                for t, w in rec.snapshots:
+                    problem.w.x.array[:] = w
+                    write_fields(t)
+                problem.w.x.array[:] = saved
+            log.info("%s: restart %d from the checkpoint at t = %.6g s (step %d) in %s",
+                     case.name, restarts, stepper.t, stepper.counters.steps, out)
+        else:
+            rec.row(0.0, 0.0, 0)
+        log.info("%s: %d cells (P%d), %d MPI rank(s), t_end = %g s -> %s", case.name, n_cells,
+                 m.degree, comm.size, tc.t_end_s, out)
 
-    wall = time.perf_counter() - wall0
-    summary = _summary(rec, case, counters, wall, status, message, case_path, overrides)
-    if comm.rank == 0:
-        outputs.write_timeseries_csv(out / "timeseries.csv", rec.rows)
-        if case.output.figures:
-            _write_figures(rec, out)
-        outputs.write_json(out / "summary.json", summary)
-    if status != "completed":
+        ck = case.checkpoint
+        checkpointer = Checkpointer(out, comm, ck.every_steps, ck.every_minutes, meta)
+        stop_reason = {"name": None}
+
+        def write_checkpoint(reason: str) -> None:
+            st_scalars, st_arrays = stepper.state()
+            rec_scalars, rec_arrays = rec.state()
+            arrays = {**st_arrays, **rec_arrays, **{f"z_{i}": problem.z[i] for i in range(3)}}
+            meta_new = {
+                "reason": reason, "step": stepper.counters.steps, "t_s": stepper.t,
+                "restarts": restarts,
+                "wall_time_s": wall_before + time.perf_counter() - wall0,
+                "stepper": st_scalars, "recorder": rec_scalars, "case": case_to_dict(case),
+            }
+            try:
+                path = checkpointer.write(meta_new, arrays)
+            except CheckpointError as exc:
+                log.warning("%s (the run continues)", exc)
+                return
+            log.debug("checkpoint (%s) at t = %.6g s, step %d -> %s", reason, stepper.t,
+                      stepper.counters.steps, path.parent)
+
+        def control(st) -> bool:
+            flags = 0
+            if stop.signum is not None:
+                flags |= 1
+            if stop_after_steps is not None and st.counters.steps - steps0 >= stop_after_steps:
+                flags |= 1
+            if checkpointer.due(st.counters.steps):
+                flags |= 2
+            flags = comm.allreduce(flags, op=MPI.BOR)
+            if flags & 1:
+                signum = comm.allreduce(stop.signum or 0, op=MPI.MAX)
+                stop_reason["name"] = (signal.Signals(signum).name if signum
+                                       else f"test hook {STOP_AFTER_STEPS_ENV}")
+                write_checkpoint(stop_reason["name"])
+                return True
+            if flags & 2:
+                write_checkpoint("periodic")
+            return False
+
+        stepper.control = control
+        steps0 = stepper.counters.steps
+        status, message = "completed", ""
+        try:
+            counters = stepper.run()
+            if stepper.stopped:
+                status = "interrupted"
+                message = (f"interrupted by {stop_reason['name']} at t = {stepper.t:.6g} s "
+                           f"(step {counters.steps}); checkpoint written, continue with --restart")
+        except StepFailure as exc:
+            status, message = "failed", str(exc)
+            counters = stepper.counters
+            # Roll back to the last accepted state and record it as such.
+            problem.w.x.array[:] = problem.w_n.x.array
+            rec.profile(stepper.t)
+        finally:
+            progress.stop()
+            if writer is not None:
+                writer.close()
+
+        wall = wall_before + time.perf_counter() - wall0
+        summary = _summary(rec, case, counters, wall, status, message, case_path, overrides,
+                           restarts)
+        if comm.rank == 0:
+            outputs.write_timeseries_csv(out / "timeseries.csv", rec.rows)
+            if case.output.figures:
+                _write_figures(rec, out)
+            outputs.write_json(out / "summary.json", summary)
+    if status == "failed":
         raise SolverFailure(f"{message}; last good state at t = {stepper.t:.6g} s written to {out}")
+    if status == "interrupted":
+        raise Interrupted(f"{message}; outputs so far in {out}")
     return summary

@@ -8,8 +8,8 @@ Runs (each ~1-2 s, under ``--results``):
     thermal_75C, thermal_100C, thermal_125C, thermal_reverse_125C: the case files as they are.
     arrhenius_<T>: the same three forward cases to 1 h with outputs every 5-15 min, for the
         Boltzmann-Matano analysis while neither wire end has been reached yet.
-    formation_<T>: the forward cases with ``material.vacancy_model=formation_energy`` (300 s),
-        a sensitivity study of the vacancy model.
+    formation_<T>: the forward cases with ``material.vacancy_model=formation_energy`` on a
+        4 + 4 µm wire for 120 s, a sensitivity study of the vacancy model.
 A run is reused when ``summary.json`` exists, completed and holds the same resolved case.
 
 Every number in the report is computed here from those outputs (profiles, time series) and from
@@ -22,6 +22,7 @@ tolerances are the constants below, fixed before looking at the results.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import sys
@@ -49,8 +50,10 @@ from solver.analysis.thermal import (  # noqa: E402
     local_equilibrium_interdiffusivity_cm2_per_s,
     max_gradient_per_um,
     poisson_boltzmann_vacancies,
+    vacancy_potential_shift,
 )
 from solver.config import case_to_dict, load_case  # noqa: E402
+from solver.constants import BOLTZMANN_EV_PER_K  # noqa: E402
 from solver.outputs import git_info, read_profile_csv, read_timeseries_csv  # noqa: E402
 from solver.parameters import from_case  # noqa: E402
 from solver.physics.initial import initial_composition  # noqa: E402
@@ -58,7 +61,10 @@ from solver.physics.initial import initial_composition  # noqa: E402
 FORWARD = {"75C": 348.15, "100C": 373.15, "125C": 398.15}
 CASES = [f"thermal_{k}" for k in FORWARD] + ["thermal_reverse_125C"]
 ARRHENIUS_TIMES_S = [0.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0]
-FORMATION_TIMES_S = [0.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0]
+FORMATION_TIMES_S = [0.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0]
+# formation-energy runs: D is ~100x larger, so a longer wire (4 + 4 µm) keeps the ends untouched
+FORMATION_GEOMETRY = ["geometry.length_um=8.0", "geometry.interface_um=4.0",
+                      "electrodes.right.start_um=7.95", "electrodes.right.end_um=8.0"]
 HOUR = 3600.0
 
 # Criteria (fixed in advance; each is printed next to its result in the report).
@@ -107,11 +113,16 @@ def load_profiles(out: Path) -> dict[float, dict]:
     return profs
 
 
-def max_br_drift(out: Path) -> float:
-    """Largest |total Br(t)/total Br(0) - 1| over all accepted steps."""
+def max_br_drift(out: Path) -> tuple[float, float]:
+    """(largest |total Br(t)/total Br(0) - 1| over the accepted steps, final drift).
+
+    The per-step value comes from timeseries.csv (11 significant digits, so it resolves drifts
+    down to ~1e-10 only); the final one is summary.json's, computed in double precision.
+    """
     ts = read_timeseries_csv(out / "timeseries.csv")
     tb = ts["total_br_um"]
-    return float(np.max(np.abs(tb / tb[0] - 1.0)))
+    final = json.loads((out / "summary.json").read_text())["total_br_relative_drift"]
+    return float(np.max(np.abs(tb / tb[0] - 1.0))), abs(float(final))
 
 
 # --------------------------------------------------------------------------------- analysis
@@ -154,7 +165,7 @@ def wire_metrics(profs: dict, params) -> dict:
 
 def local_equilibrium_reference(params, times_s) -> dict[float, dict]:
     """Fick's law with D(y) = lambda^2 x_V,eq(y) k_eff(y) (vacancies following y), numpy FV."""
-    n = int(round(params.length_um / 0.002))
+    n = round(params.length_um / 0.002)
 
     def diffusivity(y):
         return local_equilibrium_interdiffusivity_cm2_per_s(y, params) * 1e8  # [µm²/s]
@@ -268,10 +279,10 @@ def fig_D(path: Path, mat: dict, local: dict, leq: dict, rev, reverse_D) -> None
 
 
 def fig_arrhenius(path: Path, T, fixed: dict, equal: dict, fits: dict, inputs: dict) -> None:
-    fig, ax = plt.subplots(figsize=(6.5, 4.6))
+    fig, ax = plt.subplots(figsize=(9.0, 4.6))
     x = 1000.0 / np.asarray(T)
     xs = np.linspace(x.min() - 0.05, x.max() + 0.05, 50)
-    k_b = 8.617333262e-5
+    k_b = BOLTZMANN_EV_PER_K
     for side, color in (("Br", "tab:green"), ("Cl", "tab:blue")):
         ax.semilogy(x, fixed[side], "o", color=color, label=f"y = {fits[side]['y']:g}, same t")
         Ea, D0 = fits[side]["fixed"]
@@ -283,12 +294,12 @@ def fig_arrhenius(path: Path, T, fixed: dict, equal: dict, fits: dict, inputs: d
             Ea2, D02 = fits[side]["equal"]
             ax.semilogy(xs, D02 * np.exp(-Ea2 * xs / (1000.0 * k_b)), color=color, ls="--",
                         lw=1, label=f"fit {Ea2:.3f} eV")
-        ax.semilogy(x, inputs[side], "x", color=color, ms=7,
-                    label=f"input pure Cs Pb {side}3 (0.28 eV)")
+        ax.semilogy(x, inputs[side], "x:", color=color, ms=7, lw=1,
+                    label=f"input: pure CsPb{side}3, synthesis x_V")
     ax.set_xlabel("1000 / T [1/K]")
     ax.set_ylabel("D [cm²/s]")
     ax.set_title("Arrhenius plot (Matano D near the pure phases)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -350,8 +361,9 @@ def main(argv=None) -> int:
             results, args.force)
         form_outs[key] = ensure_run(
             f"formation_{key}", path,
-            ["material.vacancy_model=formation_energy", "time.t_end_s=300",
-             f"time.output_times_s={FORMATION_TIMES_S}"], results, args.force)
+            ["material.vacancy_model=formation_energy", *FORMATION_GEOMETRY,
+             "time.t_end_s=120", f"time.output_times_s={FORMATION_TIMES_S}"],
+            results, args.force)
     params = {name: from_case(load_case(cases_dir / f"{name}.yaml")) for name in CASES}
     T = [FORWARD[k] for k in FORWARD]
 
@@ -403,6 +415,26 @@ def main(argv=None) -> int:
                     f"{wire[0.0]['max_gradient_per_um']:.1f})",
                     g10 <= SMOOTH_MAX_GRADIENT, f"max |dy/dz| <= {SMOOTH_MAX_GRADIENT:g} /µm"))
 
+    y_mid = 0.5 * (p100.y_br + p100.y_cl)
+
+    def mid_shift(prof_t, prof_0):
+        """Displacement of the y_mid crossing toward the Br-rich end [µm] (> 0: into Br)."""
+        from solver.observables import crossings
+
+        z_t = crossings(prof_t["z_um"], prof_t["y"], y_mid)
+        z_0 = crossings(prof_0["z_um"], prof_0["y"], y_mid)
+        if z_t.size == 0 or z_0.size == 0:
+            return math.nan
+        d = float(z_t[np.argmin(np.abs(z_t - p100.interface_um))] - z_0[0])
+        return -d if p100.br_rich_left else d
+
+    sh = mid_shift(profs100[t15], profs100[0.0])
+    sh_ref = mid_shift(ref[t15], ref[0.0])
+    rows.append(row(f"Interface (y = {y_mid:.2f}) moves toward the Br-rich end, 1.5 h",
+                    "toward the Br-rich end (KPFM junction: ~1.2 µm)",
+                    f"{sh:+.3f} µm (ref. {sh_ref:+.3f})", sh > 0.0,
+                    "direction only (> 0 = into the Br-rich segment)"))
+
     # ---- D(y) by Boltzmann-Matano at 1.5 h, each temperature
     mat, local, leq, d_rows = {}, {}, {}, []
     y_levels = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
@@ -415,10 +447,12 @@ def main(argv=None) -> int:
         mat[key] = res
         xv = np.interp(res.z_um, profs[t15]["z_um"], profs[t15]["x_V"])
         local[key] = interdiffusivity_cm2_per_s(res.c, xv, pr)
-        leq[key] = (lambda pr_: (lambda y: local_equilibrium_interdiffusivity_cm2_per_s(
-            y, pr_)))(pr)
+        leq[key] = functools.partial(local_equilibrium_interdiffusivity_cm2_per_s, params=pr)
         D = q_range_D(res)
+        c_l, c_r = step_values(pr)
+        moved = max(abs(profs[t15]["y"][0] - c_l), abs(profs[t15]["y"][-1] - c_r))
         d_rows.append({"T": key, "zM": f"{res.z_matano_um - pr.interface_um:+.1e}",
+                       "moved": f"{moved:.3f}",
                        **{f"y{y:g}": fmt(float(res.D_at([y])[0])) for y in y_levels},
                        "range": f"{D.min():.2e} … {D.max():.2e}",
                        "leq": f"{leq[key](np.array([0.3]))[0]:.2e} / "
@@ -427,12 +461,6 @@ def main(argv=None) -> int:
         rows.append(row(f"D(y) at {key} (Matano, 1.5 h, {Q_RANGE[0]:g} < q < {Q_RANGE[1]:g})",
                         "1e-13 … 1e-12 cm²/s", f"{D.min():.2e} … {D.max():.2e} cm²/s",
                         in_range, "every value inside the seed's range"))
-    ratios = {k: float(mat[k].D_at([Y_CL_SIDE])[0] / mat[k].D_at([Y_BR_SIDE])[0])
-              for k in FORWARD}
-    rows.append(row("D larger on the Cl-rich side", "larger at Cl-rich y (Fig. 4A)",
-                    ", ".join(f"{k}: {v:.2f}" for k, v in ratios.items()),
-                    all(v > 1.0 for v in ratios.values()),
-                    f"D(y={Y_CL_SIDE:g}) / D(y={Y_BR_SIDE:g}) > 1 at every T"))
     # reverse heterojunction (mirror) vs forward at 125 °C
     p_rev = params["thermal_reverse_125C"]
     rev = matano(load_profiles(outs["thermal_reverse_125C"])[t15], t15, p_rev)
@@ -459,6 +487,12 @@ def main(argv=None) -> int:
         fits[side] = {"y": y, "fixed": arrhenius_fit(T, fixed[side]),
                       "equal": arrhenius_fit(T, equal[side])
                       if np.all(np.isfinite(equal[side])) else (math.nan, math.nan)}
+    ratios = {k: float(fixed["Cl"][i] / fixed["Br"][i]) for i, k in enumerate(FORWARD)}
+    rows.append(row("D larger on the Cl-rich side", "larger at Cl-rich y (Fig. 4A)",
+                    ", ".join(f"{k}: {v:.2f}" for k, v in ratios.items()),
+                    all(v > 1.0 for v in ratios.values()),
+                    f"D(y={Y_CL_SIDE:g}) / D(y={Y_BR_SIDE:g}) > 1 at every T (Matano at "
+                    f"t = {t_fix:g} s, ends untouched)"))
     Ea_in = load_case(cases_dir / "thermal_100C.yaml").material.hop_activation_eV
     for side in ("Br", "Cl"):
         for kind, label in (("fixed", f"same annealing time t = {t_fix:g} s"),
@@ -480,29 +514,39 @@ def main(argv=None) -> int:
     # ---- conservation
     all_outs = {**outs, **{f"arrhenius_{k}": v for k, v in arr_outs.items()},
                 **{f"formation_{k}": v for k, v in form_outs.items()}}
-    drifts = {name: max_br_drift(out) for name, out in all_outs.items()}
+    drift_pairs = {name: max_br_drift(out) for name, out in all_outs.items()}
+    drifts = {name: v[1] for name, v in drift_pairs.items()}
+    worst_step = max(v[0] for v in drift_pairs.values())
     worst = max(drifts.values())
+    step_text = (f"{worst_step:.1e}" if worst_step > 0 else "0 (below the 1e-10 resolution of "
+                 "timeseries.csv)")
     rows.append(row("Total Br conserved (every run, every step)", "conserved (SI Fig. S7)",
-                    f"max drift {worst:.1e}", worst < TOL_BR_DRIFT,
+                    f"final drift <= {worst:.1e}; per step <= {step_text}",
+                    max(worst, worst_step) < TOL_BR_DRIFT,
                     f"|total Br(t)/total Br(0) - 1| < {TOL_BR_DRIFT:g}"))
 
     # ---- vacancies: pinned, spread, or following the composition?
-    vac_rows = []
+    # Independent numpy quasi-steady state (zero vacancy flux + Poisson, frozen background) on
+    # the computed composition y(z, t), grounded contacts as in the solver and floating.
+    vac_rows, qs_dev = [], {}
     z_mid = {"Br-rich middle": 0.5 * p100.interface_um,
              "Cl-rich middle": 0.5 * (p100.interface_um + p100.length_um)}
-    z0, y0 = profs100[0.0]["z_um"], profs100[0.0]["y"]
-    pb_float, _ = poisson_boltzmann_vacancies(z0, y0, p100, grounded=False)
-    pb_ground, _ = poisson_boltzmann_vacancies(z0, y0, p100, grounded=True)
-    for label, zc in z_mid.items():
-        i0 = int(np.argmin(np.abs(z0 - zc)))
-        r = {"where": f"{label} (z = {zc:.2f} µm)", "bg": f"{params['thermal_100C'].x_v_eq(y0[i0]):.2e}",
-             "pbf": f"{pb_float[i0]:.2e}", "pbg": f"{pb_ground[i0]:.2e}"}
-        for t in (t15, t10):
-            p = profs100[t]
-            i = int(np.argmin(np.abs(p["z_um"] - zc)))
-            r[f"xv{t / HOUR:g}"] = f"{p['x_V'][i]:.2e}"
-            r[f"eq{t / HOUR:g}"] = f"{p100.x_v_eq(p['y'][i]):.2e} (y = {p['y'][i]:.2f})"
-        vac_rows.append(r)
+    y_init = profs100[0.0]["y"]
+    snapshots = {ARRHENIUS_TIMES_S[1]: arr_profs["100C"][ARRHENIUS_TIMES_S[1]],
+                 t15: profs100[t15], t10: profs100[t10]}
+    for t, prof in snapshots.items():
+        zt, yt = prof["z_um"], prof["y"]
+        ybg = np.interp(zt, profs100[0.0]["z_um"], y_init)
+        qs_g, _ = poisson_boltzmann_vacancies(zt, yt, p100, True, y_background=ybg)
+        qs_f, _ = poisson_boltzmann_vacancies(zt, yt, p100, False, y_background=ybg)
+        qs_dev[t] = float(np.max(np.abs(qs_g / prof["x_V"] - 1.0)))
+        for label, zc in z_mid.items():
+            i = int(np.argmin(np.abs(zt - zc)))
+            vac_rows.append({
+                "where": f"{label} (z = {zt[i]:.2f} µm)", "t": f"{t / HOUR:.3g} h",
+                "y": f"{yt[i]:.2f}", "bg": f"{p100.x_v_eq(ybg[i]):.2e}",
+                "eq": f"{p100.x_v_eq(yt[i]):.2e}", "fe": f"{prof['x_V'][i]:.2e}",
+                "qsg": f"{qs_g[i]:.2e}", "qsf": f"{qs_f[i]:.2e}"})
 
     # ---- formation-energy sensitivity
     form_profs = {k: load_profiles(form_outs[k]) for k in FORWARD}
@@ -512,7 +556,8 @@ def main(argv=None) -> int:
     if f_common:
         tf = max(f_common)
         fparams = {k: from_case(load_case(cases_dir / f"thermal_{k}.yaml",
-                                          ["material.vacancy_model=formation_energy"]))
+                                          ["material.vacancy_model=formation_energy",
+                                           *FORMATION_GEOMETRY]))
                    for k in FORWARD}
         fD = {side: np.array([float(matano(form_profs[k][tf], tf, fparams[k]).D_at([y])[0])
                               for k in FORWARD])
@@ -521,6 +566,10 @@ def main(argv=None) -> int:
                     "Ea": {s: arrhenius_fit(T, v)[0] for s, v in fD.items()},
                     "x_v": {k: (math.exp(fparams[k].ln_x_v_br), math.exp(fparams[k].ln_x_v_cl))
                             for k in FORWARD}}
+        mt = load_case(cases_dir / "thermal_100C.yaml").material
+        form_row["energies"] = {
+            "Br": (mt.formation_lattice_br_eV, mt.chemical_potential_br_eV),
+            "Cl": (mt.formation_lattice_cl_eV, mt.chemical_potential_cl_eV)}
 
     # ---- figures
     fig_profiles(figdir / "thermal_profiles_100C.png", profs100, ref, p100, wire)
@@ -536,10 +585,11 @@ def main(argv=None) -> int:
         "D_range_1p5h_cm2_per_s": {k: [float(q_range_D(v).min()), float(q_range_D(v).max())]
                                    for k, v in mat.items()},
         "D_cl_over_br": ratios, "reverse_max_deviation": dev,
-        "arrhenius_time_s": t_fix, "arrhenius_length_um": ell_star,
+        "arrhenius_time_s": t_fix, "arrhenius_length_um": ell_star, "Ea_input_eV": Ea_in,
         "Ea_eV": {s: {"fixed": fits[s]["fixed"][0], "equal": fits[s]["equal"][0]}
                   for s in fits},
         "br_drift_max": worst, "br_drift": drifts,
+        "qs_deviation": {str(t): v for t, v in qs_dev.items()},
         "local_equilibrium_reference": {
             "br_shrink_1p5h_um": shrink(wire_ref),
             "cl_plateau": {f"{t / HOUR:g}h": wire_ref[t]["plateau"] for t in sorted(wire_ref)}},
@@ -562,21 +612,26 @@ def write_report(path: Path, rows, d_rows, vac_rows, form_row, metrics, p100,
     debye_br = lam_d * math.sqrt(p100.x_ref / math.exp(p100.ln_x_v_br))
     debye_cl = lam_d * math.sqrt(p100.x_ref / p100.x_v_eq(p100.y_cl))
     ea = metrics["Ea_eV"]
+    eta_jump = float(vacancy_potential_shift(np.linspace(p100.y_br, p100.y_cl, 2001), p100)[-1])
+    l_br = p100.interface_um if p100.br_rich_left else p100.length_um - p100.interface_um
     lines = [
         "# Validation: thermal interdiffusion (seed 000)",
         "",
-        "Generated by `.venv/bin/python validation/thermal.py --results "
-        f"{results}` — do not edit by hand. Git commit `{git['commit']}`"
-        f"{' (dirty work tree)' if git['dirty'] else ''}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        ("Generated by `.venv/bin/python validation/thermal.py --results "
+         f"{results}` — do not edit by hand. Git commit `{git['commit']}`"
+         f"{' (dirty work tree)' if git['dirty'] else ''}, "
+         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC."),
         "",
-        "Cases: `cases/thermal_75C.yaml`, `thermal_100C.yaml`, `thermal_125C.yaml`, "
-        "`thermal_reverse_125C.yaml` (no bias, no sources, 10 h; geometry and why in their "
-        "headers): a 2.15 µm wire, Br-rich 1.25 µm at y = 1.0, Cl-rich 0.90 µm at y = 0.22, "
-        "frozen (synthesis) vacancy fractions 2e-9 / 3e-7, hop rates Arrhenius with 0.28 eV. "
-        "D(y) is extracted with `solver.analysis.matano` (Boltzmann–Matano, initial step "
-        "values as end values). *Local-eq. ref.*: Fick's law solved with numpy "
-        "(`solver.analysis.fick`) with D(y) = λ² x_V,eq(y) k_eff(y), i.e. what the model would "
-        "give if the vacancies followed the current composition (seed 000's picture).",
+        ("Cases: `cases/thermal_75C.yaml`, `thermal_100C.yaml`, `thermal_125C.yaml`, "
+         "`thermal_reverse_125C.yaml` (no bias, no sources, 10 h; geometry and why in their "
+         f"headers): a {p100.length_um:g} µm wire, Br-rich {l_br:g} µm at y = {p100.y_br:g}, "
+         f"Cl-rich {p100.length_um - l_br:g} µm at y = {p100.y_cl:g}, frozen (synthesis) "
+         f"vacancy fractions {math.exp(p100.ln_x_v_br):.0e} / {math.exp(p100.ln_x_v_cl):.0e}, "
+         "hop rates Arrhenius (material.hop_activation_eV). "
+         "D(y) is extracted with `solver.analysis.matano` (Boltzmann–Matano, initial step "
+         "values as end values). *Local-eq. ref.*: Fick's law solved with numpy "
+         "(`solver.analysis.fick`) with D(y) = λ² x_V,eq(y) k_eff(y), i.e. what the model would "
+         "give if the vacancies followed the current composition (seed 000's picture)."),
         "",
         "## Targets",
         "",
@@ -587,9 +642,13 @@ def write_report(path: Path, rows, d_rows, vac_rows, form_row, metrics, p100,
         "",
         "## D(y) from the computed profiles (Boltzmann–Matano, 1.5 h) [cm²/s]",
         "",
-        "z_M − z_i: Matano plane relative to the initial interface (0 = Br conserved).",
+        ("z_M − z_i: Matano plane relative to the initial interface (0 = Br conserved). "
+         "*Ends moved by*: largest change of y at a wire end; where it is not small the "
+         "semi-infinite assumption fails and D near that end is biased (the seed's "
+         "\"sensitive to the boundary conditions\"; at 125 °C the Cl end has moved, so D(0.3) "
+         "is overestimated — the Arrhenius section uses earlier profiles)."),
         "",
-        table(d_rows, [("T", "T"), ("zM", "z_M − z_i [µm]")]
+        table(d_rows, [("T", "T"), ("zM", "z_M − z_i [µm]"), ("moved", "ends moved by")]
               + [(f"y{y:g}", f"y = {y:g}") for y in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)]
               + [("range", "0.1 < q < 0.9"), ("leq", "local-eq. D(0.3) / D(0.9)")]),
         "",
@@ -597,35 +656,41 @@ def write_report(path: Path, rows, d_rows, vac_rows, form_row, metrics, p100,
         "",
         "## Arrhenius",
         "",
-        f"Matano D at y = {Y_BR_SIDE} (Br-rich side) and y = {Y_CL_SIDE} (Cl-rich side: the "
-        "Cl-rich plateau is 0.22, so pure CsPbCl3 is not in the wire), fitted to "
-        "D0 exp(−E_a/k_BT) over 75/100/125 °C. *Same time*: profiles at "
-        f"t = {metrics['arrhenius_time_s']:g} s, the latest output at which neither wire end "
-        f"has moved by {END_TOL:g} (semi-infinite condition of Boltzmann–Matano). *Equal "
-        f"diffusion length*: each temperature's D interpolated (log-log in time) to the "
-        f"diffusion length sqrt(D(q=0.5) t) = {metrics['arrhenius_length_um'] * 1e3:.0f} nm "
-        "of the 100 °C profile, so that the three profiles sample the same part of the wire. "
-        f"Fitted E_a: Br side {ea['Br']['fixed']:.3f} (same t) / {ea['Br']['equal']:.3f} eV "
-        f"(equal length); Cl side {ea['Cl']['fixed']:.3f} / {ea['Cl']['equal']:.3f} eV; "
-        "input 0.28 eV.",
+        (f"Matano D at y = {Y_BR_SIDE} (Br-rich side) and y = {Y_CL_SIDE} (Cl-rich side: the "
+         f"Cl-rich plateau is {p100.y_cl:g}, so pure CsPbCl3 is not in the wire), fitted to "
+         "D0 exp(−E_a/k_BT) over 75/100/125 °C. *Same time*: profiles at "
+         f"t = {metrics['arrhenius_time_s']:g} s, the latest output at which neither wire end "
+         f"has moved by {END_TOL:g} (semi-infinite condition of Boltzmann–Matano). *Equal "
+         f"diffusion length*: each temperature's D interpolated (log-log in time) to the "
+         f"diffusion length sqrt(D(q=0.5) t) = {metrics['arrhenius_length_um'] * 1e3:.0f} nm "
+         "of the 100 °C profile, so that the three profiles sample the same part of the wire. "
+         f"Fitted E_a: Br side {ea['Br']['fixed']:.3f} (same t) / {ea['Br']['equal']:.3f} eV "
+         f"(equal length); Cl side {ea['Cl']['fixed']:.3f} / {ea['Cl']['equal']:.3f} eV; "
+         f"input {metrics['Ea_input_eV']:g} eV, seed {SEED_000.activation_eV:g} eV."),
         "",
         "![Arrhenius](figures/thermal_arrhenius.png)",
         "",
         "## Where the vacancies are (thermal_100C)",
         "",
-        "Poisson's background is frozen at x_V,eq(y(z, 0)) (MODEL.md §4). The table compares the "
-        "computed x_V with that background, with x_V,eq(y(z, t)) (vacancies following the "
-        "composition), and with an independent numpy Poisson–Boltzmann solution for the "
-        "initial composition (vacancy number conserved, Boltzmann distributed in their own "
-        "potential) for a *floating* wire and for the solver's *grounded* contacts "
-        f"(ψ = 0 at both contact lines). Debye length at 100 °C: {debye_br:.1f} µm at x_V = "
-        f"{math.exp(p100.ln_x_v_br):.0e} (Br-rich), {debye_cl:.2f} µm at "
-        f"{p100.x_v_eq(p100.y_cl):.1e} (Cl-rich).",
+        ("Poisson's background is frozen at x_V,eq(y(z, 0)) (MODEL.md §4). Columns: that "
+         "background (*pinned*); x_V,eq(y(z, t)) (*following the composition*, seed 000's "
+         "picture); the computed x_V; and an independent numpy quasi-steady state on the "
+         "computed y(z, t) (`solver.analysis.thermal.poisson_boltzmann_vacancies`: vacancy "
+         "number conserved, zero vacancy flux — so ln x_V + φ jumps by the Kirkendall term "
+         f"η0(y), {eta_jump:+.2f} k_BT/e from y = {p100.y_br:g} to {p100.y_cl:g} — and Poisson) "
+         "with the solver's grounded contacts (ψ = 0 at both contact lines) and for a floating "
+         f"wire. Debye length at 100 °C: {debye_br:.1f} µm at x_V = "
+         f"{math.exp(p100.ln_x_v_br):.0e} (Br-rich), {debye_cl:.2f} µm at "
+         f"{p100.x_v_eq(p100.y_cl):.1e} (Cl-rich). Largest |quasi-steady grounded / computed − 1| "
+         "over the wire: "
+         + ", ".join(f"{float(t) / HOUR:.3g} h: {v:.1e}"
+                     for t, v in metrics["qs_deviation"].items())
+         + "."),
         "",
-        table(vac_rows, [("where", "position"), ("bg", "background x_V,eq(y(z,0))"),
-                         ("pbf", "PB floating (t=0+)"), ("pbg", "PB grounded (t=0+)"),
-                         ("xv1.5", "x_V 1.5 h"), ("eq1.5", "x_V,eq(y) 1.5 h"),
-                         ("xv10", "x_V 10 h"), ("eq10", "x_V,eq(y) 10 h")]),
+        table(vac_rows, [("where", "position"), ("t", "t"), ("y", "y"),
+                         ("bg", "background x_V,eq(y(z,0))"), ("eq", "x_V,eq(y(z,t))"),
+                         ("fe", "computed x_V"), ("qsg", "numpy quasi-steady, grounded"),
+                         ("qsf", "numpy quasi-steady, floating")]),
         "",
     ]
     if form_row:
@@ -633,15 +698,19 @@ def write_report(path: Path, rows, d_rows, vac_rows, form_row, metrics, p100,
         lines += [
             "## Sensitivity: `material.vacancy_model: formation_energy`",
             "",
-            "x_V,a = exp(−(E_lat,a + μ_a)/k_BT) with seed 000's 1.32 − 0.9 = 0.42 eV (Br) and "
-            "1.44 − 1.09 = 0.35 eV (Cl): x_V,Br / x_V,Cl = "
+            "x_V,a = exp(−(E_lat,a + μ_a)/k_BT) with "
+            + " and ".join(f"{e:g} + ({mu:g}) = {e + mu:.2f} eV ({a})"
+                           for a, (e, mu) in form_row["energies"].items())
+            + ": x_V,Br / x_V,Cl = "
             + ", ".join(f"{k}: {a:.1e} / {b:.1e}" for k, (a, b) in fx.items())
-            + f". Matano at t = {form_row['t']:g} s: D(100 °C) = "
+            + f". Same cases on a 4 + 4 µm wire (D is ~100x larger; the short wire's ends move "
+            f"within seconds), Matano at t = {form_row['t']:g} s: D(100 °C) = "
             f"{form_row['D100']['Br']:.2e} (y = {Y_BR_SIDE}) / {form_row['D100']['Cl']:.2e} "
             f"(y = {Y_CL_SIDE}) cm²/s; fitted E_a = {form_row['Ea']['Br']:.2f} / "
-            f"{form_row['Ea']['Cl']:.2f} eV (hop 0.28 eV + vacancy formation). The seed's "
-            "0.28 eV and 1e-13…1e-12 cm²/s require the frozen (synthesis) vacancy content, "
-            "which is why `frozen` is the default.",
+            f"{form_row['Ea']['Cl']:.2f} eV (hop {metrics['Ea_input_eV']:g} eV + vacancy "
+            f"formation). The seed's {SEED_000.activation_eV:g} eV and "
+            f"{SEED_000.D_range_cm2_per_s[0]:g}…{SEED_000.D_range_cm2_per_s[1]:g} cm²/s require "
+            "the frozen (synthesis) vacancy content, which is why `frozen` is the default.",
             "",
         ]
     lines += [

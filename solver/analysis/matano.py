@@ -78,12 +78,12 @@ import numpy as np
 __all__ = [
     "MatanoResult",
     "boltzmann_matano",
-    "isotonic",
     "gaussian_smooth",
+    "isotonic",
+    "main",
     "matano_plane",
     "read_profile",
     "write_result_csv",
-    "main",
 ]
 
 UM2_TO_CM2 = 1e-8  # [cm²/µm²]
@@ -193,11 +193,11 @@ def gaussian_smooth(z_um, c, width_um: float) -> np.ndarray:
     c = np.asarray(c, dtype=float)
     length = z[-1] - z[0]
     h = min(width_um / 8.0, length / max(z.size - 1, 1))
-    n = int(math.ceil(length / h)) + 1
+    n = math.ceil(length / h) + 1
     grid = np.linspace(z[0], z[-1], n)
     h = grid[1] - grid[0]
     vals = np.interp(grid, z, c)
-    half = int(math.ceil(4.0 * width_um / h))
+    half = math.ceil(4.0 * width_um / h)
     k = np.exp(-0.5 * (np.arange(-half, half + 1) * h / width_um) ** 2)
     k /= k.sum()
     padded = np.concatenate([np.full(half, vals[0]), vals, np.full(half, vals[-1])])
@@ -362,8 +362,8 @@ def write_result_csv(path, result: MatanoResult) -> Path:
     from solver.outputs import write_text_atomic
 
     lines = [
-        f"# Boltzmann-Matano: t_s={result.t_s:.10e} c_left={result.c_left:.10e} "
-        f"c_right={result.c_right:.10e} z_matano_um={result.z_matano_um:.10e}",
+        (f"# Boltzmann-Matano: t_s={result.t_s:.10e} c_left={result.c_left:.10e} "
+         f"c_right={result.c_right:.10e} z_matano_um={result.z_matano_um:.10e}"),
         "z_um,c,q,dcdz_per_um,D_cm2_per_s",
     ]
     for row in zip(result.z_um, result.c, result.q, result.dcdz_per_um, result.D_cm2_per_s,

@@ -30,14 +30,15 @@ from solver.physics.onsager import reduced_onsager
 __all__ = [
     "SEED_000",
     "SeedTargets",
+    "arrhenius_fit",
+    "br_rich_length_um",
+    "cl_plateau",
     "effective_rate_per_s",
     "interdiffusivity_cm2_per_s",
     "local_equilibrium_interdiffusivity_cm2_per_s",
-    "br_rich_length_um",
-    "cl_plateau",
     "max_gradient_per_um",
-    "arrhenius_fit",
     "poisson_boltzmann_vacancies",
+    "vacancy_potential_shift",
 ]
 
 UM2_TO_CM2 = 1e-8  # [cm²/µm²]
@@ -157,25 +158,62 @@ def arrhenius_fit(T_K, D) -> tuple[float, float]:
     return float(slope), float(math.exp(intercept))
 
 
-def poisson_boltzmann_vacancies(z_um, y0, params, grounded: bool, contacts_um=None,
+def vacancy_potential_shift(y, params) -> np.ndarray:
+    r"""eta(y) - eta(y[0]): jump of the vacancy electrochemical potential at zero vacancy flux.
+
+    With the halides frozen on the vacancy time scale, J_V = -(J_Br + J_Cl) = 0 does not make
+    eta = ln x_V + phi uniform where y varies, because Br and Cl exchange with vacancies at
+    different rates (MODEL.md §2, Kirkendall effect). Setting J_Br + J_Cl = 0 in the Onsager
+    fluxes (x_V << 1, grad ln x_Br = grad y / y, grad ln x_Cl = -grad y / (1 - y)):
+
+    .. math::
+        \frac{d\eta}{dy} = \frac{(g_{BrBr} + g_{BrCl}) - (g_{ClBr} + g_{ClCl})}
+                               {m_{BrBr} + 2 m_{BrCl} + m_{ClCl}},
+
+    (ideal coefficients: (w_Br - w_Cl) / (y w_Br + (1 - y) w_Cl)), integrated along the profile
+    (trapezoid rule in y). A function of the local composition only.
+
+    Args:
+        y: composition at consecutive nodes [-].
+        params: ModelParameters (w_br, w_cl, onsager_model, f0).
+
+    Returns:
+        eta - eta(first node) at the nodes [k_BT/e].
+    """
+    y = np.clip(np.asarray(y, dtype=float), 0.0, 1.0)
+    m = reduced_onsager(y, 1.0 - y, params.w_br, params.w_cl, params.onsager_model, params.f0)
+    slope = ((m.g_brbr + m.g_brcl) - (m.g_clbr + m.g_clcl)) / (m.m_brbr + 2.0 * m.m_brcl
+                                                                + m.m_clcl)
+    return np.concatenate([[0.0], np.cumsum(0.5 * (slope[1:] + slope[:-1]) * np.diff(y))])
+
+
+def poisson_boltzmann_vacancies(z_um, y, params, grounded: bool, contacts_um=None,
+                                zero_flux_shift: bool = True, y_background=None,
                                 max_it: int = 100):
-    r"""Quasi-equilibrium vacancies at zero bias with the frozen background (independent check).
+    r"""Quasi-steady vacancies at zero bias with the frozen background (independent check).
 
     Solves, with numpy (finite differences on the given nodes, Newton),
 
     .. math::
         -\lambda_D^2 \phi'' = \frac{x_V - x_{bg}}{x_{ref}},\qquad
-        x_V = N \frac{e^{-\phi}}{\int e^{-\phi}\,dz},\qquad N = \int x_{bg}\,dz,
+        x_V = N \frac{e^{\eta_0 - \phi}}{\int e^{\eta_0 - \phi}\,dz},\qquad
+        N = \int x_{bg}\,dz,
 
-    x_bg = x_V,eq(y0): the vacancies conserve their number and are Boltzmann distributed in the
-    potential they create (no current). ``grounded``: phi = 0 at the two ``contacts_um`` (the
-    solver's contact lines); otherwise a floating wire (zero field at both ends, gauge phi(0) = 0).
+    x_bg = x_V,eq(y(z, 0)) (``y_background``, default ``y``): the vacancies conserve their number
+    and carry no current, so eta = ln x_V + phi equals eta_0(y) (:func:`vacancy_potential_shift`,
+    the Kirkendall jump
+    across a composition gradient) up to a constant; ``zero_flux_shift=False`` sets eta_0 = 0
+    (plain Boltzmann equilibrium). ``grounded``: phi = 0 at the two ``contacts_um`` (the solver's
+    contact lines); otherwise a floating wire (zero field at both ends, gauge phi(0) = 0).
 
     Args:
-        z_um: increasing nodes [µm]; y0: composition at the nodes [-].
-        params: ModelParameters (debye2_um2, x_ref, ln_x_v_br/cl, contacts).
+        z_um: increasing nodes [µm]; y: current composition at the nodes [-].
+        params: ModelParameters (debye2_um2, x_ref, ln_x_v_br/cl, contacts, hop rates).
         grounded: impose phi = 0 at the contacts (True) or float (False).
         contacts_um: (left, right) contact positions [µm]; default the parameters' contact lines.
+        zero_flux_shift: include eta_0(y) (True) or not.
+        y_background: initial composition at the nodes, which sets the frozen background
+            x_V,eq(y(z, 0)) and the vacancy number (default: ``y``).
         max_it: Newton iterations.
 
     Returns:
@@ -190,7 +228,9 @@ def poisson_boltzmann_vacancies(z_um, y0, params, grounded: bool, contacts_um=No
     w = np.zeros(n)  # lumped (trapezoid) weights
     w[:-1] += 0.5 * h
     w[1:] += 0.5 * h
-    x_bg = params.x_v_eq(np.asarray(y0, dtype=float))
+    y_bg = np.asarray(y if y_background is None else y_background, dtype=float)
+    x_bg = params.x_v_eq(y_bg)
+    eta0 = vacancy_potential_shift(y, params) if zero_flux_shift else np.zeros(n)
     total = float(np.sum(w * x_bg))
     lam2, x_ref = params.debye2_um2, params.x_ref
     stiff = np.zeros((n, n))
@@ -205,7 +245,8 @@ def poisson_boltzmann_vacancies(z_um, y0, params, grounded: bool, contacts_um=No
     fixed = [int(np.argmin(np.abs(z - c))) for c in contacts_um] if grounded else [0]
     phi = np.zeros(n)
     for _ in range(max_it):
-        e = np.exp(-(phi - phi.min()))
+        a = eta0 - phi
+        e = np.exp(a - a.max())
         part = float(np.sum(w * e))
         x_v = total * e / part
         res = stiff @ phi - w * (x_v - x_bg) / x_ref
@@ -221,5 +262,6 @@ def poisson_boltzmann_vacancies(z_um, y0, params, grounded: bool, contacts_um=No
             break
     else:
         raise RuntimeError(f"Poisson-Boltzmann Newton did not converge in {max_it} iterations")
-    e = np.exp(-(phi - phi.min()))
+    a = eta0 - phi
+    e = np.exp(a - a.max())
     return total * e / float(np.sum(w * e)), phi * params.thermal_voltage_V

@@ -8,9 +8,11 @@ Per electrode k, with rates r = α |Δψ(t)| / 2 [µm/s] (α in µm V⁻¹ s⁻�
 so S_Br + S_Cl + S_V = 0 (sites conserved; halides are exchanged at the local composition).
 
 Options (all from :class:`solver.parameters.ModelParameters`):
-    placement  "contact": a flux through the contact point (1D: the interior vertex at the
-               contact line, an interior-facet integral dS); "zone": the same rate spread as a
-               volumetric rate r / w_e over the electrode zone of width w_e.
+    placement  "contact": a flux through the contact (1D: the interior vertex at the contact
+               line, an interior-facet integral dS; 3D: the wire-bottom facets on the electrode,
+               an exterior-facet integral ds, with flux density r A_cross / A_contact so that the
+               total rate per unit wire cross-section is r, as in 1D); "zone": the same rate
+               spread as a volumetric rate r / w_e over the electrode zone of length w_e.
     rate law   "fixed": α_c, α_d per electrode; "composition": α_c = α_d = α(y) with
                ln α(y) = y ln α_Br + (1 - y) ln α_Cl at the local composition.
     equilibrium "half": as written above (x_V -> r_c/(r_c + r_d), 1/2 for equal α);
@@ -57,12 +59,16 @@ def vacancy_source_rate(y, u, bias_V, electrode, params):
     return r_c * (1.0 - x_v) - r_d * x_v
 
 
-def source_terms(y, u, tests, bias_V, params, dS, dx) -> dict:
+def source_terms(y, u, tests, bias_V, params, d_contact, dx, restricted=True,
+                 contact_scale=(1.0, 1.0)) -> dict:
     """Named residual terms of the electrode reactions ({} when params.source_model == "none").
 
     Args:
         y, u: unknowns; tests: (v_y, v_u, v_phi); bias_V: UFL constant |Δψ(t)| [V].
-        dS: interior-facet measure with contact tags; dx: cell measure with zone tags.
+        d_contact: facet measure with contact tags (1D: interior dS; 3D: exterior ds).
+        dx: cell measure with zone tags.
+        restricted: True for interior-facet measures (use the '+' side).
+        contact_scale: (left, right) factors A_cross / A_contact (1 in 1D).
     """
     if params.source_model == "none":
         return {}
@@ -73,11 +79,14 @@ def source_terms(y, u, tests, bias_V, params, dS, dx) -> dict:
         ("left", params.source_left, CONTACT_LEFT, ZONE_LEFT, params.electrode_left_um),
         ("right", params.source_right, CONTACT_RIGHT, ZONE_RIGHT, params.electrode_right_um),
     )
-    for name, electrode, contact_tag, zone_tag, (a, b) in sides:
+    for k, (name, electrode, contact_tag, zone_tag, (a, b)) in enumerate(sides):
         if params.source_model == "contact":
-            yr, ur = y("+"), u("+")
-            s_v = vacancy_source_rate(yr, ur, bias_V, electrode, params)
-            form = (clamp01(yr) * s_v * v_y("+") - s * s_v * v_u("+")) * dS(contact_tag)
+            if restricted:
+                yr, ur, vy, vu = y("+"), u("+"), v_y("+"), v_u("+")
+            else:
+                yr, ur, vy, vu = y, u, v_y, v_u
+            s_v = contact_scale[k] * vacancy_source_rate(yr, ur, bias_V, electrode, params)
+            form = (clamp01(yr) * s_v * vy - s * s_v * vu) * d_contact(contact_tag)
         else:  # zone: volumetric rate r / w_e [1/s]
             s_v = vacancy_source_rate(y, u, bias_V, electrode, params) / (b - a)
             form = (clamp01(y) * s_v * v_y - s * s_v * v_u) * dx(zone_tag)

@@ -14,6 +14,7 @@ from solver.analysis.thermal import (
     interdiffusivity_cm2_per_s,
     max_gradient_per_um,
     poisson_boltzmann_vacancies,
+    vacancy_potential_shift,
 )
 from solver.config import case_from_dict
 from solver.constants import BOLTZMANN_EV_PER_K
@@ -71,7 +72,7 @@ def test_thomas_and_fick_conservation():
     A = np.diag(b) + np.diag(a[1:], -1) + np.diag(c[:-1], 1)
     x = rng.normal(size=n)
     assert np.allclose(thomas(a, b, c, A @ x), x, rtol=1e-12)
-    z, (c1, c2) = solve_fick_1d(1.0, 100, lambda c: 1e-4 * (1 + c), lambda z: (z < 0.3) * 1.0,
+    _, (c1, c2) = solve_fick_1d(1.0, 100, lambda c: 1e-4 * (1 + c), lambda z: (z < 0.3) * 1.0,
                                 [100.0, 1000.0], dt_max_s=50.0)
     assert c1.sum() == pytest.approx(30.0, rel=1e-13) and c2.sum() == pytest.approx(30.0, 1e-13)
     assert np.all(np.diff(c2) <= 0.0)  # monotone stays monotone
@@ -91,9 +92,23 @@ def test_poisson_boltzmann_conserves_vacancies_and_contacts_matter():
     total = np.trapezoid(x_bg, z)
     floating, _ = poisson_boltzmann_vacancies(z, y0, p, False)
     grounded, psi_g = poisson_boltzmann_vacancies(z, y0, p, True)
+    plain, _ = poisson_boltzmann_vacancies(z, y0, p, True, zero_flux_shift=False)
+    assert plain[25] < grounded[25]  # the Kirkendall term pushes vacancies to the Br-rich side
     for x_v in (floating, grounded):
         assert np.trapezoid(x_v, z) == pytest.approx(total, rel=1e-10)
         # vacancies spill from the Cl-rich into the Br-rich segment (long Debye length there)
         assert x_v[25] > 5 * x_bg[25] and x_v[175] < x_bg[175]
     assert psi_g[np.argmin(abs(z - 0.05))] == pytest.approx(0.0, abs=1e-14)
     assert abs(grounded[25] / floating[25] - 1.0) > 0.05  # the contacts are not inert
+
+
+def test_vacancy_potential_shift_ideal_closed_form():
+    """Zero vacancy flux, ideal coefficients: eta(y) = ln(y w_Br + (1 - y) w_Cl) + const."""
+    p = from_case(case_from_dict({"name": "t", "transport": {"onsager_model": "ideal"}}))
+    y = np.linspace(1.0, 0.22, 4001)
+    eta = vacancy_potential_shift(y, p)
+    expected = np.log((y * p.w_br + (1 - y) * p.w_cl) / p.w_br)
+    assert np.allclose(eta, expected, atol=1e-7)
+    # Manning: same sign (Br-rich side higher), finite
+    pm = from_case(case_from_dict({"name": "t"}))
+    assert vacancy_potential_shift(y, pm)[-1] < 0.0

@@ -1,0 +1,191 @@
+"""Checkpoint/restart: an interrupted and restarted run equals the uninterrupted one.
+
+The interruption is the test hook ``PEROVSKITE_IONS_STOP_AFTER_STEPS`` (in-process, handled exactly
+like SIGTERM) or a real SIGTERM sent to a subprocess once its first checkpoint exists. Restarts
+that cannot be honoured (no checkpoint, another case, another rank count, a damaged file) exit 2
+and leave the directory as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver.cli import main
+from solver.outputs import read_profile_csv, read_timeseries_csv
+from solver.run import STOP_AFTER_STEPS_ENV
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CASE = str(REPO_ROOT / "cases" / "reference_forward.yaml")
+ARGS = [CASE, "--quiet", "--set", "time.t_end_s=600", "--set", "mesh.h_max_um=0.05",
+        "--set", "output.figures=false"]
+MPIRUN = Path(sys.executable).parent / "mpirun"
+RTOL = 1e-10
+
+
+def summary(out: Path) -> dict:
+    return json.loads((out / "summary.json").read_text())
+
+
+def assert_same_result(out: Path, ref: Path, rtol: float = RTOL, atol: float = 0.0) -> None:
+    """Summary observables, the whole time series and every profile agree to ``rtol`` (and
+    ``atol`` for quantities that start from 0, such as L_m)."""
+    a, b = summary(out), summary(ref)
+    assert a["status"] == b["status"] == "completed"
+    for key in ("migration_length_um", "front_position_um", "total_br_final_um",
+                "total_vacancy_final_um", "t_final_s"):
+        assert a[key] == pytest.approx(b[key], rel=rtol, abs=atol), key
+    for key in ("steps", "rejected_steps", "newton_iterations"):
+        assert a[key] == b[key], key
+    ts_a, ts_b = read_timeseries_csv(out / "timeseries.csv"), read_timeseries_csv(
+        ref / "timeseries.csv")
+    assert list(ts_a) == list(ts_b) and len(ts_a["t_s"]) == len(ts_b["t_s"])
+    for col in ts_a:
+        np.testing.assert_allclose(ts_a[col], ts_b[col], rtol=rtol, atol=atol, err_msg=col)
+    profiles_a = sorted((out / "profiles").glob("*.csv"))
+    profiles_b = sorted((ref / "profiles").glob("*.csv"))
+    assert [p.name for p in profiles_a] == [p.name for p in profiles_b]
+    for pa, pb in zip(profiles_a, profiles_b, strict=True):
+        ta, da = read_profile_csv(pa)
+        tb, db = read_profile_csv(pb)
+        assert ta == tb
+        for col in da:
+            np.testing.assert_allclose(da[col], db[col], rtol=rtol, atol=atol, err_msg=col)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """The uninterrupted run."""
+    out = tmp_path_factory.mktemp("restart") / "uninterrupted"
+    assert main([*ARGS, "--output", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory) -> Path:
+    """A run stopped after 60 accepted steps (periodic checkpoints every 25 steps before)."""
+    out = tmp_path_factory.mktemp("restart") / "interrupted"
+    os.environ[STOP_AFTER_STEPS_ENV] = "60"
+    try:
+        code = main([*ARGS, "--output", str(out), "--set", "checkpoint.every_steps=25"])
+    finally:
+        del os.environ[STOP_AFTER_STEPS_ENV]
+    assert code == 4
+    return out
+
+
+def test_interrupted_run_writes_checkpoint_and_outputs(interrupted):
+    s = summary(interrupted)
+    assert s["status"] == "interrupted" and "--restart" in s["message"]
+    assert s["steps"] == 60
+    assert len(read_timeseries_csv(interrupted / "timeseries.csv")["t_s"]) == 61
+    meta = json.loads((interrupted / "checkpoint" / "meta.json").read_text())
+    assert meta["step"] == 60 and meta["n_ranks"] == 1
+    assert meta["seq"] == 3  # periodic at steps 25 and 50, then the stop
+    assert meta["slot"] == "slot0" and (interrupted / "checkpoint" / "slot1" / "rank0.npz").exists()
+
+
+def test_restart_equals_uninterrupted(reference, interrupted, tmp_path):
+    out = tmp_path / "restarted"
+    shutil.copytree(interrupted, out)
+    assert main([*ARGS, "--output", str(out), "--restart",
+                 "--set", "checkpoint.every_steps=7"]) == 0  # checkpoint.* may change
+    assert_same_result(out, reference)
+    assert summary(out)["restarts"] == 1
+    # Restarting a finished run's last checkpoint reproduces the same outputs again.
+    assert main([*ARGS, "--output", str(out), "--restart"]) == 0
+    assert_same_result(out, reference)
+
+
+def test_restart_refusals(interrupted, tmp_path, capsys):
+    def refused(argv, expected, out):
+        before = sorted(p.name for p in out.rglob("*"))
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error: ") and expected in err[0], err
+        assert sorted(p.name for p in out.rglob("*")) == before
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused([*ARGS, "--output", str(empty), "--restart"], "no checkpoint to restart from", empty)
+    out = tmp_path / "copy"
+    shutil.copytree(interrupted, out)
+    refused([*ARGS, "--output", str(out), "--restart", "--set", "bias.field_V_per_um=2"],
+            "differs from the checkpointed run at bias.field_V_per_um", out)
+    refused([*ARGS, "--output", str(out)], "use --force to overwrite or --restart", out)
+    meta_path = out / "checkpoint" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "n_ranks": 3}))
+    refused([*ARGS, "--output", str(out), "--restart"], "written by 3 MPI rank(s)", out)
+    meta_path.write_text(json.dumps(meta))
+    (out / "checkpoint" / meta["slot"] / "rank0.npz").write_bytes(b"not a checkpoint")
+    refused([*ARGS, "--output", str(out), "--restart"], "unreadable checkpoint file", out)
+
+
+def test_force_starts_over_and_drops_old_checkpoint(interrupted, tmp_path):
+    out = tmp_path / "forced"
+    shutil.copytree(interrupted, out)
+    assert main([*ARGS, "--output", str(out), "--force", "--set", "time.t_end_s=1e-6",
+                 "--set", "time.output_times_s=[0, 1e-6]"]) == 0
+    assert summary(out)["status"] == "completed"
+    assert not (out / "checkpoint").exists()  # no step count reached, no stale checkpoint
+
+
+def _popen(argv: list[str], mpi: int = 0) -> subprocess.Popen:
+    prefix = [str(MPIRUN), "-n", str(mpi)] if mpi else []
+    env = {k: v for k, v in os.environ.items() if k != STOP_AFTER_STEPS_ENV}
+    return subprocess.Popen([*prefix, sys.executable, "run_case.py", *argv], cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_sigterm_then_restart(reference, tmp_path):
+    """SIGTERM mid-run: exit 4 with a checkpoint; --restart gives the uninterrupted result."""
+    out = tmp_path / "killed"
+    args = [*ARGS, "--output", str(out), "--set", "checkpoint.every_steps=1"]
+    proc = _popen(args)
+    meta = out / "checkpoint" / "meta.json"
+    deadline = time.monotonic() + 120
+    while not meta.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 4, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("interrupted: interrupted by SIGTERM at t = ")
+    s = summary(out)
+    assert s["status"] == "interrupted" and 0 < s["steps"] < summary(reference)["steps"]
+    proc = _popen([*args, "--restart"])
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert_same_result(out, reference)
+
+
+@pytest.mark.mpi
+@pytest.mark.skipif(not MPIRUN.exists(), reason="mpirun from the mpich wheel not found")
+def test_two_ranks_interrupt_and_restart(reference, tmp_path):
+    """Under mpirun -n 2: stop (test hook), refuse a 1-rank restart, restart on 2 ranks; the
+    result equals the serial uninterrupted run to the serial/parallel tolerance."""
+    out = tmp_path / "mpi"
+    args = [*ARGS, "--output", str(out)]
+    env = {**os.environ, STOP_AFTER_STEPS_ENV: "50"}
+    proc = subprocess.run([str(MPIRUN), "-n", "2", sys.executable, "run_case.py", *args],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 4, proc.stderr
+    assert sorted(p.name for p in (out / "checkpoint" / "slot0").iterdir()) == [
+        "rank0.npz", "rank1.npz"]
+    serial = _popen([*args, "--restart"])
+    _, err = serial.communicate(timeout=120)
+    assert serial.returncode == 2 and "written by 2 MPI rank(s), this run has 1" in err
+    parallel = _popen([*args, "--restart"], mpi=2)
+    _, err = parallel.communicate(timeout=300)
+    assert parallel.returncode == 0, err
+    assert_same_result(out, reference, rtol=1e-8, atol=1e-12)
