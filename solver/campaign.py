@@ -16,8 +16,9 @@ With both ``product`` and ``members``, every listed member is combined with ever
 Each member runs as its own process (``run_case.py BASE --set ... --output DIR --quiet``), so a
 failing member cannot take the others down; ``-j N`` runs N at a time. A member whose
 ``summary.json`` reports ``completed`` with the same base case and overrides is reused, so a
-finished campaign reruns no work. ``campaign.csv`` (one row per member: swept values and the
-summary observables) and ``campaign.json`` aggregate the results.
+finished campaign reruns no work; a member interrupted by SIGTERM/SIGINT (exit 4, checkpoint
+written) continues from its checkpoint (``--restart``). ``campaign.csv`` (one row per member:
+swept values and the summary observables) and ``campaign.json`` aggregate the results.
 """
 
 from __future__ import annotations
@@ -188,13 +189,32 @@ def _reusable(member: Member, out: Path, base: Path) -> dict | None:
     return summary if same else None
 
 
+def _interrupted(member: Member, out: Path, base: Path) -> bool:
+    """True if the member was interrupted (SIGTERM/SIGINT) with the same inputs and left a
+    checkpoint: it continues with ``--restart`` instead of starting over."""
+    try:
+        summary = json.loads((out / "summary.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        summary.get("status") == "interrupted"
+        and summary.get("overrides") == list(member.overrides)
+        and summary.get("case_file") == str(base)
+        and (out / "checkpoint" / "meta.json").is_file()
+    )
+
+
 def _run_member(member: Member, base: Path, root: Path) -> MemberResult:
     out = root / member.name
-    cmd = [sys.executable, str(RUN_CASE), str(base), "--output", str(out), "--quiet", "--force"]
+    again = "--restart" if _interrupted(member, out, base) else "--force"
+    cmd = [sys.executable, str(RUN_CASE), str(base), "--output", str(out), "--quiet", again]
     for o in member.overrides:
         cmd += ["--set", o]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if again == "--restart" and proc.returncode == 2:  # unusable checkpoint: start over
+        cmd[cmd.index("--restart")] = "--force"
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     log = root / "logs" / f"{member.name}.log"
     outputs.write_text_atomic(log, f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
     if proc.returncode == 0:

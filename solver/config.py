@@ -112,6 +112,16 @@ class Geometry(BaseModel):
     interface_width_nm: float = Field(
         30.0, gt=0, description="[nm] tanh half-width of the initial composition step"
     )
+    dimension: Literal[1, 3] = Field(
+        1, description="[-] 1 = wire axis only (graded interval mesh); 3 = the wire as a solid "
+        "on two bottom electrodes (gmsh, or mesh.file)",
+    )
+    width_um: float = Field(0.2, gt=0, description="[µm] 3D: wire width (across, y)")
+    height_um: float = Field(0.2, gt=0, description="[µm] 3D: wire height (z; bottom on the "
+                             "electrodes); hexagon: flat-to-flat height")
+    cross_section: Literal["rectangle", "hexagon"] = Field(
+        "rectangle", description="[-] 3D: cross-section shape of the generated wire"
+    )
 
 
 class Electrode(BaseModel):
@@ -365,6 +375,15 @@ class Mesh(BaseModel):
     )
     degree: Literal[1, 2] = Field(1, description="[-] Lagrange element degree")
     max_cells: int = Field(200000, gt=0, description="[-] refuse meshes with more cells")
+    h3d_max_um: float = Field(0.05, gt=0, description="[µm] 3D: largest cell size")
+    h3d_min_um: float = Field(0.01, gt=0, description="[µm] 3D: cell size at the contact lines")
+    grading_distance_um: float = Field(
+        0.3, gt=0, description="[µm] 3D: distance over which cells grow from h3d_min to h3d_max"
+    )
+    file: str | None = Field(
+        None, description="[-] 3D: user mesh (.msh with named physical groups, or .xdmf/.vtu "
+        "with cell_tags/facet_tags; see solver/mesh3d.py); null = generate with gmsh",
+    )
 
     @field_validator("degree", mode="before")
     @classmethod
@@ -443,7 +462,15 @@ class Solver(BaseModel):
     max_update_VT: float = Field(
         10.0, gt=0, description="[k_BT/e] damping: cap on |d psi| and |d ln x_V| per iteration"
     )
-    linear_solver: Literal["lu"] = Field("lu", description="[-] lu = PETSc/MUMPS direct solver")
+    linear_solver: Literal["lu", "gmres_hypre"] = Field(
+        "lu", description="[-] lu = MUMPS direct solver (default, robust); gmres_hypre = GMRES "
+        "with BoomerAMG (large 3D meshes on clusters; see README)",
+    )
+    petsc_options: dict[str, str | int | float] = Field(
+        default_factory=dict,
+        description="[-] extra PETSc options for the Newton solver (prefix-free, e.g. "
+        "ksp_rtol: 1e-10, mat_mumps_icntl_14: 80); applied after the linear_solver preset",
+    )
 
 
 class Output(BaseModel):

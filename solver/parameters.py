@@ -233,7 +233,8 @@ def from_case(case) -> ModelParameters:
         w_br=w_br,
         w_cl=w_cl,
         onsager_model=case.transport.onsager_model,
-        flux_scheme=case.transport.flux_scheme,
+        # Exponential fitting is a 1D P1 construction; 3D meshes use Galerkin fluxes.
+        flux_scheme=case.transport.flux_scheme if case.geometry.dimension == 1 else "galerkin",
         f0=case.transport.f0,
         debye2_um2=debye_length_squared_um2(T_K, m.eps_r, m.lattice_constant_nm, x_ref),
         phi_left=phi_left,

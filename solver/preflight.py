@@ -3,9 +3,11 @@
 The schema (:mod:`solver.config`) checks every key on its own and the cross-key rules. This module
 adds what needs a little computation, and is called by the CLI before anything is written:
 
-- the mesh size: the cell count of the graded mesh against ``mesh.max_cells``, computed without
-  building a huge vertex array (an analytic estimate first, the exact count only when the
-  estimate is moderate), so absurd mesh settings are refused in microseconds;
+- the mesh size against ``mesh.max_cells``: for the graded 1D mesh the cell count is computed
+  without building a huge vertex array (an analytic estimate first, the exact count only when the
+  estimate is moderate), so absurd mesh settings are refused in microseconds; for a generated 3D
+  mesh, the estimate of :func:`solver.meshing.estimated_cells_3d` (a user ``mesh.file`` is
+  checked when it is read);
 - the derived model parameters (hop rates, Debye length, contact potentials) must be finite and
   positive where they have to be: extreme but individually valid temperatures or activation
   energies can overflow or underflow them;
@@ -16,6 +18,7 @@ Imports neither dolfinx nor UFL.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -83,7 +86,7 @@ def estimate_cells(case: Case) -> float:
     h_min, h_max = m.h_min_nm * 1e-3, m.h_max_um
     pts = mesh_points_um(case)
     total = 0.0
-    for a, b in zip(pts[:-1], pts[1:], strict=True):
+    for a, b in itertools.pairwise(pts):
         try:
             total += _segment_estimate(b - a, h_min, h_max, m.growth)
         except (OverflowError, ValueError, ZeroDivisionError):
@@ -101,19 +104,44 @@ def count_cells(case: Case) -> tuple[int, bool]:
     if not math.isfinite(est):
         return (2**63 - 1), False
     if est > EXACT_COUNT_LIMIT:
-        return int(round(est)), False
+        return round(est), False
     from solver.mesh1d import graded_vertices  # numpy only
 
     m = case.mesh
     try:
         vertices = graded_vertices(mesh_points_um(case), m.h_min_nm * 1e-3, m.h_max_um, m.growth)
     except (OverflowError, MemoryError, ValueError):
-        return int(round(est)), False
+        return round(est), False
     return len(vertices) - 1, True
+
+
+def _is_1d(case: Case) -> bool:
+    """True for the graded 1D mesh (``geometry.dimension`` 1, the default)."""
+    return getattr(case.geometry, "dimension", 1) == 1
+
+
+def _check_mesh_3d(case: Case) -> int:
+    """Rough tetrahedron count of a generated 3D mesh (a user ``mesh.file`` is checked when it
+    is read); raise CaseError above ``mesh.max_cells``."""
+    if getattr(case.mesh, "file", None):
+        return 0
+    from solver.meshing import estimated_cells_3d
+
+    try:
+        n = estimated_cells_3d(case)
+    except (ArithmeticError, ValueError):
+        n = 2**63 - 1
+    if n > case.mesh.max_cells:
+        raise CaseError("mesh.max_cells", f"the 3D mesh would have about {n:.3g} cells, more "
+                        f"than mesh.max_cells = {case.mesh.max_cells} (raise mesh.h3d_min_um, "
+                        "mesh.h3d_max_um or mesh.max_cells)")
+    return n
 
 
 def _check_mesh(case: Case) -> int:
     """Cell count; raise CaseError if it exceeds ``mesh.max_cells``."""
+    if not _is_1d(case):
+        return _check_mesh_3d(case)
     limit = case.mesh.max_cells
     est = estimate_cells(case)
     if est > ESTIMATE_MARGIN * limit + 10 and est > CHEAP_EXACT_COUNT:
@@ -192,7 +220,12 @@ def check_case(case: Case) -> int:
 def derived_parameters(case: Case) -> list[Derived]:
     """Resolved model parameters with units, for ``--check`` (the case must pass check_case)."""
     p = _model_parameters(case)
-    n_cells, exact = count_cells(case)
+    if _is_1d(case):
+        n_cells, exact = count_cells(case)
+        cells_note = "exact" if exact else "estimate"
+    else:
+        n_cells = _check_mesh_3d(case)
+        cells_note = "from mesh.file" if n_cells == 0 else "3D estimate"
     V_T = p.thermal_voltage_V
     lam_nm = math.sqrt(p.lambda2_um2) * 1e3
     lam2_cm2 = p.lambda2_um2 * 1e-8
@@ -216,8 +249,8 @@ def derived_parameters(case: Case) -> list[Derived]:
         Derived("left source equilibrium", p.source_left.equilibrium, "",
                 f"sources.model = {p.source_model}"),
         Derived("right source equilibrium", p.source_right.equilibrium, ""),
-        Derived("mesh cells", n_cells, "", "exact" if exact else "estimate"),
-        Derived("mesh h_min", case.mesh.h_min_nm, "nm"),
+        Derived("mesh cells", n_cells, "", cells_note),
+        *([Derived("mesh h_min", case.mesh.h_min_nm, "nm")] if _is_1d(case) else []),
     ]
 
 

@@ -80,6 +80,7 @@ class SolverOptions:
     max_it: int = 30
     stol: float = 1e-9
     max_update: float = 10.0
+    linear_solver: str = "lu"
     petsc_options: dict = field(default_factory=dict)
 
 
@@ -177,6 +178,11 @@ class TransportProblem:
             "pc_type": "lu",
             "pc_factor_mat_solver_type": "mumps",
         }
+        if self.options.linear_solver == "gmres_hypre":
+            opts.update({"ksp_type": "gmres", "ksp_rtol": 1e-10, "ksp_atol": 1e-30,
+                         "ksp_max_it": 500, "ksp_gmres_restart": 100, "pc_type": "hypre",
+                         "pc_hypre_type": "boomeramg"})
+            opts.pop("pc_factor_mat_solver_type")
         opts.update(self.options.petsc_options)
         self.problem = fem_petsc.NonlinearProblem(
             F, self.w, bcs=self.bcs, petsc_options_prefix=f"pvk{id(self)}_",
@@ -270,6 +276,18 @@ class TransportProblem:
         """Set the local dof values of one field."""
         i = FIELDS.index(name)
         (func or self.w).x.array[self.dofs[i]] = values
+
+    def field_functions(self) -> list:
+        """(y, ln x_V, phi) as Functions on the collapsed spaces, filled from the current state.
+
+        The Functions are created once and refreshed on each call (for pointwise evaluation,
+        which dolfinx does not support on mixed spaces).
+        """
+        if not hasattr(self, "_field_funcs"):
+            self._field_funcs = [fem.Function(V) for V in self.spaces]
+        for i, f in enumerate(self._field_funcs):
+            f.x.array[:] = self.w.x.array[self.dofs[i]]
+        return self._field_funcs
 
     def initialise(self) -> None:
         """Set w, w_n, w_nm1 to the initial state of MODEL.md §6.

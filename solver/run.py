@@ -28,13 +28,19 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
 from solver import observables, outputs
-from solver.checkpoint import (CHECKPOINT_DIR, Checkpointer, CheckpointError, check_same_case,
-                               read_checkpoint)
-from solver.config import CaseError, case_to_dict
+from solver.checkpoint import (
+    CHECKPOINT_DIR,
+    Checkpointer,
+    CheckpointError,
+    check_same_case,
+    read_checkpoint,
+)
+from solver.config import case_to_dict
 from solver.logging_setup import RunProgress, get_logger, interactive
 from solver.parameters import from_case
 
@@ -296,11 +302,11 @@ class _StopSignals:
         self.signum: int | None = None
         self._old = {}
 
-    def _handler(self, signum, frame):  # noqa: ARG002 (signal handler signature)
+    def _handler(self, signum, frame):
         if self.signum is None:
             self.signum = signum
 
-    def __enter__(self) -> _StopSignals:
+    def __enter__(self) -> Self:
         if threading.current_thread() is threading.main_thread():
             for sig in self.SIGNALS:
                 self._old[sig] = signal.signal(sig, self._handler)
@@ -443,13 +449,14 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
                 "wall_time_s": wall_before + time.perf_counter() - wall0,
                 "stepper": st_scalars, "recorder": rec_scalars, "case": case_to_dict(case),
             }
+            t0 = time.perf_counter()
             try:
                 path = checkpointer.write(meta_new, arrays)
             except CheckpointError as exc:
                 log.warning("%s (the run continues)", exc)
                 return
-            log.debug("checkpoint (%s) at t = %.6g s, step %d -> %s", reason, stepper.t,
-                      stepper.counters.steps, path.parent)
+            log.debug("checkpoint (%s) at t = %.6g s, step %d, %.1f ms -> %s", reason, stepper.t,
+                      stepper.counters.steps, 1e3 * (time.perf_counter() - t0), path.parent)
 
         def control(st) -> bool:
             flags = 0
@@ -460,6 +467,8 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
             if checkpointer.due(st.counters.steps):
                 flags |= 2
             flags = comm.allreduce(flags, op=MPI.BOR)
+            if flags & 1 and st.t >= tc.t_end_s * (1 - 1e-14):
+                flags = 0  # the run is complete: finish normally
             if flags & 1:
                 signum = comm.allreduce(stop.signum or 0, op=MPI.MAX)
                 stop_reason["name"] = (signal.Signals(signum).name if signum
@@ -477,7 +486,7 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
             counters = stepper.run()
             if stepper.stopped:
                 status = "interrupted"
-                message = (f"interrupted by {stop_reason['name']} at t = {stepper.t:.6g} s "
+                message = (f"stopped by {stop_reason['name']} at t = {stepper.t:.6g} s "
                            f"(step {counters.steps}); checkpoint written, continue with --restart")
         except StepFailure as exc:
             status, message = "failed", str(exc)

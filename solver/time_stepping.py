@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from mpi4py import MPI
 
-
 #: Tolerance of the state check: y (hence x_Br and x_Cl) must lie in [-STATE_TOL, 1 + STATE_TOL].
 #: The discrete solution is not monotone: measured maximum overshoots of y over 4 h on the
 #: forward reference case are 5e-4 on the default mesh (h_max 10 nm), 0.021 at 8 V/µm, and

@@ -41,6 +41,9 @@ EXPECTED = {
     "duplicate_key.yaml": "duplicate_key.yaml: invalid YAML: duplicate key",
     "top_level_list.yaml": "top_level_list.yaml: the top level must be a mapping",
     "empty.yaml": "empty.yaml: empty case file",
+    "huge_mesh.yaml": "mesh.max_cells: the mesh would have about",
+    "hop_rate_underflow.yaml": "temperature.T_K: derived hop rate",
+    "checkpoint_negative.yaml": "checkpoint.every_steps:",
 }
 
 

@@ -1,0 +1,101 @@
+"""Everyday use of run_case.py: --help, --list-presets, --check with units, logging levels."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from solver.cli import main
+from solver.logging_setup import get_logger, setup_logging
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+GOOD_CASE = str(REPO_ROOT / "cases" / "reference_forward.yaml")
+OPTIONS = ("--set", "--output", "--check", "--list-presets", "--print-schema", "--quiet",
+           "--log-level", "--jobs", "--force", "--restart", "--help")
+
+
+def run_main(argv):
+    """main(argv) -> (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_help_lists_every_option_and_exit_codes():
+    code, out, _ = run_main(["--help"])
+    assert code == 0
+    for option in OPTIONS:
+        assert option in out, option
+    for text in ("exit codes", "2 invalid input", "3 solver failure", "4 interrupted"):
+        assert text in out
+
+
+def test_list_presets_shows_cases_and_campaigns_with_descriptions():
+    code, out, _ = run_main(["--list-presets"])
+    assert code == 0
+    for sub in ("cases", "campaigns"):
+        for path in sorted((REPO_ROOT / sub).glob("*.yaml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if sub == "campaigns":
+                data = data["campaign"]
+            line = next(ln for ln in out.splitlines() if f"{sub}/{path.name}" in ln)
+            assert " ".join(str(data.get("description", "")).split())[:40] in line
+
+
+def test_check_prints_derived_parameters_with_units(tmp_path):
+    code, out, err = run_main([GOOD_CASE, "--check", "--output", str(tmp_path / "never")])
+    assert code == 0 and not err
+    block = out[out.index("# derived parameters"):]
+    for fragment in ("thermal voltage k_BT/e       25.852 mV", "Debye length at x_ref",
+                     " nm ", "hop rate w_Br", " 1/s", "hop rate w_Cl",
+                     "applied voltage |dpsi|       16 V", "left contact potential       8 V",
+                     "mesh cells                   916   (exact)", "cm^2/s"):
+        assert fragment in block, fragment
+    assert all(ln.startswith("#") for ln in block.splitlines())
+    assert not (tmp_path / "never").exists()
+    assert yaml.safe_load(out)["checkpoint"] == {"every_steps": 100, "every_minutes": 10.0}
+
+
+@pytest.mark.parametrize("level, quiet, shown", [
+    (None, False, {"INFO", "WARNING"}), (None, True, {"WARNING"}),
+    ("debug", True, {"DEBUG", "INFO", "WARNING"}), ("error", False, set()),
+])
+def test_log_levels(level, quiet, shown):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        setup_logging(level, quiet, rank=0)
+        log = get_logger("test")
+        log.debug("DEBUG line")
+        log.info("INFO line")
+        log.warning("WARNING line")
+    got = {w for w in ("DEBUG", "INFO", "WARNING") if f"{w} line" in err.getvalue()}
+    assert got == shown
+    setup_logging(None, True, rank=1)
+    assert get_logger().getEffectiveLevel() == logging.CRITICAL  # other ranks stay silent
+
+
+def test_run_logs_progress_lines_unless_quiet(tmp_path):
+    """Non-interactive stderr: one log line per output time, nothing under --quiet."""
+    args = [GOOD_CASE, "--set", "time.t_end_s=1e-5", "--set", "time.output_times_s=[0,5e-6,1e-5]",
+            "--set", "output.figures=false", "--set", "output.vtx=false",
+            "--set", "mesh.h_max_um=0.05"]
+    proc = subprocess.run([sys.executable, "run_case.py", *args, "--output", str(tmp_path / "a")],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "INFO reference_forward: 520 cells (P1), 1 MPI rank(s)" in proc.stderr
+    assert "INFO t = 5e-06 s (50%)" in proc.stderr and "INFO t = 1e-05 s (100%)" in proc.stderr
+    assert "reference_forward: L_m = " in proc.stdout  # the summary line
+    proc = subprocess.run([sys.executable, "run_case.py", *args, "--output", str(tmp_path / "b"),
+                           "--quiet"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and proc.stderr == "" and proc.stdout == ""
