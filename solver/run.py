@@ -74,13 +74,22 @@ class Profile:
     x_v: np.ndarray
     psi_V: np.ndarray
     E_V_per_um: np.ndarray
+    # 3D only: max - min over the sample lines of each line's front position [µm]
+    front_spread_um: float = float("nan")
 
 
 _PROFILE_ATTRS = ("z_um", "y", "x_br", "x_v", "psi_V", "E_V_per_um")
 
 
 def gather_profile(problem, t_s: float) -> Profile | None:
-    """Gather the owned dofs of every field to rank 0 and sort by z (P1/P2 nodal values)."""
+    """The axial profile on rank 0 (None elsewhere).
+
+    1D: the owned dofs of every field gathered and sorted by z (exact nodal values). 3D: the
+    mean over the sample lines of ``problem.line_sampler`` (cross-section average), with the
+    lateral spread of the front across those lines.
+    """
+    if getattr(problem, "line_sampler", None) is not None:
+        return _gather_profile_3d(problem, t_s)
     comm = problem.comm
     arr = problem.w.x.array
     parts = []
@@ -105,6 +114,36 @@ def gather_profile(problem, t_s: float) -> Profile | None:
     psi = phi * V_T
     E = -np.gradient(psi, z) if z.size > 1 else np.zeros_like(z)
     return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E)
+
+
+def _gather_profile_3d(problem, t_s: float) -> Profile | None:
+    sampler = problem.line_sampler
+    vals = sampler.sample(problem.field_functions())
+    if vals is None:
+        return None
+    z = sampler.x_um
+    y_lines, u_lines, phi_lines = vals[..., 0], vals[..., 1], vals[..., 2]
+    x_v = np.exp(u_lines).mean(axis=0)
+    y = y_lines.mean(axis=0)
+    psi = phi_lines.mean(axis=0) * problem.params.thermal_voltage_V
+    E = -np.gradient(psi, z)
+    fronts = [observables.front_position(z, yl, problem.params.interface_um) for yl in y_lines]
+    spread = float(np.nanmax(fronts) - np.nanmin(fronts)) if np.isfinite(fronts).any() \
+        else float("nan")
+    return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E, spread)
+
+
+def _attach_line_sampler(problem, case) -> None:
+    """3D: sample 3 x 3 lines along the wire, every ~h3d_min / 2 (the profile's resolution)."""
+    from solver.sampling import LineSampler, cross_section_grid
+
+    g = case.geometry
+    width = g.width_um if g.cross_section == "rectangle" else g.height_um / np.sqrt(3.0)
+    n = int(np.ceil(g.length_um / (0.5 * case.mesh.h3d_min_um))) + 1
+    x = np.linspace(0.0, g.length_um, n)
+    x[0], x[-1] = 1e-9 * g.length_um, g.length_um * (1 - 1e-9)  # inside the mesh
+    problem.line_sampler = LineSampler(problem.mesh1d.mesh, x,
+                                       cross_section_grid(width, g.height_um))
 
 
 class _Recorder:
@@ -183,6 +222,8 @@ class _Recorder:
                 "total_v_um": tv,
                 "x_v_min": float(prof.x_v.min()),
                 "x_v_max": float(prof.x_v.max()),
+                **({"front_spread_um": prof.front_spread_um}
+                   if np.isfinite(prof.front_spread_um) else {}),
                 "dt_s": dt,
                 "newton_iterations": its,
             }
@@ -244,6 +285,7 @@ def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message
         "t_final_s": last.get("t_s", 0.0),
         "front_position_initial_um": rec.z_front0,
         "front_position_um": last.get("front_um", math.nan),
+        "front_lateral_spread_um": last.get("front_spread_um", math.nan),
         "migration_length_um": last.get("migration_length_um", math.nan),
         "cl_uptake_br_segment": uptake,
         "total_br_initial_um": rec.total_br0,
@@ -353,7 +395,7 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
     from mpi4py import MPI
 
     from solver import preflight
-    from solver.mesh1d import mesh_for_parameters
+    from solver.meshing import build_mesh
     from solver.problem import SolverOptions, TransportProblem
     from solver.time_stepping import StepFailure, StepSettings, TimeStepper
 
@@ -371,14 +413,17 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
 
     with _StopSignals() as stop:
         m = case.mesh
-        mesh1d = mesh_for_parameters(comm, params, m.h_min_nm, m.h_max_um, m.growth)
+        mesh1d = build_mesh(comm, case, params)
         sv = case.solver
         problem = TransportProblem(
             mesh1d, params, m.degree,
             SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
-                          max_update=sv.max_update_VT),
+                          max_update=sv.max_update_VT, linear_solver=sv.linear_solver,
+                          petsc_options=dict(sv.petsc_options)),
         )
         problem.initialise()
+        if case.geometry.dimension == 3:
+            _attach_line_sampler(problem, case)
         if restart:
             _check_same_mesh(problem, ck_arrays)
         if comm.rank == 0:
