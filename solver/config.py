@@ -380,6 +380,11 @@ class Mesh(BaseModel):
     grading_distance_um: float = Field(
         0.3, gt=0, description="[µm] 3D: distance over which cells grow from h3d_min to h3d_max"
     )
+    h3d_axial_um: float | None = Field(
+        None, gt=0, description="[µm] 3D: if set, a structured mesh: the section meshed at "
+        "h3d_max_um, extruded along the wire in layers of this thickness (thin wires: the "
+        "sharp front needs ~10 nm along the wire, which unstructured tets cannot afford)",
+    )
     file: str | None = Field(
         None, description="[-] 3D: user mesh (.msh with named physical groups, or .xdmf/.vtu "
         "with cell_tags/facet_tags; see solver/mesh3d.py); null = generate with gmsh",

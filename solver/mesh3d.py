@@ -68,25 +68,62 @@ def _from_meshdata(md, comm, source: str) -> TaggedMesh:
 
 
 def generate_nanowire(comm, *, length, width, height, electrodes, interface, h_max, h_min,
-                      grading_distance, shape="rectangle") -> TaggedMesh:
-    """Generate the nanowire with gmsh on rank 0 and distribute it (sizes in µm)."""
+                      grading_distance, shape="rectangle", axial_layer=None) -> TaggedMesh:
+    """Generate the nanowire with gmsh on rank 0 and distribute it (sizes in µm).
+
+    ``axial_layer`` [µm]: if given, a structured mesh (the section, meshed at ``h_max``,
+    extruded in layers of that thickness); otherwise an unstructured mesh graded from ``h_min``
+    at the contact lines to ``h_max``.
+    """
     import gmsh
     from dolfinx.io import gmsh as dgmsh
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "meshes"))
-    from nanowire import build_model  # meshes/nanowire.py
+    from nanowire import build_model, build_structured_model  # meshes/nanowire.py
 
     if comm.rank == 0:
         gmsh.initialize()
         gmsh.option.setNumber("General.Terminal", 0)
         gmsh.model.add("nanowire")
-        build_model(gmsh, length=length, width=width, height=height, electrodes=electrodes,
-                    interface=interface, h_max=h_max, h_min=h_min,
-                    grading_distance=grading_distance, shape=shape)
+        if axial_layer:
+            build_structured_model(gmsh, length=length, width=width, height=height,
+                                   electrodes=electrodes, interface=interface, h_section=h_max,
+                                   axial_layer=axial_layer, shape=shape)
+        else:
+            build_model(gmsh, length=length, width=width, height=height, electrodes=electrodes,
+                        interface=interface, h_max=h_max, h_min=h_min,
+                        grading_distance=grading_distance, shape=shape)
     md = dgmsh.model_to_mesh(gmsh.model if comm.rank == 0 else None, comm, 0, gdim=3)
     if comm.rank == 0:
         gmsh.finalize()
+    if axial_layer:
+        return _tag_by_position(md.mesh, electrodes)
     return _from_meshdata(md, comm, "generated mesh")
+
+
+def _tag_by_position(msh, electrodes) -> TaggedMesh:
+    """Zones from cell midpoints; contacts = boundary facets on the bottom (z = 0) over each
+    electrode; every other boundary facet is free surface."""
+    from dolfinx import mesh as dmesh
+
+    (aL, bL), (aR, bR) = electrodes
+    tdim = msh.topology.dim
+    n_cells = msh.topology.index_map(tdim).size_local + msh.topology.index_map(tdim).num_ghosts
+    mid = dmesh.compute_midpoints(msh, tdim, np.arange(n_cells, dtype=np.int32))
+    cvals = np.full(n_cells, GAP, dtype=np.int32)
+    cvals[(mid[:, 0] > aL) & (mid[:, 0] < bL)] = ZONE_LEFT
+    cvals[(mid[:, 0] > aR) & (mid[:, 0] < bR)] = ZONE_RIGHT
+    cell_tags = dmesh.meshtags(msh, tdim, np.arange(n_cells, dtype=np.int32), cvals)
+    msh.topology.create_connectivity(tdim - 1, tdim)
+    bfacets = dmesh.exterior_facet_indices(msh.topology)
+    fmid = dmesh.compute_midpoints(msh, tdim - 1, bfacets)
+    bottom = np.abs(fmid[:, 2]) < 1e-9
+    fvals = np.full(bfacets.size, FREE_SURFACE, dtype=np.int32)
+    fvals[bottom & (fmid[:, 0] > aL) & (fmid[:, 0] < bL)] = CONTACT_LEFT
+    fvals[bottom & (fmid[:, 0] > aR) & (fmid[:, 0] < bR)] = CONTACT_RIGHT
+    facet_tags = dmesh.meshtags(msh, tdim - 1, bfacets, fvals)
+    return TaggedMesh(msh, facet_tags, cell_tags, msh.topology.index_map(tdim).size_global,
+                      _h_min(msh))
 
 
 def read_mesh(comm, path: str | Path) -> TaggedMesh:

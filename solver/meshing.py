@@ -21,6 +21,9 @@ def estimated_cells_1d(case, params) -> int:
 def estimated_cells_3d(case) -> int:
     """Rough tetrahedron count of the generated 3D wire (6 per h³ box at the mean size)."""
     g, m = case.geometry, case.mesh
+    if m.h3d_axial_um:
+        section = max(2.0, 2.0 * g.width_um * g.height_um / m.h3d_max_um**2)  # triangles
+        return int(3 * section * g.length_um / m.h3d_axial_um)
     h = 0.5 * (m.h3d_max_um + m.h3d_min_um)
     return int(6 * g.length_um * max(g.width_um, h) * max(g.height_um, h) / h**3)
 
@@ -51,6 +54,7 @@ def build_mesh(comm, case, params) -> TaggedMesh:
             electrodes=(params.electrode_left_um, params.electrode_right_um),
             interface=params.interface_um, h_max=m.h3d_max_um, h_min=m.h3d_min_um,
             grading_distance=m.grading_distance_um, shape=g.cross_section,
+            axial_layer=m.h3d_axial_um,
         )
     if tagged.n_cells > m.max_cells:
         raise CaseError(f"mesh.max_cells: the mesh has {tagged.n_cells} cells (> {m.max_cells})")

@@ -133,6 +133,14 @@ def _gather_profile_3d(problem, t_s: float) -> Profile | None:
     return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E, spread)
 
 
+def _peak_rss_per_rank(comm) -> list:
+    """Peak resident memory of every rank [MB] (collective)."""
+    import resource
+
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    return comm.allgather(round(kb / 1024.0, 1))
+
+
 def _attach_line_sampler(problem, case) -> None:
     """3D: sample 3 x 3 lines along the wire, every ~h3d_min / 2 (the profile's resolution)."""
     from solver.sampling import LineSampler, cross_section_grid
@@ -301,9 +309,12 @@ def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message
         "rejected_steps_state": counters.rejected_state,
         "bdf2_to_bdf1_fallbacks": counters.order_fallbacks,
         "newton_iterations": counters.newton_iterations,
+        "linear_iterations": counters.linear_iterations,
         "dt_smallest_s": counters.dt_smallest,
         "dt_largest_s": counters.dt_largest,
         "n_cells": rec.problem.mesh1d.n_cells,
+        "n_dofs": rec.problem.W.dofmap.index_map.size_global * rec.problem.W.dofmap.index_map_bs,
+        "peak_rss_MB_per_rank": _peak_rss_per_rank(rec.problem.comm),
         "h_min_um": rec.problem.mesh1d.h_min_um,
         "wall_time_s": wall_s,
         "case_file": case_path,

@@ -129,6 +129,7 @@ class StepCounters:
     rejected_state: int = 0
     order_fallbacks: int = 0
     newton_iterations: int = 0
+    linear_iterations: int = 0
     dt_smallest: float = np.inf
     dt_largest: float = 0.0
 
@@ -322,6 +323,7 @@ class TimeStepper:
         self._initial_guess(self.t + dt)
         stats = pb.solve()
         c.newton_iterations += stats.iterations
+        c.linear_iterations += stats.linear_iterations
         if not stats.converged:
             eq = EQUATION_OF_FIELD.get(stats.failed_field, stats.failed_field or "?")
             return False, stats, (

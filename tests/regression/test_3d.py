@@ -14,7 +14,7 @@ from solver.outputs import read_profile_csv, read_timeseries_csv
 
 REPO = Path(__file__).resolve().parents[2]
 MPIRUN = Path(sys.executable).parent / "mpirun"
-COARSE = ["--set", "mesh.h3d_max_um=0.1", "--set", "mesh.h3d_min_um=0.025",
+COARSE = ["--set", "mesh.h3d_max_um=0.1", "--set", "mesh.h3d_min_um=0.025", "--set", "mesh.h3d_axial_um=0.05",
           "--set", "time.t_end_s=0.05", "--set", "output.figures=false", "--quiet"]
 
 

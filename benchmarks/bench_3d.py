@@ -1,0 +1,72 @@
+"""Benchmark: a 3D wire case on 1 and 2 MPI ranks (issue 4).
+
+Reports cells, dofs, wall time, steps, Newton and Krylov iterations, peak memory per rank and the
+parallel efficiency T1 / (2 T2). Each run is a separate ``mpirun -n N run_case.py`` process, so
+form compilation is included in the first run only if the JIT cache is cold (warm it first).
+
+    python benchmarks/bench_3d.py [CASE] [--ranks 1 2] [--set key=value ...] [--out DIR]
+
+Examples:
+    python benchmarks/bench_3d.py cases/wire3d.yaml                         # 4 h reference
+    python benchmarks/bench_3d.py cases/wire3d.yaml --ranks 1 2 \\
+        --set mesh.h3d_max_um=0.009 --set mesh.h3d_min_um=0.009 \\
+        --set mesh.max_cells=5000000 --set time.t_end_s=1e-6                 # >= 1M dofs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MPIRUN = Path(sys.executable).parent / "mpirun"
+
+
+def run(case: str, ranks: int, overrides: list[str], out: Path) -> dict:
+    cmd = [sys.executable, str(REPO / "run_case.py"), case, "--output", str(out), "--quiet",
+           "--force", "--set", "output.vtx=false", "--set", "output.figures=false"]
+    for o in overrides:
+        cmd += ["--set", o]
+    if ranks > 1:
+        cmd = [str(MPIRUN), "-n", str(ranks), *cmd]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    if proc.returncode != 0:
+        raise SystemExit(f"run with {ranks} rank(s) failed: {proc.stderr.strip()[-500:]}")
+    return json.loads((out / "summary.json").read_text())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("case", nargs="?", default="cases/wire3d.yaml")
+    ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--set", dest="overrides", action="append", default=[])
+    ap.add_argument("--out", default=None, help="keep the runs here (default: temporary)")
+    a = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(a.out) if a.out else Path(tmp)
+        for n in a.ranks:
+            s = run(a.case, n, a.overrides, root / f"ranks{n}")
+            rows.append({
+                "ranks": n, "cells": s["n_cells"], "dofs": s["n_dofs"],
+                "t_final_s": s["t_final_s"], "wall_time_s": round(s["wall_time_s"], 1),
+                "steps": s["steps"], "rejected_steps": s["rejected_steps"],
+                "newton_iterations": s["newton_iterations"],
+                "krylov_iterations": s.get("linear_iterations"),
+                "peak_rss_MB_per_rank": s["peak_rss_MB_per_rank"],
+                "migration_length_um": round(s["migration_length_um"], 5),
+                "front_lateral_spread_um": s.get("front_lateral_spread_um"),
+            })
+    t = {r["ranks"]: r["wall_time_s"] for r in rows}
+    report = {"case": a.case, "overrides": a.overrides, "runs": rows}
+    if 1 in t and 2 in t:
+        report["parallel_efficiency_1_to_2"] = round(t[1] / (2 * t[2]), 3)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
