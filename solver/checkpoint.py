@@ -85,19 +85,8 @@ def read_meta(output_dir) -> dict:
 
 
 def _plain(obj):
-    """``obj`` with numpy scalars/arrays and tuples turned into JSON types; non-finite floats
-    are kept (written as NaN/Infinity, which :func:`json.loads` reads back exactly)."""
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _plain(obj.tolist())
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    return obj
+    """JSON types for the checkpoint metadata, keeping non-finite floats (exact restarts)."""
+    return outputs.to_jsonable(obj, keep_nonfinite=True)
 
 
 def _save_npz_atomic(path: Path, arrays: dict) -> None:

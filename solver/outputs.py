@@ -177,25 +177,30 @@ def write_text_atomic(path, text: str) -> Path:
 # --------------------------------------------------------------------------- JSON
 
 
-def to_jsonable(obj):
+def to_jsonable(obj, *, keep_nonfinite: bool = False):
     """Recursively convert ``obj`` to plain JSON types.
 
     numpy scalars become Python scalars, arrays become (nested) lists, tuples become lists,
-    paths become strings, mapping keys become strings, non-finite floats become None.
+    paths become strings, mapping keys become strings, non-finite floats become None (strict
+    JSON) or, with ``keep_nonfinite``, stay as they are (checkpoints: ``json`` writes NaN and
+    Infinity and reads them back exactly).
 
     Raises:
         TypeError: for objects with no JSON representation.
     """
+    def rec(value):
+        return to_jsonable(value, keep_nonfinite=keep_nonfinite)
+
     if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        return {str(k): rec(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
+        return [rec(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
+        return rec(obj.tolist())
     if isinstance(obj, np.generic):
-        return to_jsonable(obj.item())
+        return rec(obj.item())
     if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
+        return obj if (keep_nonfinite or math.isfinite(obj)) else None
     if obj is None or isinstance(obj, (bool, int, str)):
         return obj
     if isinstance(obj, os.PathLike):

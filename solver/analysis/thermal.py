@@ -41,7 +41,7 @@ __all__ = [
     "vacancy_potential_shift",
 ]
 
-UM2_TO_CM2 = 1e-8  # [cm²/µm²]
+from solver.analysis.matano import UM2_TO_CM2  # noqa: E402  [cm²/µm²], defined once
 
 
 @dataclass(frozen=True)
