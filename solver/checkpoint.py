@@ -24,8 +24,6 @@ Imports neither dolfinx nor UFL.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,20 +87,9 @@ def _plain(obj):
     return outputs.to_jsonable(obj, keep_nonfinite=True)
 
 
-def _save_npz_atomic(path: Path, arrays: dict) -> None:
-    """``np.savez`` to a temporary file in the same directory, fsync, ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _save_npz(path: Path, arrays: dict) -> None:
+    """``np.savez`` written atomically (temporary file, fsync, ``os.replace``)."""
+    outputs.write_atomic(path, lambda fh: np.savez(fh, **arrays), binary=True)
 
 
 class Checkpointer:
@@ -161,7 +148,7 @@ class Checkpointer:
         error = comm.bcast(error, root=0)
         if error is None:
             try:
-                _save_npz_atomic(_slot_file(self.dir, slot, comm.rank),
+                _save_npz(_slot_file(self.dir, slot, comm.rank),
                                  {**arrays, "_seq": np.array(seq)})
             except OSError as exc:
                 error = f"rank {comm.rank}: {exc.strerror or exc}"

@@ -84,9 +84,6 @@ class TaggedMesh:
     h_min_um: float
 
 
-Mesh1D = TaggedMesh  # historical name
-
-
 def create_mesh1d(comm, vertices_um: np.ndarray, contacts_um, zones_um) -> TaggedMesh:
     """Create a distributed dolfinx interval mesh from vertex coordinates given on rank 0.
 

@@ -32,6 +32,7 @@ __all__ = [
     "PROFILE_COLUMNS",
     "provenance",
     "to_jsonable",
+    "write_atomic",
     "write_text_atomic",
     "write_json",
     "write_timeseries_csv",
@@ -148,12 +149,14 @@ def provenance() -> dict:
 # --------------------------------------------------------------------------- atomic writes
 
 
-def write_text_atomic(path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically: temporary file, fsync, ``os.replace``.
+def write_atomic(path, write, *, binary: bool = False) -> Path:
+    """Write ``path`` atomically: ``write(fh)`` fills a temporary file in the same directory,
+    which is fsynced and moved into place with ``os.replace``; on any error it is removed.
 
     Args:
         path: destination; parent directories are created.
-        text: file content.
+        write: callable receiving the open file handle (text: UTF-8, no newline translation).
+        binary: open the temporary file in binary mode.
 
     Returns:
         The destination path.
@@ -162,8 +165,9 @@ def write_text_atomic(path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, **mode) as fh:
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -172,6 +176,11 @@ def write_text_atomic(path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_text_atomic(path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`write_atomic`)."""
+    return write_atomic(path, lambda fh: fh.write(text))
 
 
 # --------------------------------------------------------------------------- JSON

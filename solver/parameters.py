@@ -104,14 +104,18 @@ class ModelParameters:
         """Distance between the contact lines [µm]."""
         return self.contact_right_um - self.contact_left_um
 
-    def x_v_eq(self, y):
-        """Equilibrium vacancy fraction ln x_V,eq(y) = y ln x_V,Br + (1-y) ln x_V,Cl (seed 000).
+    def ln_x_v_eq(self, y):
+        """ln x_V,eq(y) = y ln x_V,Br + (1-y) ln x_V,Cl (seed 000; MODEL.md §6).
 
-        Works for floats and numpy arrays (returns x_V,eq, not its log).
+        Plain arithmetic, so ``y`` may be a float, a numpy array or a UFL expression.
         """
+        return y * self.ln_x_v_br + (1.0 - y) * self.ln_x_v_cl
+
+    def x_v_eq(self, y):
+        """Equilibrium vacancy fraction x_V,eq(y) for floats and numpy arrays."""
         import numpy as np
 
-        return np.exp(y * self.ln_x_v_br + (1.0 - y) * self.ln_x_v_cl)
+        return np.exp(self.ln_x_v_eq(y))
 
 
 def hop_rates_per_s(

@@ -6,7 +6,7 @@ adds what needs a little computation, and is called by the CLI before anything i
 - the mesh size against ``mesh.max_cells``: for the graded 1D mesh the cell count is computed
   without building a huge vertex array (an analytic estimate first, the exact count only when the
   estimate is moderate), so absurd mesh settings are refused in microseconds; for a generated 3D
-  mesh, the estimate of :func:`solver.meshing.estimated_cells_3d` (a user ``mesh.file`` is
+  mesh, the estimate of :func:`estimated_cells_3d` (a user ``mesh.file`` is
   checked when it is read);
 - the derived model parameters (hop rates, Debye length, contact potentials) must be finite and
   positive where they have to be: extreme but individually valid temperatures or activation
@@ -120,13 +120,21 @@ def _is_1d(case: Case) -> bool:
     return getattr(case.geometry, "dimension", 1) == 1
 
 
+def estimated_cells_3d(case) -> int:
+    """Rough tetrahedron count of the generated 3D wire (6 per h³ box at the mean size)."""
+    g, m = case.geometry, case.mesh
+    if m.h3d_axial_um:
+        section = max(2.0, 2.0 * g.width_um * g.height_um / m.h3d_max_um**2)  # triangles
+        return int(3 * section * g.length_um / m.h3d_axial_um)
+    h = 0.5 * (m.h3d_max_um + m.h3d_min_um)
+    return int(6 * g.length_um * max(g.width_um, h) * max(g.height_um, h) / h**3)
+
+
 def _check_mesh_3d(case: Case) -> int:
     """Rough tetrahedron count of a generated 3D mesh (a user ``mesh.file`` is checked when it
     is read); raise CaseError above ``mesh.max_cells``."""
     if getattr(case.mesh, "file", None):
         return 0
-    from solver.meshing import estimated_cells_3d
-
     try:
         n = estimated_cells_3d(case)
     except (ArithmeticError, ValueError):

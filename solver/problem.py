@@ -26,7 +26,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from solver.compat import collapse
-from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, Mesh1D
+from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
 from solver.physics.initial import harmonic_potential, initial_composition, initial_ln_vacancy
 from solver.physics.poisson import poisson_terms
 from solver.physics.sources import source_terms
@@ -101,7 +101,7 @@ class TransportProblem:
             residual terms (used by the manufactured-solution tests).
     """
 
-    def __init__(self, mesh1d: Mesh1D, params, degree: int = 1, options: SolverOptions = None,
+    def __init__(self, mesh1d: TaggedMesh, params, degree: int = 1, options: SolverOptions = None,
                  forcing=None):
         self.mesh1d = mesh1d
         self.params = params

@@ -20,8 +20,7 @@ def initial_composition(z_um, params):
 
 def initial_ln_vacancy(z_um, params):
     """ln x_V(z, 0) = ln x_V,eq(y(z, 0)) [-]."""
-    y = initial_composition(z_um, params)
-    return y * params.ln_x_v_br + (1.0 - y) * params.ln_x_v_cl
+    return params.ln_x_v_eq(initial_composition(z_um, params))
 
 
 def harmonic_potential(z_um, params, phi_left, phi_right):

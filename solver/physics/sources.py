@@ -31,11 +31,6 @@ from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT
 from solver.physics.transport import clamp01
 
 
-def ln_x_v_eq(y, params):
-    """ln x_V,eq(y) = y ln x_V,Br + (1 - y) ln x_V,Cl (seed 000; MODEL.md §6)."""
-    return y * params.ln_x_v_br + (1.0 - y) * params.ln_x_v_cl
-
-
 def vacancy_source_rate(y, u, bias_V, electrode, params):
     """S_V [µm/s] at one electrode as a UFL expression of the local (y, u).
 
@@ -53,7 +48,7 @@ def vacancy_source_rate(y, u, bias_V, electrode, params):
         alpha_c, alpha_d = electrode.alpha_c, electrode.alpha_d
     r_c = alpha_c * bias_V / 2.0
     if electrode.equilibrium == "local":
-        return r_c * (1.0 - ufl.exp(u - ln_x_v_eq(y, params)))
+        return r_c * (1.0 - ufl.exp(u - params.ln_x_v_eq(y)))
     r_d = alpha_d * bias_V / 2.0
     x_v = ufl.exp(u)
     return r_c * (1.0 - x_v) - r_d * x_v
