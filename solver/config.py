@@ -304,8 +304,9 @@ class Transport(BaseModel):
     )
     flux_scheme: Literal["exponential_fitting", "galerkin"] = Field(
         "exponential_fitting",
-        description="[-] flux discretisation: exponential_fitting (Scharfetter-Gummel, 1D P1) "
-        "or galerkin (log variables at quadrature points)",
+        description="[-] flux discretisation: exponential_fitting (Scharfetter-Gummel per cell "
+        "edge; P1 intervals and hexahedra, tetrahedra fall back to galerkin) or galerkin (log "
+        "variables at quadrature points)",
     )
 
 

@@ -55,7 +55,8 @@ class ModelParameters:
         lambda2_um2: squared jump length λ² [µm²].
         w_br, w_cl: halide-vacancy exchange rates at T [1/s].
         onsager_model: "ideal" or "manning"; f0: pure-lattice correlation factor [-].
-        flux_scheme: "exponential_fitting" (1D P1, Scharfetter–Gummel) or "galerkin".
+        flux_scheme: "exponential_fitting" (Scharfetter–Gummel; P1 intervals, Q1 hexahedra) or
+            "galerkin".
         debye2_um2: ε0 εr k_BT / (e² c_s x_ref) [µm²], the squared Debye length at x_ref.
         phi_left, phi_right: final electrode potentials [k_BT/e] (symmetric split of Δψ).
         bias_V: |Δψ| [V]; ramp_s: bias ramp duration [s].
@@ -237,8 +238,7 @@ def from_case(case) -> ModelParameters:
         w_br=w_br,
         w_cl=w_cl,
         onsager_model=case.transport.onsager_model,
-        # Exponential fitting is a 1D P1 construction; 3D meshes use Galerkin fluxes.
-        flux_scheme=case.transport.flux_scheme if case.geometry.dimension == 1 else "galerkin",
+        flux_scheme=case.transport.flux_scheme,
         f0=case.transport.f0,
         debye2_um2=debye_length_squared_um2(T_K, m.eps_r, m.lattice_constant_nm, x_ref),
         phi_left=phi_left,

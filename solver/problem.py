@@ -30,7 +30,11 @@ from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, Ta
 from solver.physics.initial import harmonic_potential, initial_composition, initial_ln_vacancy
 from solver.physics.poisson import poisson_terms
 from solver.physics.sources import source_terms
-from solver.physics.transport import site_fractions, transport_terms
+from solver.physics.transport import (
+    exponential_fitting_supported,
+    site_fractions,
+    transport_terms,
+)
 
 FIELDS = ("y", "u", "phi")
 
@@ -131,29 +135,27 @@ class TransportProblem:
         self.phi_left = const(0.0)
         self.phi_right = const(0.0)
 
-        # 1D: 2p+2 points are cheap; 3D: 2p integrates the P1 mass term exactly and keeps the
-        # (large) Onsager Jacobian kernel affordable (4 instead of 14 points per tetrahedron).
-        qdeg = 2 * degree + 2 if msh.topology.dim == 1 else 2 * degree
-        self.dx = ufl.Measure(
-            "dx", domain=msh, subdomain_data=mesh1d.cell_tags,
-            metadata={"quadrature_degree": qdeg},
-        )
+        # 1D: 2p+2 points are cheap; tetrahedra: 2p integrates the P1 mass term exactly.
+        # Hexahedra (degree 1): the cell vertices, i.e. lumped storage and charge as in the box
+        # finite-volume method. A consistent mass matrix couples the storage rates of
+        # neighbouring nodes: where a front crosses a flow at an angle (3D) a node that should
+        # not change (pure CsPbBr3) was pushed past y = 1 by its neighbour's rate.
+        if degree == 1 and msh.ufl_cell().cellname in ("quadrilateral", "hexahedron"):
+            md = {"quadrature_rule": "vertex", "quadrature_degree": 1}
+        else:
+            md = {"quadrature_degree": 2 * degree + 2 if msh.topology.dim == 1 else 2 * degree}
+        self.dx = ufl.Measure("dx", domain=msh, subdomain_data=mesh1d.cell_tags, metadata=md)
         self.tdim = msh.topology.dim
         # Contacts: interior vertices in 1D (dS, '+' side), exterior bottom facets in 3D (ds).
         kind = "dS" if self.tdim == 1 else "ds"
         self.dS = ufl.Measure(kind, domain=msh, subdomain_data=mesh1d.facet_tags)
         self.flux_scheme = getattr(params, "flux_scheme", "galerkin")
-        if self.flux_scheme == "exponential_fitting" and (degree != 1 or self.tdim != 1):
-            raise ValueError("exponential_fitting fluxes require 1D P1 elements")
+        if self.flux_scheme == "exponential_fitting" and not exponential_fitting_supported(
+                msh.ufl_domain(), degree):
+            raise ValueError("exponential_fitting fluxes require degree 1 on intervals or "
+                             "hexahedra (use galerkin on tetrahedra)")
         self.contact_scale = self._contact_scale()
-        # Midpoint rule for the exponentially fitted (cellwise constant) fluxes.
-        # 3D P1: the flux integrand is nearly constant per cell, and the Onsager Jacobian kernel
-        # is large: one point per tetrahedron (second-order accurate) instead of four.
-        midpoint = self.flux_scheme == "exponential_fitting" or (self.tdim > 1 and degree == 1)
-        self.dx_flux = (
-            ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 1})
-            if midpoint else self.dx
-        )
+        self.dx_flux = self._flux_measure(msh, degree)
 
         # Frozen background x_V,eq(y(z, 0)) as exp of a P-degree function, so that the initial
         # state is exactly neutral at every quadrature point.
@@ -210,16 +212,46 @@ class TransportProblem:
         self._total_br = fem.form(self.fractions.x_br * self.dx)
         self._total_v = fem.form(self.fractions.x_v * self.dx)
 
-    def build_terms(self, w, w_n, w_nm1, tests) -> dict:
+    def _flux_measure(self, msh, degree: int):
+        """Cell measure of the flux terms.
+
+        - Intervals, exponential fitting: the midpoint (the fitted flux is constant per cell).
+        - Quadrilaterals/hexahedra, degree 1: the cell vertices. The flux along each cell edge
+          is then evaluated on that edge (the box finite-volume stencil, an M-matrix for
+          diffusion); one-point quadrature would leave hourglass modes that only the storage
+          term controls, which made Newton stall at round-off for steps of ~1 s.
+        - Tetrahedra, degree 1: the midpoint (P1 gradients are constant; the Onsager Jacobian
+          kernel is large, so one point instead of four).
+        - Otherwise the storage measure.
+        """
+        cell = msh.ufl_cell().cellname
+        if degree == 1 and cell in ("quadrilateral", "hexahedron"):
+            md = {"quadrature_rule": "vertex", "quadrature_degree": 1}
+        elif degree == 1 and (cell == "tetrahedron" or self.flux_scheme == "exponential_fitting"):
+            md = {"quadrature_degree": 1}
+        else:
+            return self.dx
+        return ufl.Measure("dx", domain=msh, metadata=md)
+
+    def build_terms(self, w, w_n, w_nm1, tests, exact_flux_degree: int | None = None) -> dict:
         """All named residual terms for states given as (y, u, phi) tuples of UFL objects.
 
         The same builder serves the unknowns and, in verification tests, exact solutions given
-        as UFL expressions (their weak residual is the manufactured forcing).
+        as UFL expressions (their weak residual is the manufactured forcing). For the latter,
+        ``exact_flux_degree`` evaluates the fluxes as the PDE states them (Galerkin, at that
+        quadrature degree) instead of with the problem's flux discretisation, so that the
+        forcing does not inherit the discretisation's consistency error.
         """
         y, u, phi = w
         x = site_fractions(y, u)
+        if exact_flux_degree is None:
+            scheme, dx_flux = self.flux_scheme, self.dx_flux
+        else:
+            scheme = "galerkin"
+            dx_flux = ufl.Measure("dx", domain=self.mesh1d.mesh,
+                                  metadata={"quadrature_degree": exact_flux_degree})
         terms = transport_terms(w, w_n, w_nm1, tests, self.params, self.bdf, self.dx,
-                                self.dx_flux, self.flux_scheme)
+                                dx_flux, scheme)
         terms.update(poisson_terms(phi, x.x_v, ufl.exp(self.u_background), tests[2],
                                    self.params, self.dx))
         terms.update(source_terms(y, u, tests, self.bias_V, self.params, self.dS, self.dx,

@@ -26,6 +26,7 @@ import shutil
 import signal
 import threading
 import time
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -313,6 +314,8 @@ def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message
         "dt_smallest_s": counters.dt_smallest,
         "dt_largest_s": counters.dt_largest,
         "n_cells": rec.problem.mesh1d.n_cells,
+        "cell_type": rec.problem.mesh1d.mesh.topology.cell_type.name,
+        "flux_scheme": rec.problem.flux_scheme,
         "n_dofs": rec.problem.W.dofmap.index_map.size_global * rec.problem.W.dofmap.index_map_bs,
         "peak_rss_MB_per_rank": _peak_rss_per_rank(rec.problem.comm),
         "h_min_um": rec.problem.mesh1d.h_min_um,
@@ -381,6 +384,22 @@ def _check_same_mesh(problem, arrays: dict) -> None:
                               "run's (different mesh settings, library versions or rank count)")
 
 
+def _flux_scheme_for_mesh(params, tagged, degree: int):
+    """Exponential fitting needs P1 intervals or Q1 hexahedra; tetrahedra fall back to Galerkin.
+
+    The scheme actually used is logged and recorded in summary.json (``flux_scheme``).
+    """
+    from solver.physics.transport import exponential_fitting_supported
+
+    if params.flux_scheme == "exponential_fitting" and not exponential_fitting_supported(
+            tagged.mesh.ufl_domain(), degree):
+        log.warning("transport.flux_scheme: exponential_fitting needs degree 1 on intervals or "
+                    "hexahedra; this mesh (%s, degree %d) uses galerkin fluxes",
+                    tagged.mesh.topology.cell_type.name, degree)
+        return dataclasses.replace(params, flux_scheme="galerkin")
+    return params
+
+
 def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=(),
              quiet: bool = False, restart: bool = False,
              stop_after_steps: int | None = None) -> dict:
@@ -425,6 +444,7 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
     with _StopSignals() as stop:
         m = case.mesh
         mesh1d = build_mesh(comm, case, params)
+        params = _flux_scheme_for_mesh(params, mesh1d, m.degree)
         sv = case.solver
         problem = TransportProblem(
             mesh1d, params, m.degree,

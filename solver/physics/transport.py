@@ -29,7 +29,7 @@ Newton sees O(1) rows where x_V ~ x_ref.
 Flux discretisations (``flux_scheme``):
 
 - ``galerkin``: the expressions above at the quadrature points (any degree, any dimension).
-- ``exponential_fitting`` (1D, P1): the vacancy-carried part :math:`x_V\nabla\eta` is replaced on
+- ``exponential_fitting`` (P1 on intervals, Q1 on hexahedra): the vacancy-carried part :math:`x_V\nabla\eta` is replaced on
   each cell by its Scharfetter–Gummel value, exact for a constant flux through a cell with
   linear phi:
 
@@ -50,6 +50,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ufl
+from ufl.domain import extract_unique_domain
+from ufl.geometry import CellVertices
 
 from solver.physics.onsager import reduced_onsager
 
@@ -106,33 +108,70 @@ def bernoulli(s):
     return ufl.conditional(small, series, ufl.conditional(ufl.gt(s, 0.0), pos, neg))
 
 
-def halide_fluxes_exponential_fitting(y, u, phi, params, h):
-    """Cellwise-constant (J_Br, J_Cl) [µm/s] with Scharfetter–Gummel vacancy conduction.
+def reference_coordinate(jacobian):
+    """Reference cell coordinate xi = J^{-1} (x - v_0) of the quadrature point.
 
-    Valid for P1 on intervals, integrated with the midpoint rule (see module docstring).
+    (ffcx does not tabulate ``ufl.CellCoordinate``.) Exact on affine cells (intervals,
+    parallelepiped hexahedra such as the structured wire meshes); on distorted hexahedra it is
+    exact at v_0 and its edge neighbours only.
+    """
+    domain = extract_unique_domain(jacobian)
+    v0 = CellVertices(domain)[0, :]
+    return ufl.inv(jacobian) * (ufl.SpatialCoordinate(domain) - v0)
+
+
+def halide_fluxes_exponential_fitting(y, u, phi, params, jacobian):
+    """(J_Br, J_Cl) [µm/s] with Scharfetter–Gummel vacancy conduction, per reference direction.
+
+    Valid for P1 on intervals and Q1 on quadrilaterals/hexahedra. Along each reference direction
+    k, e_k = J[:, k] is the physical cell edge and Δu_k = e_k·∇u, Δφ_k = e_k·∇φ are the
+    differences along the line through the quadrature point parallel to e_k, from face
+    xi_k = 0 (x_L) to face xi_k = 1 (x_R). The 1D Scharfetter–Gummel difference is taken on
+    each such line and mapped back to a vector with the inverse transpose Jacobian,
+    G = J^{-T} g, so that G·e_k = g_k.
+
+    Quadrature (chosen by the caller): the midpoint on intervals, where the flux is constant
+    per cell; the cell vertices on hexahedra, where the lines are the cell edges and the scheme
+    becomes the classical edge-based (box) Scharfetter–Gummel finite-volume scheme: a
+    monotone operator without the hourglass modes of one-point quadrature.
 
     Args:
-        y, u, phi: unknowns (UFL, P1). params: ModelParameters. h: cell length (UFL).
+        y, u, phi: unknowns (UFL). params: ModelParameters.
+        jacobian: the cell Jacobian (``ufl.Jacobian(domain)``), square (tdim == gdim).
     """
-    du, dphi = ufl.grad(u)[0], ufl.grad(phi)[0]
-    x_left = ufl.exp(u - 0.5 * h * du)
-    x_right = ufl.exp(u + 0.5 * h * du)
-    delta_phi = h * dphi
-    conduction = (bernoulli(-delta_phi) * x_right - bernoulli(delta_phi) * x_left) / h
-    x_mean = 0.5 * (x_left + x_right)
+    jac_t = ufl.transpose(jacobian)
+    tdim = jacobian.ufl_shape[1]
+    xi = reference_coordinate(jacobian)
+    du, dphi = jac_t * ufl.grad(u), jac_t * ufl.grad(phi)
+    # u is linear along each reference direction: its values where the line through the
+    # quadrature point meets the faces xi_k = 0 and xi_k = 1.
+    x_left = [ufl.exp(u - xi[k] * du[k]) for k in range(tdim)]
+    x_right = [ufl.exp(u + (1.0 - xi[k]) * du[k]) for k in range(tdim)]
+    conduction = [bernoulli(-dphi[k]) * x_right[k] - bernoulli(dphi[k]) * x_left[k]
+                  for k in range(tdim)]
+    x_mean = [0.5 * (x_left[k] + x_right[k]) for k in range(tdim)]
+    x_bar = sum(x_mean) / float(tdim)
     yc = clamp01(y)
-    xb_c = yc * (1.0 - x_mean)
-    xc_c = (1.0 - yc) * (1.0 - x_mean)
-    m = reduced_onsager(xb_c, xc_c, params.w_br, params.w_cl, params.onsager_model, params.f0)
+    m = reduced_onsager(yc * (1.0 - x_bar), (1.0 - yc) * (1.0 - x_bar), params.w_br,
+                        params.w_cl, params.onsager_model, params.f0)
     x = site_fractions(y, u)
-    g_xbr = ufl.grad(x.x_br)[0]
-    g_xcl = ufl.grad(x.x_cl)[0]
+    d_xbr = jac_t * ufl.grad(x.x_br)
+    d_xcl = jac_t * ufl.grad(x.x_cl)
     lam2 = params.lambda2_um2
-    j_br = -lam2 * (x_mean * (m.g_brbr * g_xbr + m.g_brcl * g_xcl)
-                    - (m.m_brbr + m.m_brcl) * conduction)
-    j_cl = -lam2 * (x_mean * (m.g_clbr * g_xbr + m.g_clcl * g_xcl)
-                    - (m.m_brcl + m.m_clcl) * conduction)
-    return ufl.as_vector([j_br]), ufl.as_vector([j_cl])
+    ref_br = [-lam2 * (x_mean[k] * (m.g_brbr * d_xbr[k] + m.g_brcl * d_xcl[k])
+                       - (m.m_brbr + m.m_brcl) * conduction[k]) for k in range(tdim)]
+    ref_cl = [-lam2 * (x_mean[k] * (m.g_clbr * d_xbr[k] + m.g_clcl * d_xcl[k])
+                       - (m.m_brcl + m.m_clcl) * conduction[k]) for k in range(tdim)]
+    inv_jac_t = ufl.transpose(ufl.inv(jacobian))
+    return inv_jac_t * ufl.as_vector(ref_br), inv_jac_t * ufl.as_vector(ref_cl)
+
+
+EXPONENTIAL_FITTING_CELLS = ("interval", "quadrilateral", "hexahedron")
+
+
+def exponential_fitting_supported(domain, degree: int) -> bool:
+    """Exponential fitting needs degree 1 and cells with a reference direction per axis."""
+    return degree == 1 and domain.ufl_cell().cellname in EXPONENTIAL_FITTING_CELLS
 
 
 def storage_rate(q, q_n, q_nm1, bdf):
@@ -166,8 +205,8 @@ def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
                    x_m.x_v + VACANCY_STORAGE_FLOOR * u_m)
     dx_flux = dx if dx_flux is None else dx_flux
     if flux_scheme == "exponential_fitting":
-        h = ufl.CellDiameter(dx.ufl_domain())
-        j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, h)
+        jacobian = ufl.Jacobian(dx.ufl_domain())
+        j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, jacobian)
     else:
         j_br, j_cl = halide_fluxes(y, u, phi, params)
     j_v = -(j_br + j_cl)

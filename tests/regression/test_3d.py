@@ -45,6 +45,7 @@ def test_3d_two_ranks_match_serial(tmp_path):
     s = json.loads((parallel / "summary.json").read_text())
     assert s["provenance"]["mpi_size"] == 2 if "mpi_size" in s["provenance"] else True
     assert np.isfinite(s["front_lateral_spread_um"])
+    assert (s["cell_type"], s["flux_scheme"]) == ("hexahedron", "exponential_fitting")
     assert (parallel / "fields" / "state.bp").is_dir()
 
 
@@ -95,6 +96,9 @@ def test_user_msh_and_vtu_meshes(tmp_path):
     a = json.loads((out / "summary.json").read_text())
     b = json.loads((out2 / "summary.json").read_text())
     assert a["n_cells"] == b["n_cells"]
+    # Tetrahedra: exponential fitting (the case default) falls back to Galerkin, with a warning.
+    assert (a["cell_type"], a["flux_scheme"]) == ("tetrahedron", "galerkin")
+    assert "uses galerkin fluxes" in proc.stderr
     assert abs(a["total_br_final_um"] - b["total_br_final_um"]) < 1e-12 * a["total_br_final_um"]
     # Missing tags: one-line error, exit 2
     bad = tmp_path / "bad.vtu"

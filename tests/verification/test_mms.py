@@ -26,6 +26,7 @@ from solver.mesh1d import create_mesh1d
 from solver.parameters import ElectrodeSourceParameters, from_case
 from solver.problem import SolverOptions, TransportProblem
 
+EXACT_FLUX_DEGREE = 8  # fluxes of the exact solution as the PDE states them
 T_STEPS = 4
 DT = 0.05
 
@@ -74,7 +75,8 @@ def l2_errors(n_cells: int, degree: int, onsager_model: str, rate_law: str, flux
 
     def forcing(problem, tests):
         ex_new, ex_old = exact_ufl(z, t_new), exact_ufl(z, t_old)
-        exact_terms = problem.build_terms(ex_new, ex_old, ex_old, tests)
+        exact_terms = problem.build_terms(ex_new, ex_old, ex_old, tests,
+                                           exact_flux_degree=EXACT_FLUX_DEGREE)
         return {f"mms_{k}": -form for k, form in exact_terms.items()}
 
     pb = TransportProblem(m, params, degree, SolverOptions(stol=1e-11), forcing=forcing)
