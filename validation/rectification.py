@@ -12,7 +12,6 @@ statement, the criterion used is written next to it.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
@@ -31,6 +30,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from solver import observables  # noqa: E402
 from solver.campaign import run_campaign  # noqa: E402
+from validation.common import report_arguments  # noqa: E402
 from solver.outputs import provenance, read_profile_csv, read_timeseries_csv  # noqa: E402
 
 CAMPAIGNS = ("fig1e", "source_models", "absorbing_contact")
@@ -165,12 +165,7 @@ def fig_front_time(t_h, zf, fit, path):
 
 # ----------------------------------------------------------------------------- report
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--results", default=str(REPO / "results"))
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--no-run", action="store_true", help="use existing campaign outputs only")
-    ap.add_argument("--docs", default=str(DOCS), help="where validation.md and figures/ go")
-    args = ap.parse_args(argv)
+    args = report_arguments(__doc__, "validation.md", argv)
     results = Path(args.results)
     docs = Path(args.docs)
     figs = docs / "figures"

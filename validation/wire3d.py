@@ -13,7 +13,6 @@ with the 1D result within 10%.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -29,6 +28,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from solver.campaign import run_campaign  # noqa: E402
+from validation.common import report_arguments  # noqa: E402
 from solver.outputs import provenance, read_profile_csv, read_timeseries_csv  # noqa: E402
 
 CAMPAIGN = "wire3d_consistency"
@@ -98,12 +98,7 @@ def fig_front(root: Path, path: Path) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--results", default=str(REPO / "results"))
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--no-run", action="store_true", help="use existing campaign outputs only")
-    ap.add_argument("--docs", default=str(DOCS), help="where validation_3d.md and figures/ go")
-    args = ap.parse_args(argv)
+    args = report_arguments(__doc__, "validation_3d.md", argv)
     root = Path(args.results) / CAMPAIGN
     docs = Path(args.docs)
     figs = docs / "figures"

@@ -43,6 +43,11 @@ Flux discretisations (``flux_scheme``):
   Scharfetter–Gummel finite-volume flux in finite-element form. It is monotone for any
   |Δphi| per cell, which Galerkin with log variables is not when x_V varies by many decades
   across a cell (depleted gaps, MODEL.md §9).
+
+  On hexahedra (Q1) the same difference is taken along each cell edge and mapped back with
+  J^{-T} (:func:`halide_fluxes_exponential_fitting`); with vertex quadrature for the fluxes and
+  for the storage (chosen by :class:`solver.problem.TransportProblem`) this is the box
+  (edge-based) Scharfetter–Gummel finite-volume scheme with lumped storage.
 """
 
 from __future__ import annotations

@@ -1,0 +1,19 @@
+"""Shared command line of the campaign-driven validation reports (validation/*.py)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS = REPO / "docs"
+
+
+def report_arguments(doc: str, report: str, argv=None) -> argparse.Namespace:
+    """Parse --results, --jobs, --no-run and --docs for a report written to docs/<report>."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--results", default=str(REPO / "results"))
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--no-run", action="store_true", help="use existing campaign outputs only")
+    ap.add_argument("--docs", default=str(DOCS), help=f"where {report} and figures/ go")
+    return ap.parse_args(argv)
