@@ -113,19 +113,26 @@ def bernoulli(s):
     return ufl.conditional(small, series, ufl.conditional(ufl.gt(s, 0.0), pos, neg))
 
 
-def reference_coordinate(jacobian):
-    """Reference cell coordinate xi = J^{-1} (x - v_0) of the quadrature point.
+def quadrature_point_coordinate(jacobian, points: str):
+    """Reference coordinate xi of the flux quadrature points, exactly.
 
-    (ffcx does not tabulate ``ufl.CellCoordinate``.) Exact on affine cells (intervals,
-    parallelepiped hexahedra such as the structured wire meshes); on distorted hexahedra it is
-    exact at v_0 and its edge neighbours only.
+    ``points`` is "midpoint" (xi = 1/2) or "vertex" (xi_k in {0, 1}). For vertices it is
+    recovered from J^{-1}(x - v_0) (ffcx does not tabulate ``ufl.CellCoordinate``), which is
+    exact on parallelepipeds, and snapped to 0 or 1: computed directly it carries the rounding
+    of x - v_0 (|x| / h ~ 1e4 ulps), enough to show in the vacancy balance.
     """
+    tdim = jacobian.ufl_shape[1]
+    if points == "midpoint":
+        return ufl.as_vector([0.5] * tdim)
+    if points != "vertex":
+        raise ValueError(f"unknown flux quadrature points {points!r}")
     domain = extract_unique_domain(jacobian)
     v0 = CellVertices(domain)[0, :]
-    return ufl.inv(jacobian) * (ufl.SpatialCoordinate(domain) - v0)
+    xi = ufl.inv(jacobian) * (ufl.SpatialCoordinate(domain) - v0)
+    return ufl.as_vector([ufl.conditional(ufl.gt(xi[k], 0.5), 1.0, 0.0) for k in range(tdim)])
 
 
-def halide_fluxes_exponential_fitting(y, u, phi, params, jacobian):
+def halide_fluxes_exponential_fitting(y, u, phi, params, jacobian, points: str = "midpoint"):
     """(J_Br, J_Cl) [µm/s] with Scharfetter–Gummel vacancy conduction, per reference direction.
 
     Valid for P1 on intervals and Q1 on quadrilaterals/hexahedra. Along each reference direction
@@ -143,10 +150,11 @@ def halide_fluxes_exponential_fitting(y, u, phi, params, jacobian):
     Args:
         y, u, phi: unknowns (UFL). params: ModelParameters.
         jacobian: the cell Jacobian (``ufl.Jacobian(domain)``), square (tdim == gdim).
+        points: "midpoint" or "vertex", the flux quadrature used by the caller.
     """
     jac_t = ufl.transpose(jacobian)
     tdim = jacobian.ufl_shape[1]
-    xi = reference_coordinate(jacobian)
+    xi = quadrature_point_coordinate(jacobian, points)
     du, dphi = jac_t * ufl.grad(u), jac_t * ufl.grad(phi)
     # u is linear along each reference direction: its values where the line through the
     # quadrature point meets the faces xi_k = 0 and xi_k = 1.
@@ -211,7 +219,8 @@ def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
     dx_flux = dx if dx_flux is None else dx_flux
     if flux_scheme == "exponential_fitting":
         jacobian = ufl.Jacobian(dx.ufl_domain())
-        j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, jacobian)
+        points = "vertex" if dx_flux.metadata().get("quadrature_rule") == "vertex" else "midpoint"
+        j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, jacobian, points)
     else:
         j_br, j_cl = halide_fluxes(y, u, phi, params)
     j_v = -(j_br + j_cl)
