@@ -25,7 +25,7 @@ for c in $(PYTHON) python3.12 \
 done
 endef
 
-.PHONY: help venv test test-slow run validate bench clean clean-results
+.PHONY: help venv test test-slow run validate validate-3d bench clean clean-results
 
 help:
 	@echo "make venv          create/update $(VENV) (pip install -e .[test])"
@@ -33,6 +33,7 @@ help:
 	@echo "make test-slow     slow validation tests (-m slow)"
 	@echo "make run           reference +-4 V/um pair and the Fig. 1e campaign -> results/"
 	@echo "make validate      run/resume the campaigns and regenerate docs/validation.md"
+	@echo "make validate-3d   1D/3D consistency and thick wire -> docs/validation_3d.md (~1 h)"
 	@echo "make bench         1D benchmark"
 	@echo "make clean         remove caches and build artefacts (keeps .venv and results/)"
 	@echo "make clean-results remove results/"
@@ -75,6 +76,9 @@ run: venv
 validate: venv
 	$(PY) validation/rectification.py --results results --jobs $(JOBS)
 	@if [ -f validation/thermal.py ]; then $(PY) validation/thermal.py --results results/thermal; fi
+
+validate-3d: venv
+	$(PY) validation/wire3d.py --results results --jobs $(JOBS)
 
 bench: venv
 	$(PY) benchmarks/bench_1d.py

@@ -121,11 +121,17 @@ def _is_1d(case: Case) -> bool:
 
 
 def estimated_cells_3d(case) -> int:
-    """Rough tetrahedron count of the generated 3D wire (6 per h³ box at the mean size)."""
+    """Cell count of the generated 3D wire: exact for structured rectangles (hexahedra, as
+    meshes/nanowire.py builds them), rough otherwise (6 tetrahedra per h³ box at the mean size;
+    3 per extruded triangle)."""
     g, m = case.geometry, case.mesh
     if m.h3d_axial_um:
+        layers = max(1, round(g.length_um / m.h3d_axial_um))
+        if g.cross_section == "rectangle":
+            return (max(1, round(g.width_um / m.h3d_max_um))
+                    * max(1, round(g.height_um / m.h3d_max_um)) * layers)
         section = max(2.0, 2.0 * g.width_um * g.height_um / m.h3d_max_um**2)  # triangles
-        return int(3 * section * g.length_um / m.h3d_axial_um)
+        return int(3 * section * layers)
     h = 0.5 * (m.h3d_max_um + m.h3d_min_um)
     return int(6 * g.length_um * max(g.width_um, h) * max(g.height_um, h) / h**3)
 

@@ -32,6 +32,7 @@ from validation.common import report_arguments  # noqa: E402
 from solver.outputs import provenance, read_profile_csv, read_timeseries_csv  # noqa: E402
 
 CAMPAIGN = "wire3d_consistency"
+RESOLUTION = "wire3d_resolution"  # the 200 nm wire at +4 V/µm with 4 x 4 cells across
 T_END = 14400.0
 TOLERANCE = 0.10  # issue 4: |L_m(3D) / L_m(1D) - 1| <= 10% for the thin wire
 WIRES = (("3d_200nm", "200 nm x 200 nm"), ("3d_400nm", "400 nm x 400 nm"))
@@ -103,10 +104,11 @@ def main(argv=None) -> int:
     docs = Path(args.docs)
     figs = docs / "figures"
     if not args.no_run:
-        rc = run_campaign(REPO / "campaigns" / f"{CAMPAIGN}.yaml", jobs=args.jobs,
-                          output=str(root))
-        if rc != 0:
-            print(f"warning: campaign {CAMPAIGN} had failed members", file=sys.stderr)
+        for name in (CAMPAIGN, RESOLUTION):
+            rc = run_campaign(REPO / "campaigns" / f"{name}.yaml", jobs=args.jobs,
+                              output=str(Path(args.results) / name))
+            if rc != 0:
+                print(f"warning: campaign {name} had failed members", file=sys.stderr)
     figs.mkdir(parents=True, exist_ok=True)
 
     ref = {f: summary(root, REFERENCE, f) for f in FIELDS}
@@ -133,6 +135,7 @@ def main(argv=None) -> int:
     fig_profiles(root, figs / "wire3d_profiles.png")
     fig_front(root, figs / "wire3d_front.png")
     prov = provenance()
+    thin = {f: summary(root, "3d_200nm", f) for f in FIELDS}
     thick = {f: summary(root, "3d_400nm", f) for f in FIELDS}
     lines = [
         "# 3D wires: consistency with 1D and the thick-wire study",
@@ -183,14 +186,65 @@ def main(argv=None) -> int:
         f"reverse: L_m = {thick[-4.0]['migration_length_um']:.4f} µm "
         f"({100 * relative_difference(thick[-4.0]['migration_length_um'], ref[-4.0]['migration_length_um']):+.1f}%).",
         "",
-        *EXPLANATION,
+        *resolution_lines(Path(args.results) / RESOLUTION, root),
+        *explanation(ref, thin, thick),
     ]
     (docs / "validation_3d.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {docs / 'validation_3d.md'}: thin-wire 1D/3D {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 
 
-EXPLANATION: list[str] = []
+def resolution_lines(res_root: Path, root: Path) -> list[str]:
+    """The mesh check of the lateral spread: 2 x 2 vs 4 x 4 cells across the 200 nm wire."""
+    coarse = summary(root, "3d_200nm", 4.0)
+    fine = json.loads((res_root / "3d_200nm_section_50nm" / "summary.json").read_text())
+    return [
+        "## Mesh check of the lateral spread (200 nm wire, +4 V/µm, 4 h)",
+        "",
+        "| cells across the section | L_m [µm] | lateral front spread [nm] | dofs | wall [s] |",
+        "|---|---|---|---|---|",
+        *[f"| {label} | {s['migration_length_um']:.4f} | "
+          f"{1e3 * s['front_lateral_spread_um']:.1f} | {s['n_dofs']} | {s['wall_time_s']:.0f} |"
+          for label, s in (("2 x 2 (100 nm)", coarse), ("4 x 4 (50 nm)", fine))],
+        "",
+    ]
+
+
+def explanation(ref: dict, thin: dict, thick: dict) -> list[str]:
+    """Why the 3D wires differ from 1D where they do (numbers from the runs and the case)."""
+    field_kT_per_um = 4.0 / 0.025852  # e E / k_BT at 300 K [1/µm]
+
+    def drift_length(height_um: float) -> float:
+        # distance the axial drift carries vacancies while they diffuse across the height
+        return field_kT_per_um * height_um ** 2 / np.pi ** 2
+
+    return [
+        "### Why",
+        "",
+        "- The mean front (hence L_m) is set by the total vacancy current through the wire, and",
+        "  the 3D contacts inject the same total rate per cross-section as 1D (flux density",
+        "  r·A_cross/A_contact on the bottom facets). So L_m agrees with 1D to within "
+        f"{100 * abs(relative_difference(thin[4.0]['migration_length_um'], ref[4.0]['migration_length_um'])):.1f}%"
+        " (forward) in the 200 nm wire.",
+        "- What 1D cannot show is the shape of the front across the section. The likely",
+        "  mechanism (a diagnostic run of the 200 nm wire on one cell across found x_V about",
+        "  twice as high at the top as at the bottom of the gap after 150 s): the vacancies",
+        "  enter through the wire bottom and, near the electrode edge, along a field with a",
+        "  vertical component; the strong axial drift carries the resulting vertical",
+        "  non-uniformity of x_V into the gap faster than diffusion evens it out over the height",
+        "  h. The drift length over which it survives, (eE/k_BT) h²/π², is "
+        f"{drift_length(0.2):.2f} µm for h = 200 nm and {drift_length(0.4):.2f} µm for h = 400 nm",
+        "  (the Br-rich part of the gap is 2 µm long). Where x_V is higher the halides exchange",
+        "  faster and the front advances faster, so the front tilts: lateral spread "
+        f"{1e3 * thin[4.0]['front_lateral_spread_um']:.0f} nm (200 nm) and "
+        f"{1e3 * thick[4.0]['front_lateral_spread_um']:.0f} nm (400 nm) after 4 h forward.",
+        "- In reverse bias the front hardly moves (tens of nm), and the same vertical structure",
+        "  is a larger fraction of that small displacement: "
+        f"{100 * relative_difference(thick[-4.0]['migration_length_um'], ref[-4.0]['migration_length_um']):+.1f}%"
+        " for the 400 nm wire, i.e. "
+        f"{1e3 * abs(thick[-4.0]['migration_length_um'] - ref[-4.0]['migration_length_um']):.1f} nm.",
+        "",
+    ]
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import ufl
@@ -38,3 +40,17 @@ def test_generated_wire_tags_and_measures(structured):
     assert measure(m, "dx", ZONE_RIGHT) == pytest.approx(2.0 * w * h, rel=1e-10)
     assert measure(m, "dx", GAP) == pytest.approx(3.5 * w * h, rel=1e-10)
     assert m.n_cells > 100 and np.isfinite(m.h_min_um)
+
+
+def test_preflight_counts_structured_hexahedra_exactly():
+    """The preflight estimate that guards mesh.max_cells is the generated hexahedron count."""
+    from solver.config import load_case
+    from solver.preflight import estimated_cells_3d
+
+    over = ["geometry.height_um=0.3", "electrodes.right.start_um=5.0", "mesh.h3d_max_um=0.1",
+            "mesh.h3d_axial_um=0.1"]
+    case = load_case(Path(__file__).resolve().parents[2] / "cases" / "wire3d.yaml", over)
+    m = generate_nanowire(MPI.COMM_WORLD, **GEOM, h_max=0.1, h_min=0.05, grading_distance=0.2,
+                          axial_layer=0.1)
+    assert m.mesh.topology.cell_type.name == "hexahedron"
+    assert estimated_cells_3d(case) == m.n_cells
