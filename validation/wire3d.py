@@ -42,7 +42,7 @@ DOCS = REPO / "docs"
 
 
 def member(name: str, field: float) -> str:
-    return f"{name}__field_V_per_um={field:g}"
+    return f"{name}__field_V_per_um={float(field)}"
 
 
 def summary(root: Path, name: str, field: float) -> dict:
@@ -206,6 +206,13 @@ def resolution_lines(res_root: Path, root: Path) -> list[str]:
         *[f"| {label} | {s['migration_length_um']:.4f} | "
           f"{1e3 * s['front_lateral_spread_um']:.1f} | {s['n_dofs']} | {s['wall_time_s']:.0f} |"
           for label, s in (("2 x 2 (100 nm)", coarse), ("4 x 4 (50 nm)", fine))],
+        "",
+        "Halving the cells across the section changes L_m by "
+        f"{100 * relative_difference(fine['migration_length_um'], coarse['migration_length_um']):+.1f}%"
+        " but the lateral spread by "
+        f"{100 * relative_difference(fine['front_lateral_spread_um'], coarse['front_lateral_spread_um']):+.0f}%:",
+        "L_m is mesh-converged to well within the 10% acceptance, the lateral spread is not",
+        "(2–4 cells across the section); read the spreads above as orders of magnitude.",
         "",
     ]
 
