@@ -20,13 +20,13 @@ checkpoint to the same result as an uninterrupted run.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shutil
 import signal
 import threading
 import time
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
