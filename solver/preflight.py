@@ -137,8 +137,8 @@ def estimated_cells_3d(case) -> int:
 
 
 def _check_mesh_3d(case: Case) -> int:
-    """Rough tetrahedron count of a generated 3D mesh (a user ``mesh.file`` is checked when it
-    is read); raise CaseError above ``mesh.max_cells``."""
+    """Cell count of a generated 3D mesh from :func:`estimated_cells_3d` (a user ``mesh.file``
+    is checked when it is read); raise CaseError above ``mesh.max_cells``."""
     if getattr(case.mesh, "file", None):
         return 0
     try:

@@ -37,6 +37,8 @@ from solver.physics.transport import (
 )
 
 FIELDS = ("y", "u", "phi")
+# Degree-1 cells whose storage, charge and fluxes are integrated at the vertices (box scheme).
+LUMPED_CELLS = ("quadrilateral", "hexahedron")
 
 # Nodes with x_V below 1e-20 x_ref do not gate Newton convergence. Such vacancies carry no
 # measurable charge (1e-20 of the background), content or halide transport (both scale with x_V),
@@ -140,7 +142,8 @@ class TransportProblem:
         # finite-volume method. A consistent mass matrix couples the storage rates of
         # neighbouring nodes: where a front crosses a flow at an angle (3D) a node that should
         # not change (pure CsPbBr3) was pushed past y = 1 by its neighbour's rate.
-        if degree == 1 and msh.ufl_cell().cellname in ("quadrilateral", "hexahedron"):
+        self.lumped = degree == 1 and msh.ufl_cell().cellname in LUMPED_CELLS
+        if self.lumped:
             md = {"quadrature_rule": "vertex", "quadrature_degree": 1}
         else:
             md = {"quadrature_degree": 2 * degree + 2 if msh.topology.dim == 1 else 2 * degree}
@@ -216,22 +219,20 @@ class TransportProblem:
         """Cell measure of the flux terms.
 
         - Intervals, exponential fitting: the midpoint (the fitted flux is constant per cell).
-        - Quadrilaterals/hexahedra, degree 1: the cell vertices. The flux along each cell edge
-          is then evaluated on that edge (the box finite-volume stencil, an M-matrix for
-          diffusion); one-point quadrature would leave hourglass modes that only the storage
-          term controls, which made Newton stall at round-off for steps of ~1 s.
+        - Quadrilaterals/hexahedra, degree 1: the storage measure, i.e. the cell vertices. The
+          flux along each cell edge is then evaluated on that edge (the box finite-volume
+          stencil, an M-matrix for diffusion); one-point quadrature would leave hourglass modes
+          that only the storage term controls, which made Newton stall at round-off for steps
+          of ~1 s.
         - Tetrahedra, degree 1: the midpoint (P1 gradients are constant; the Onsager Jacobian
           kernel is large, so one point instead of four).
         - Otherwise the storage measure.
         """
         cell = msh.ufl_cell().cellname
-        if degree == 1 and cell in ("quadrilateral", "hexahedron"):
-            md = {"quadrature_rule": "vertex", "quadrature_degree": 1}
-        elif degree == 1 and (cell == "tetrahedron" or self.flux_scheme == "exponential_fitting"):
-            md = {"quadrature_degree": 1}
-        else:
-            return self.dx
-        return ufl.Measure("dx", domain=msh, metadata=md)
+        if not self.lumped and degree == 1 and (
+                cell == "tetrahedron" or self.flux_scheme == "exponential_fitting"):
+            return ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 1})
+        return self.dx
 
     def build_terms(self, w, w_n, w_nm1, tests, exact_flux_degree: int | None = None) -> dict:
         """All named residual terms for states given as (y, u, phi) tuples of UFL objects.
