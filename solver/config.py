@@ -468,9 +468,11 @@ class Solver(BaseModel):
     max_update_VT: float = Field(
         10.0, gt=0, description="[k_BT/e] damping: cap on |d psi| and |d ln x_V| per iteration"
     )
-    linear_solver: Literal["lu", "gmres_hypre"] = Field(
-        "lu", description="[-] lu = MUMPS direct solver (default, robust); gmres_hypre = GMRES "
-        "with BoomerAMG (large 3D meshes on clusters; see README)",
+    linear_solver: Literal["auto", "lu", "mumps", "mumps_blr", "gmres_asm"] = Field(
+        "auto", description="[-] linear solver of the Newton steps (solver/linear_solvers.py): "
+        "auto = lu for serial runs up to 10 000 dofs, else mumps; lu = PETSc's sparse LU with "
+        "RCM ordering (serial only); mumps = MUMPS LU; mumps_blr = MUMPS with block low-rank "
+        "compression as a GMRES preconditioner; gmres_asm = GMRES with additive Schwarz/ILU(1)",
     )
     petsc_options: dict[str, str | int | float] = Field(
         default_factory=dict,

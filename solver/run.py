@@ -92,29 +92,47 @@ def gather_profile(problem, t_s: float) -> Profile | None:
     if getattr(problem, "line_sampler", None) is not None:
         return _gather_profile_3d(problem, t_s)
     comm = problem.comm
+    layout = _axial_layout(problem)
     arr = problem.w.x.array
-    parts = []
-    for i in range(3):
-        own = problem.owned[i]
-        parts.append((problem.z[i][own], arr[problem.dofs[i]][own]))
-    gathered = comm.gather(parts, root=0)
-    if comm.rank != 0:
-        return None
-    fields = []
-    for i in range(3):
-        z = np.concatenate([g[i][0] for g in gathered])
-        f = np.concatenate([g[i][1] for g in gathered])
-        order = np.argsort(z, kind="stable")
-        z, f = z[order], f[order]
-        keep = np.concatenate([[True], np.diff(z) > 1e-12])  # drop duplicates of shared nodes
-        fields.append((z[keep], f[keep]))
-    z = fields[0][0]
-    y, u, phi = fields[0][1], fields[1][1], fields[2][1]
+    parts = [arr[d] for d in problem.owned_dofs]
+    if comm.size > 1:
+        gathered = comm.gather(parts, root=0)
+        if comm.rank != 0:
+            return None
+        parts = [np.concatenate([g[i] for g in gathered]) for i in range(3)]
+    z, order = layout
+    y, u, phi = (f[order] for f in parts)
     x_v = np.exp(u)
     V_T = problem.params.thermal_voltage_V
     psi = phi * V_T
     E = -np.gradient(psi, z) if z.size > 1 else np.zeros_like(z)
     return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E)
+
+
+def _axial_layout(problem) -> tuple[np.ndarray, np.ndarray] | None:
+    """1D: (z [µm], order) on rank 0 such that ``gathered_owned_values[order]`` is the z-sorted
+    nodal profile without the duplicates of shared nodes (the same for all three fields, which
+    share one Lagrange space); None on other ranks. Computed once per problem (collective)."""
+    cached = getattr(problem, "_axial_layout_cache", None)
+    if cached is not None:
+        return cached
+    comm = problem.comm
+    zs = [problem.owned_z[i] for i in range(3)]
+    if comm.size > 1:
+        gathered = comm.gather(zs, root=0)
+        zs = None if comm.rank != 0 else [np.concatenate([g[i] for g in gathered])
+                                         for i in range(3)]
+    layout = None
+    if zs is not None:
+        order = np.argsort(zs[0], kind="stable")
+        z = zs[0][order]
+        keep = np.concatenate([[True], np.diff(z) > 1e-12])  # drop duplicates of shared nodes
+        for zi in zs[1:]:
+            if not np.array_equal(zi[order][keep], z[keep]):
+                raise RuntimeError("the three fields do not share one dof layout")
+        layout = (z[keep], order[keep])
+    problem._axial_layout_cache = layout
+    return layout
 
 
 def _gather_profile_3d(problem, t_s: float) -> Profile | None:
@@ -316,6 +334,7 @@ def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message
         "n_cells": rec.problem.mesh1d.n_cells,
         "cell_type": rec.problem.mesh1d.mesh.topology.cell_type.name,
         "flux_scheme": rec.problem.flux_scheme,
+        "linear_solver": rec.problem.linear_solver,
         "n_dofs": rec.problem.W.dofmap.index_map.size_global * rec.problem.W.dofmap.index_map_bs,
         "peak_rss_MB_per_rank": _peak_rss_per_rank(rec.problem.comm),
         "h_min_um": rec.problem.mesh1d.h_min_um,
