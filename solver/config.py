@@ -51,7 +51,8 @@ __all__ = [
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-#: Default electrode zones [µm] (MODEL.md §7: 1.5 µm zone, 4 µm gap, 1.5 µm zone).
+#: Default electrode zones [µm]: 1.5 µm zone, 4 µm gap, 1.5 µm zone (docs/model.md,
+#: "Parameters and sources").
 _DEFAULT_ELECTRODES = {
     "left": {"start_um": 0.0, "end_um": 1.5},
     "right": {"start_um": 5.5, "end_um": 7.0},
@@ -210,7 +211,7 @@ class Temperature(BaseModel):
 
 
 class Material(BaseModel):
-    """CsPbBr3-CsPbCl3 material parameters (MODEL.md §7)."""
+    """CsPbBr3-CsPbCl3 material parameters (docs/model.md, "Parameters and sources")."""
 
     model_config = _MODEL_CONFIG
 
@@ -311,7 +312,7 @@ class Transport(BaseModel):
 
 
 class ElectrodeSource(BaseModel):
-    """Vacancy creation/annihilation at one electrode (MODEL.md §5)."""
+    """Vacancy creation/annihilation at one electrode (docs/model.md, "Electrode sources")."""
 
     model_config = _MODEL_CONFIG
 
@@ -512,7 +513,8 @@ class Checkpoint(BaseModel):
 
 
 class Case(BaseModel):
-    """A complete case (docs/case_format.md); defaults are the reference device (MODEL.md §7)."""
+    """A complete case (docs/case_format.md); defaults are the reference device
+    (docs/model.md, "Parameters and sources")."""
 
     model_config = _MODEL_CONFIG
 

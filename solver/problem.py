@@ -4,7 +4,7 @@ This module builds function spaces and unknowns, sums the named terms of
 :mod:`solver.physics`, imposes the contact potentials and wraps
 :class:`dolfinx.fem.petsc.NonlinearProblem`. It holds no time loop and writes no files.
 
-Newton details (MODEL.md §9):
+Newton details (docs/model.md, "Numerical method"):
 - damping: a line-search pre-check scales each Newton update so that max |δphi| and
   max |δ ln x_V| do not exceed ``max_update`` thermal units;
 - convergence: the scaled max-norm of the (damped) update falls below ``stol`` (the residual
@@ -353,7 +353,9 @@ class TransportProblem:
         return self._field_funcs
 
     def initialise(self) -> None:
-        """Set w, w_n, w_nm1 to the initial state of MODEL.md §6.
+        """Set w, w_n, w_nm1 to the initial state.
+
+        Model: docs/model.md, "Initial and boundary conditions".
 
         With a step bias (no ramp) the state at t = 0+ carries the charge-free potential of the
         applied bias (vacancies have not moved yet); with a ramp, phi(0) = 0.

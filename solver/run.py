@@ -347,20 +347,23 @@ def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message
 
 
 def _write_figures(rec: _Recorder, out: Path) -> None:
+    """PNG figures into ``out/figures`` (the folder is created by the first figure written)."""
     from solver import plotting
 
     p = rec.params
     x_v_cl = float(p.x_v_eq(p.y_cl))  # x_V in the Cl-rich segment (seed 001 Fig. 3 scaling)
+    device = plotting.Device.from_case_dict(case_to_dict(rec.case))
     plotting.plot_profiles(
-        [{"t_s": q.t_s, "z_um": q.z_um, "y": q.y, "x_v": q.x_v} for q in rec.profiles],
-        out / "figures" / "profiles.png", title=rec.case.name, x_v_cl_ref=x_v_cl,
+        [{"t_s": q.t_s, "z_um": q.z_um, "y": q.y, "x_v": q.x_v, "psi_V": q.psi_V,
+          "E_V_per_um": q.E_V_per_um} for q in rec.profiles],
+        out / "figures" / "profiles.png", title=rec.case.name, x_v_cl_ref=x_v_cl, device=device,
     )
     if rec.rows:
         t = np.array([r["t_s"] for r in rec.rows])
         plotting.plot_timeseries(t, np.array([r["migration_length_um"] for r in rec.rows]),
-                                 out / "figures" / "migration_length.png")
+                                 out / "figures" / "migration_length.png", device=device)
         ts = {k: np.array([r[k] for r in rec.rows]) for k in rec.rows[0]}
-        plotting.plot_diagnostics(ts, out / "figures" / "diagnostics.png")
+        plotting.plot_diagnostics(ts, out / "figures" / "diagnostics.png", device=device)
 
 
 class _StopSignals:
@@ -479,7 +482,9 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
         if comm.rank == 0:
             if not restart:  # a stale checkpoint of an earlier run (--force) must not survive
                 shutil.rmtree(out / CHECKPOINT_DIR, ignore_errors=True)
-            for sub in ("profiles", "figures", "fields"):
+            # figures/ is created when a figure is written, fields/ only for VTX output: a
+            # run with figures or fields off leaves no empty folder.
+            for sub in ("profiles", *(("fields",) if case.output.vtx else ())):
                 (out / sub).mkdir(parents=True, exist_ok=True)
         comm.barrier()
         tc = case.time

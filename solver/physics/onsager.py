@@ -3,7 +3,7 @@ r"""Reduced Onsager coefficients for vacancy-mediated Br/Cl transport on the hal
 Physics
 -------
 Br, Cl and vacancies V share one halide sublattice (site fractions ``x_Br + x_Cl + x_V = 1``,
-``x_V`` tiny).  The halide fluxes are (MODEL.md §2–3)
+``x_V`` tiny).  The halide fluxes are (docs/model.md, "Transport equations")
 
 .. math::
 

@@ -1,4 +1,6 @@
-r"""Br and vacancy transport in Onsager form (MODEL.md §2–3), as named UFL residual terms.
+r"""Br and vacancy transport in Onsager form, as named UFL residual terms.
+
+Model: docs/model.md, "Transport equations" / "Onsager coefficients".
 
 Unknowns (internal units: µm, s, k_BT/e):
     y   = x_Br / (x_Br + x_Cl)   halide composition [-]
@@ -42,7 +44,7 @@ Flux discretisations (``flux_scheme``):
   the midpoint rule (where a P1 function equals its cell mean), i.e. the classical
   Scharfetter–Gummel finite-volume flux in finite-element form. It is monotone for any
   |Δphi| per cell, which Galerkin with log variables is not when x_V varies by many decades
-  across a cell (depleted gaps, MODEL.md §9).
+  across a cell (depleted gaps, docs/model.md, "Electrostatics").
 
   On hexahedra (Q1) the same difference is taken along each cell edge and mapped back with
   J^{-T} (:func:`halide_fluxes_exponential_fitting`); with vertex quadrature for the fluxes and
