@@ -113,9 +113,8 @@ def _axial_layout(problem) -> tuple[np.ndarray, np.ndarray] | None:
     """1D: (z [µm], order) on rank 0 such that ``gathered_owned_values[order]`` is the z-sorted
     nodal profile without the duplicates of shared nodes (the same for all three fields, which
     share one Lagrange space); None on other ranks. Computed once per problem (collective)."""
-    cached = getattr(problem, "_axial_layout_cache", None)
-    if cached is not None:
-        return cached
+    if hasattr(problem, "_axial_layout_cache"):  # set on every rank (None off rank 0)
+        return problem._axial_layout_cache
     comm = problem.comm
     zs = [problem.owned_z[i] for i in range(3)]
     if comm.size > 1:
