@@ -38,8 +38,10 @@ print('installed', solver.__file__, 'form JIT ok:', \
 fem.assemble_scalar(fem.form(fem.Constant(m, 2.0) * ufl.dx(domain=m))))"
 
 # The commit the image was built from (.git is not copied): read by solver/outputs.py into every
-# summary's provenance. Last, so that a new commit does not invalidate the layers above.
+# summary's provenance. Last, so that a new commit does not invalidate the layers above. The RUN
+# uses the argument, so a new value is a cache miss here (buildah would reuse a cached ENV layer).
 ARG GIT_COMMIT=""
+RUN echo "provenance commit: ${GIT_COMMIT:-none (build with --build-arg GIT_COMMIT=...)}"
 ENV PEROVSKITE_IONS_GIT_COMMIT=$GIT_COMMIT
 
 ENTRYPOINT ["python", "run_case.py"]
