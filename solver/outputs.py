@@ -31,14 +31,14 @@ import numpy as np
 __all__ = [
     "PROFILE_COLUMNS",
     "provenance",
+    "read_profile_csv",
+    "read_timeseries_csv",
     "to_jsonable",
     "write_atomic",
-    "write_text_atomic",
     "write_json",
-    "write_timeseries_csv",
-    "read_timeseries_csv",
     "write_profile_csv",
-    "read_profile_csv",
+    "write_text_atomic",
+    "write_timeseries_csv",
 ]
 
 PROFILE_COLUMNS = ("z_um", "y", "x_Br", "x_V", "psi_V", "E_V_per_um")
