@@ -69,8 +69,7 @@ def test_wheel_holds_the_package_and_presets_only(installed):
     wheel, target, _ = installed
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
-    assert tops == {"solver", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1]
-                    + ".dist-info"}, tops
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"solver"}, tops
     source = {p.relative_to(REPO).as_posix() for p in (REPO / "solver").rglob("*.py")}
     assert source <= set(names), f"modules missing from the wheel: {sorted(source - set(names))}"
     for kind in ("cases", "campaigns"):
