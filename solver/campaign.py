@@ -13,9 +13,9 @@ A campaign file is YAML with a single top-level ``campaign`` mapping::
         - {name: seed_literal, set: {sources.left.equilibrium: half}}
 
 With both ``product`` and ``members``, every listed member is combined with every product point.
-Each member runs as its own process (``run_case.py BASE --set ... --output DIR --quiet``), so a
-failing member cannot take the others down; ``-j N`` runs N at a time. A member whose
-``summary.json`` reports ``completed`` with the same base case and overrides is reused, so a
+Each member runs as its own process (``python -m solver.cli BASE --set ... --output DIR --quiet``
+with the campaign's own ``solver`` package), so a failing member cannot take the others down;
+``-j N`` runs N at a time. A member whose ``summary.json`` reports ``completed`` with the same base case and overrides is reused, so a
 finished campaign reruns no work; a member interrupted by SIGTERM/SIGINT (exit 4, checkpoint
 written) continues from its checkpoint (``--restart``). ``campaign.csv`` (one row per member:
 swept values and the summary observables) and ``campaign.json`` aggregate the results.
@@ -27,6 +27,7 @@ import itertools
 import json
 import os
 import re
+import site
 import subprocess
 import sys
 import time
@@ -40,8 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from solver import outputs
 from solver.config import CaseError, load_case
-
-RUN_CASE = Path(__file__).resolve().parent.parent / "run_case.py"
+from solver.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_SOLVER
 
 SUMMARY_COLUMNS = (
     "migration_length_um",
@@ -204,20 +204,38 @@ def _interrupted(member: Member, out: Path, base: Path) -> bool:
     )
 
 
+def _member_environment() -> dict[str, str]:
+    """Environment of a member process: one OpenMP thread, and the ``solver`` package of this
+    process first on ``PYTHONPATH`` unless it is installed in a site directory.
+
+    Members run ``python -P -m solver.cli`` (``-P``: the working directory is not searched), so
+    they import the same ``solver`` as the campaign: an installed copy from anywhere, or the
+    checkout a campaign was started from (``run_case.py`` puts its folder first on sys.path).
+    """
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    root = Path(__file__).resolve().parent.parent
+    site_dirs = {Path(d).resolve() for d in [*site.getsitepackages(), site.getusersitepackages()]}
+    if root not in site_dirs:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(root), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
 def _run_member(member: Member, base: Path, root: Path) -> MemberResult:
     out = root / member.name
     again = "--restart" if _interrupted(member, out, base) else "--force"
-    cmd = [sys.executable, str(RUN_CASE), str(base), "--output", str(out), "--quiet", again]
+    cmd = [sys.executable, "-P", "-m", "solver.cli", str(base), "--output", str(out), "--quiet",
+           again]
     for o in member.overrides:
         cmd += ["--set", o]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = _member_environment()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if again == "--restart" and proc.returncode == 2:  # unusable checkpoint: start over
+    if again == "--restart" and proc.returncode == EXIT_INPUT:  # unusable checkpoint: start over
         cmd[cmd.index("--restart")] = "--force"
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     log = root / "logs" / f"{member.name}.log"
     outputs.write_text_atomic(log, f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-    if proc.returncode == 0:
+    if proc.returncode == EXIT_OK:
         return MemberResult(member, "completed", json.loads((out / "summary.json").read_text()))
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     message = lines[-1] if lines else f"exit code {proc.returncode}"
@@ -261,7 +279,8 @@ def _progress(total: int, quiet: bool):
 
 def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool = False,
                  extra_overrides=(), quiet: bool = False) -> int:
-    """Run (or resume) a campaign; return 0 if every member completed, 3 otherwise.
+    """Run (or resume) a campaign; return ``EXIT_OK`` (0) if every member completed, else
+    ``EXIT_SOLVER`` (3).
 
     Raises:
         CaseError: the campaign file, its base case or a member's overrides are invalid.
@@ -310,4 +329,4 @@ def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool 
               f"reused {len(members) - len(todo)}, failed {len(failed)} -> {root}/campaign.csv")
         for r in failed:
             print(f"  failed: {r.member.name}: {r.message}", file=sys.stderr)
-    return 3 if failed else 0
+    return EXIT_SOLVER if failed else EXIT_OK

@@ -23,15 +23,11 @@ from mpi4py import MPI
 
 from solver.checkpoint import CheckpointError, check_same_case, read_meta
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
+from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
 from solver.logging_setup import LEVELS, setup_logging
-
-EXIT_OK = 0
-EXIT_INPUT = 2
-EXIT_SOLVER = 3
-EXIT_INTERRUPTED = 4
-
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-PRESET_DIRS = ("cases", "campaigns")
+from solver.presets import KINDS as PRESET_DIRS
+from solver.presets import preset_dir, preset_files
+from solver.presets import resolve as resolve_preset
 
 _EPILOG = """\
 exit codes: 0 success, 2 invalid input (nothing written), 3 solver failure (outputs up to the
@@ -173,12 +169,15 @@ def _output_dir_problem(output_dir: pathlib.Path, force: bool, restart: bool = F
 
 
 def _presets() -> str:
-    """The shipped cases and campaigns with their description lines (for ``--list-presets``)."""
+    """The shipped cases and campaigns with their description lines (for ``--list-presets``).
+
+    Read from the package data of an installed copy, or from the checkout (solver/presets.py).
+    """
     lines = []
     for sub in PRESET_DIRS:
-        directory = REPO_ROOT / sub
-        files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
-        lines.append(f"{sub}/ ({len(files)}):" if files else f"{sub}/: none found in {directory}")
+        directory, files = preset_dir(sub), preset_files(sub)
+        lines.append(f"{sub}/ ({len(files)}, in {directory}):" if files
+                     else f"{sub}/: none found (not shipped with this install)")
         entries = []
         for path in files:
             try:
@@ -191,7 +190,8 @@ def _presets() -> str:
             entries.append((f"{sub}/{path.name}", " ".join(text.split()) or "-"))
         width = max((len(name) for name, _ in entries), default=0)
         lines += [f"  {name:<{width}}  {text}" for name, text in entries]
-    lines.append(f"run one with: run_case.py {PRESET_DIRS[0]}/<file> [--set key=value ...]")
+    lines.append(f"run one with: run_case.py {PRESET_DIRS[0]}/<file> [--set key=value ...] "
+                 "(a preset name as listed works from any directory)")
     return "\n".join(lines)
 
 
@@ -270,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if args.case is None:
         parser.error("the following arguments are required: CASE")
+    args.case = resolve_preset(args.case)  # a shipped preset by name, from any directory
     from solver.campaign import is_campaign_file, run_campaign
 
     if _is_campaign(is_campaign_file, args.case):
@@ -329,3 +330,7 @@ def _load_and_check(path: str, overrides: Sequence[str]) -> Case:
         text = " ".join(str(exc).split())[:200]
         raise CaseError(path, f"cannot be loaded ({type(exc).__name__}: {text})") from None
     return case
+
+
+if __name__ == "__main__":  # python -m solver.cli (how campaigns start their members)
+    sys.exit(main())

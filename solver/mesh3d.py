@@ -1,4 +1,4 @@
-"""3D nanowire meshes: generated with gmsh (meshes/nanowire.py) or read from a user file.
+"""3D nanowire meshes: generated with gmsh (solver/nanowire_gmsh.py) or read from a user file.
 
 Generation runs on rank 0 only and dolfinx distributes the mesh (``dolfinx.io.gmsh``). The tags
 follow the same integer contract as the 1D meshes (:mod:`solver.mesh1d`):
@@ -16,14 +16,18 @@ Coordinates are in µm with x along the wire.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from solver.config import CaseError
 from solver.mesh1d import (
-    CONTACT_LEFT, CONTACT_RIGHT, GAP, ZONE_LEFT, ZONE_RIGHT, TaggedMesh,
+    CONTACT_LEFT,
+    CONTACT_RIGHT,
+    GAP,
+    ZONE_LEFT,
+    ZONE_RIGHT,
+    TaggedMesh,
 )
 
 FREE_SURFACE = 3
@@ -78,8 +82,7 @@ def generate_nanowire(comm, *, length, width, height, electrodes, interface, h_m
     import gmsh
     from dolfinx.io import gmsh as dgmsh
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "meshes"))
-    from nanowire import build_model, build_structured_model  # meshes/nanowire.py
+    from solver.nanowire_gmsh import build_model, build_structured_model
 
     if comm.rank == 0:
         gmsh.initialize()

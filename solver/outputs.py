@@ -31,19 +31,20 @@ import numpy as np
 __all__ = [
     "PROFILE_COLUMNS",
     "provenance",
+    "read_profile_csv",
+    "read_timeseries_csv",
     "to_jsonable",
     "write_atomic",
-    "write_text_atomic",
     "write_json",
-    "write_timeseries_csv",
-    "read_timeseries_csv",
     "write_profile_csv",
-    "read_profile_csv",
+    "write_text_atomic",
+    "write_timeseries_csv",
 ]
 
 PROFILE_COLUMNS = ("z_um", "y", "x_Br", "x_V", "psi_V", "E_V_per_um")
 FLOAT_FMT = "%.10e"
 _GIT_TIMEOUT_S = 10.0
+GIT_COMMIT_ENV = "PEROVSKITE_IONS_GIT_COMMIT"  # set from the Docker build argument GIT_COMMIT
 
 
 # --------------------------------------------------------------------------- provenance
@@ -86,6 +87,20 @@ def git_info(path: Path) -> dict:
     return {"commit": head.stdout.strip(), "dirty": dirty}
 
 
+def recorded_git_info() -> dict | None:
+    """The commit recorded at build time for a copy without ``.git`` (the Docker image), or None.
+
+    Read from the environment variable ``PEROVSKITE_IONS_GIT_COMMIT`` (the Dockerfile sets it from
+    ``--build-arg GIT_COMMIT=...``): ``<sha>`` gives ``{"commit": sha, "dirty": None}`` (not
+    known), ``<sha>-dirty`` gives ``dirty`` True. Unset or empty: None.
+    """
+    value = os.environ.get(GIT_COMMIT_ENV, "").strip()
+    if not value:
+        return None
+    dirty = value.endswith("-dirty")
+    return {"commit": value.removesuffix("-dirty"), "dirty": True if dirty else None}
+
+
 def _module_version(name: str) -> str | None:
     """``__version__`` of module ``name``; None if it cannot be imported."""
     try:
@@ -123,7 +138,9 @@ def provenance() -> dict:
 
     Returns:
         ``{"package": "perovskite-ions", "version": solver.__version__,
-        "git": {"commit", "dirty"}, "versions": {"python", "dolfinx", "basix", "ufl", "ffcx",
+        "git": {"commit", "dirty"} (of the work tree holding ``solver``; without one, the
+        commit recorded at build time, :func:`recorded_git_info`), "versions": {"python",
+        "dolfinx", "basix", "ufl", "ffcx",
         "petsc4py", "petsc", "mpi4py", "numpy"}, "mpi_size": int, "hostname": str,
         "timestamp_utc": ISO 8601 str}``.
     """
@@ -135,10 +152,13 @@ def provenance() -> dict:
     versions["petsc"] = _petsc_version()
     versions["mpi4py"] = _module_version("mpi4py")
     versions["numpy"] = np.__version__
+    git = git_info(Path(solver.__file__).resolve().parent)
+    if git["commit"] is None:
+        git = recorded_git_info() or git
     return {
         "package": "perovskite-ions",
         "version": solver.__version__,
-        "git": git_info(Path(solver.__file__).resolve().parent),
+        "git": git,
         "versions": versions,
         "mpi_size": _mpi_size(),
         "hostname": socket.gethostname(),
