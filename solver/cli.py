@@ -24,6 +24,7 @@ from mpi4py import MPI
 from solver.checkpoint import CheckpointError, check_same_case, read_meta
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
 from solver.logging_setup import LEVELS, setup_logging
+from solver.outputs import LOCK_NAME, OutputDir, OutputError
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -164,7 +165,7 @@ def _output_dir_problem(output_dir: pathlib.Path, force: bool, restart: bool = F
             return None
         if not output_dir.is_dir():
             return f"output directory {output_dir} exists and is not a directory"
-        if not force and any(output_dir.iterdir()):
+        if not force and any(p.name != LOCK_NAME for p in output_dir.iterdir()):
             return (f"output directory {output_dir} exists and is not empty; use --force to "
                     "overwrite or --restart to continue from its checkpoint")
     except OSError as exc:
@@ -221,7 +222,7 @@ def _run(case: Case, args: argparse.Namespace, output_dir: pathlib.Path, con: _C
             quiet=args.quiet,
             **extra,
         )
-    except (CaseError, CheckpointError) as exc:  # found while setting up: nothing written
+    except (CaseError, CheckpointError, OutputError) as exc:  # while setting up: nothing written
         con.error(str(exc))
         return EXIT_INPUT
     except run_module.SolverFailure as exc:
@@ -280,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return run_campaign(args.case, jobs=args.jobs, output=args.output, force=args.force,
                                 extra_overrides=args.overrides, quiet=args.quiet)
-        except CaseError as exc:
+        except (CaseError, OutputError) as exc:
             con.error(str(exc))
             return EXIT_INPUT
     try:
@@ -292,12 +293,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         con.out(_resolved_yaml(case, args.case, args.overrides, str(output_dir)))
         return EXIT_OK
-    problem = _output_dir_problem(output_dir, args.force, args.restart, case) if con.root else None
+    # Rank 0 creates and locks the output directory first (exit 2 if it cannot, or if another
+    # run holds it), then checks its contents; the lock is held for the whole run.
+    handle, problem = (OutputDir(output_dir), None) if con.root else (None, None)
+    if handle is not None:
+        try:
+            handle.acquire()
+        except OutputError as exc:
+            handle, problem = None, str(exc)
+        else:
+            problem = _output_dir_problem(output_dir, args.force, args.restart, case)
     problem = comm.bcast(problem, root=0)
-    if problem:
-        con.error(problem)
-        return EXIT_INPUT
-    return _run(case, args, output_dir, con)
+    try:
+        if problem:
+            con.error(problem)
+            return EXIT_INPUT
+        return _run(case, args, output_dir, con)
+    finally:
+        if handle is not None:
+            handle.release()  # also removes the directories it created if still empty
 
 
 def _is_campaign(is_campaign_file, path: str) -> bool:
