@@ -171,8 +171,9 @@ def _save_npz(path: Path, arrays: dict) -> None:
     outputs.write_atomic(path, lambda fh: np.savez(fh, **arrays), binary=True)
 
 
-def _consistency_problem(meta: dict, arrays: dict) -> str | None:
-    """Why the arrays of one rank do not form a usable state (None if they do)."""
+def _consistency_problem(meta: dict, arrays: dict, rank: int) -> str | None:
+    """Why the arrays of one rank do not form a usable state (None if they do). The time series
+    and profiles are on rank 0 only."""
     state = {k: v for k, v in arrays.items() if _STATE_ARRAY.match(k)}
     shapes = {v.shape for v in state.values()}
     if len(shapes) > 1 or any(len(s) != 1 for s in shapes):
@@ -190,7 +191,7 @@ def _consistency_problem(meta: dict, arrays: dict) -> str | None:
     if isinstance(recorder, dict):
         need += [f"snapshot_{k}" for k in range(len(recorder.get("snapshot_times", [])))]
         columns = recorder.get("row_columns")
-        if columns is not None:  # rank 0
+        if columns is not None and rank == 0:
             need += [f"row_{c}" for c in columns]
             lengths = {arrays[f"row_{c}"].shape for c in columns if f"row_{c}" in arrays}
             if len(lengths) > 1:
@@ -229,7 +230,7 @@ def _read_rank_file(path: Path, meta: dict, rank: int) -> tuple[dict | None, str
         if got[name][2] != digest:
             return None, f"{path}: checksum mismatch in array {name} (damaged file)"
     arrays.pop("_seq")
-    problem = _consistency_problem(meta, arrays)
+    problem = _consistency_problem(meta, arrays, rank)
     if problem:
         return None, f"{path}: {problem}"
     return arrays, None
