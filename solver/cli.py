@@ -1,9 +1,11 @@
 """Command line: ``run_case.py CASE.yaml [--set key.sub=value ...] [options]``.
 
 Exit codes: 0 success; 2 invalid input (case file, override, arguments, mesh larger than
-``mesh.max_cells``, output directory, unusable checkpoint for ``--restart``, or a ``CaseError``
-raised by ``run_case`` while setting up), nothing written; 3 solver failure
-(``solver.run.SolverFailure``: dt fell below dt_min; outputs up to the last good state are written;
+``mesh.max_cells``, an output directory that cannot be created or written or that another run
+holds (``solver.outputs.OutputError``), unusable checkpoint for ``--restart``, or a
+``CaseError`` raised by ``run_case`` while setting up), nothing written; 3 solver failure
+(``solver.run.SolverFailure``: dt fell below dt_min, or an output could not be written, e.g. a
+full disk; outputs up to the last good state are written;
 for a campaign: at least one member failed); 4 interrupted by SIGTERM/SIGINT
 (``solver.run.Interrupted``: a checkpoint and the outputs so far are written; continue with
 ``--restart``). Input errors are one line on stderr, ``error: <dotted.key>: <message>``, never a
@@ -35,9 +37,10 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 PRESET_DIRS = ("cases", "campaigns")
 
 _EPILOG = """\
-exit codes: 0 success, 2 invalid input (nothing written), 3 solver failure (outputs up to the
-last good state written), 4 interrupted by SIGTERM/SIGINT (checkpoint and outputs written;
-continue with --restart). See docs/reliability.md.
+exit codes: 0 success, 2 invalid input or unusable output directory (nothing written), 3 solver
+failure or an output that could not be written (outputs up to the last good state written), 4
+interrupted by SIGTERM/SIGINT (checkpoint and outputs written; continue with --restart). See
+docs/reliability.md.
 
 examples:
   run_case.py cases/reference_forward.yaml --set bias.field_V_per_um=2 --output results/f2

@@ -11,6 +11,11 @@ This is the thin driver between the CLI (which knows YAML and exit codes) and th
 
     checkpoint/         the last checkpoint (solver.checkpoint, docs/reliability.md)
 
+The output directory is locked for the run (``solver.outputs.locked_output_dir``); before the
+first output, ``summary.json`` is replaced by a ``status: running`` record and a fresh run
+removes the outputs of an earlier one (``solver.outputs.begin_run``). An output that cannot be
+written (e.g. a full disk) stops the run after that step with :class:`OutputFailure`.
+
 A solver failure (dt below dt_min) still writes everything up to the last good state, marks
 ``status: failed`` in summary.json and raises :class:`SolverFailure`. SIGTERM or SIGINT stop the
 run after the current step: a checkpoint and the outputs so far are written (``status:
