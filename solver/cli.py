@@ -26,7 +26,7 @@ from mpi4py import MPI
 from solver.checkpoint import CheckpointError, check_same_case, read_meta
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
 from solver.logging_setup import LEVELS, setup_logging
-from solver.outputs import LOCK_NAME, OutputDir, OutputError
+from solver.outputs import LOCK_NAME, OutputDir, OutputError, output_dir_problem
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -37,10 +37,10 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 PRESET_DIRS = ("cases", "campaigns")
 
 _EPILOG = """\
-exit codes: 0 success, 2 invalid input or unusable output directory (nothing written), 3 solver
-failure or an output that could not be written (outputs up to the last good state written), 4
-interrupted by SIGTERM/SIGINT (checkpoint and outputs written; continue with --restart). See
-docs/reliability.md.
+exit codes: 0 success, 2 invalid input or unusable output directory (nothing written),
+3 solver failure or an output that could not be written (outputs up to the last good state
+written), 4 interrupted by SIGTERM/SIGINT (checkpoint and outputs written; continue with
+--restart). See docs/reliability.md.
 
 examples:
   run_case.py cases/reference_forward.yaml --set bias.field_V_per_um=2 --output results/f2
@@ -294,6 +294,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     output_dir = pathlib.Path(args.output) if args.output else pathlib.Path("results") / case.name
     if args.check:
+        problem = output_dir_problem(output_dir) if con.root else None
+        problem = comm.bcast(problem, root=0)
+        if problem:  # as the run would refuse it (nothing is created here)
+            con.error(problem)
+            return EXIT_INPUT
         con.out(_resolved_yaml(case, args.case, args.overrides, str(output_dir)))
         return EXIT_OK
     # Rank 0 creates and locks the output directory first (exit 2 if it cannot, or if another

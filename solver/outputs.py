@@ -42,6 +42,7 @@ __all__ = [
     "begin_run",
     "locked_output_dir",
     "os_reason",
+    "output_dir_problem",
     "provenance",
     "read_profile_csv",
     "read_timeseries_csv",
@@ -377,6 +378,37 @@ class OutputDir:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def output_dir_problem(path) -> str | None:
+    """Why ``path`` could not be created or written as an output directory, found without
+    creating anything (for ``--check``); None if it looks usable. A lock held by another run is
+    not a problem here (the run checks it when it starts)."""
+    path = Path(path)
+    p, missing = path, []
+    try:
+        while not p.exists() and not p.is_symlink() and p != p.parent:
+            missing.append(p)
+            p = p.parent
+        if not p.is_dir():
+            if missing:
+                return (f"output directory {path}: cannot create it, {p} is a file, not a "
+                        "directory")
+            return f"output directory {path} exists and is not a directory"
+        try:
+            name_max = os.pathconf(p, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            name_max = 255
+        for d in missing:
+            if len(os.fsencode(d.name)) > name_max:
+                what = "it" if d == path else str(d)
+                return f"output directory {path}: cannot create {what} (File name too long)"
+        if not os.access(p, os.W_OK | os.X_OK):
+            verb = f"cannot create it, {p} is" if missing else "is"
+            return f"output directory {path}: {verb} not writable"
+    except OSError as exc:
+        return f"output directory {path}: {os_reason(exc)}"
+    return None
 
 
 @contextlib.contextmanager

@@ -389,3 +389,26 @@ def test_campaign_directory_in_use_exits_2(tmp_path, capsys):
         assert main([str(path), "--quiet", "--output", str(out)]) == 2
         one_error_line(capsys.readouterr().err, f"in use by another run (pid {proc.pid} ")
         assert tree(out) == [LOCK_NAME]  # no member started
+
+
+def test_check_refuses_an_unusable_output_path_without_creating_anything(tmp_path, monkeypatch,
+                                                                           capsys):
+    """--check runs the output-path check the run would (nothing is created either way)."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    monkeypatch.chdir(tmp_path)
+    before = tree(tmp_path)
+    for argv, expected in [
+        (["--output", str(afile / "sub")], f"{afile} is a file, not a directory"),
+        (["--set", f"name={LONG}"], "cannot create it (File name too long)"),
+        (["--output", str(tmp_path / "a" / LONG / "b")],
+         f"cannot create {tmp_path / 'a' / LONG} (File name too long)"),
+    ]:
+        assert main([CASE, "--check", *argv]) == 2
+        one_error_line(capsys.readouterr().err, expected)
+    with read_only_dir(tmp_path) as ro:
+        assert main([CASE, "--check", "--output", str(ro / "x" / "y")]) == 2
+        one_error_line(capsys.readouterr().err, f"cannot create it, {ro} is not writable")
+    assert tree(tmp_path) == [*before, "ro"]
+    assert main([CASE, "--check", "--output", str(tmp_path / "new" / "out")]) == 0
+    assert tree(tmp_path) == [*before, "ro"]
