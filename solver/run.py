@@ -592,22 +592,34 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
             tol_phi=tc.tol_psi_VT, rtol_x_v=tc.rtol_x_v, atol_x_v=tc.atol_x_v,
         )
         rec = _Recorder(problem, params, out, case)
-        writer, write_fields = _vtx_writer(problem, out) if case.output.vtx else (None, None)
-        vtx_failed = False  # an ADIOS2 write failed: no further field writes
+        writer, write_fields, vtx_failed = None, None, False  # failed: no further field writes
+        if case.output.vtx:
+            try:
+                writer, write_fields = _vtx_writer(problem, out)
+            except (RuntimeError, OSError) as exc:  # ADIOS2 cannot open fields/state.bp
+                vtx_failed = True
+                rec.write_error = f"{out / 'fields' / 'state.bp'}: {_one_line(exc)}"
+
+        def fields(t: float) -> None:
+            """Write the fields at ``t``; an ADIOS2 failure (e.g. a full disk) is recorded and
+            stops the run after this step (``control``)."""
+            nonlocal vtx_failed
+            if vtx_failed:
+                return
+            try:
+                write_fields(t)
+            except (RuntimeError, OSError) as exc:
+                vtx_failed = True
+                rec.write_error = rec.write_error or (
+                    f"{out / 'fields' / 'state.bp'}: {_one_line(exc)}")
         wall_before = 0.0
         progress = RunProgress(tc.t_end_s, enabled=not quiet and comm.rank == 0 and interactive(),
                                t_start=float(meta["stepper"]["t"]) if meta else 0.0)
 
         def on_output(t: float) -> None:
-            nonlocal vtx_failed
             rec.profile(t)
-            if write_fields is not None and not vtx_failed:
-                try:
-                    write_fields(t)
-                except (RuntimeError, OSError) as exc:  # ADIOS2, e.g. a full disk
-                    vtx_failed = True
-                    rec.write_error = rec.write_error or (
-                        f"{out / 'fields' / 'state.bp'}: {_one_line(exc)}")
+            if write_fields is not None:
+                fields(t)
                 rec.snapshots.append((t, problem.w.x.array.copy()))
             if t > 0:
                 c = stepper.counters
@@ -630,7 +642,7 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
                 saved = problem.w.x.array.copy()
                 for t, w in rec.snapshots:
                     problem.w.x.array[:] = w
-                    write_fields(t)
+                    fields(t)
                 problem.w.x.array[:] = saved
             if meta["problems"]:
                 log.warning("checkpoint: skipped %s", "; ".join(meta["problems"]))

@@ -339,3 +339,20 @@ def test_campaign_member_killed_hard_resumes_from_its_checkpoint(reference, tmp_
     same_result(root / "m", reference)
     log = (root / "logs" / "m.log").read_text()
     assert "no usable checkpoint" in log and log.count("$ ") == 2
+
+
+def test_field_writer_that_cannot_open_stops_after_the_first_step(tmp_path, monkeypatch,
+                                                                   capsys):
+    import solver.run as run_module
+
+    def vtx(problem, out):
+        raise RuntimeError("[ADIOS2 EXCEPTION] couldn't open state.bp: errno = 28")
+
+    monkeypatch.setattr(run_module, "_vtx_writer", vtx)
+    out = tmp_path / "out"
+    assert main([CASE, "--quiet", *FAST, "--set", "output.vtx=true", "--output", str(out)]) == 3
+    line = error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: cannot write {out}/fields/state.bp: [ADIOS2 EXCEPTION] "
+                           "couldn't open state.bp: errno = 28 at t = ")
+    assert "(step 1); the run stopped, no checkpoint was written" in line
+    assert summary(out)["status"] == "failed" and summary(out)["steps"] == 1
