@@ -48,6 +48,7 @@ __all__ = [
     "CHECKPOINT_DIR",
     "FORMAT",
     "SLOTS",
+    "STATE_ARRAY",
     "CheckpointError",
     "Checkpointer",
     "check_same_case",
@@ -62,7 +63,7 @@ FORMAT = "perovskite-ions checkpoint 2"
 SLOTS = ("slot0", "slot1")
 
 #: Arrays holding one rank's local dof values (same length, finite).
-_STATE_ARRAY = re.compile(r"^(w|w_n|w_nm1|hist_\d+|snapshot_\d+)$")
+STATE_ARRAY = re.compile(r"^(w|w_n|w_nm1|hist_\d+|snapshot_\d+)$")
 
 
 class CheckpointError(Exception):
@@ -174,7 +175,7 @@ def _save_npz(path: Path, arrays: dict) -> None:
 def _consistency_problem(meta: dict, arrays: dict, rank: int) -> str | None:
     """Why the arrays of one rank do not form a usable state (None if they do). The time series
     and profiles are on rank 0 only."""
-    state = {k: v for k, v in arrays.items() if _STATE_ARRAY.match(k)}
+    state = {k: v for k, v in arrays.items() if STATE_ARRAY.match(k)}
     shapes = {v.shape for v in state.values()}
     if len(shapes) > 1 or any(len(s) != 1 for s in shapes):
         sizes = ", ".join(f"{k} {v.shape}" for k, v in state.items())

@@ -41,6 +41,7 @@ import numpy as np
 
 from solver import observables, outputs
 from solver.checkpoint import (
+    STATE_ARRAY,
     Checkpointer,
     CheckpointError,
     check_same_case,
@@ -398,7 +399,7 @@ def _check_same_mesh(problem, arrays: dict) -> None:
                               "run's (different mesh settings, library versions or rank count)")
     n = problem.w.x.array.size
     bad = [f"{k} has {v.size} values" for k, v in arrays.items()
-           if re.match(r"^(w|w_n|w_nm1|hist_\d+|snapshot_\d+)$", k) and v.shape != (n,)]
+           if STATE_ARRAY.match(k) and v.shape != (n,)]
     bad = next((b for b in problem.comm.allgather(bad[0] if bad else None) if b), None)
     if bad:
         raise CheckpointError(f"--restart: the checkpoint does not fit this mesh: array {bad}, "
