@@ -47,6 +47,18 @@ examples:
 """
 
 
+def _jobs(text: str) -> int:
+    """``-j N``: a whole number >= 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 (members run at the same "
+                                         f"time), got {value}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors are one line, ``error: <message> (see --help)``, exit 2."""
 
@@ -106,7 +118,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "with --quiet); debug also reports rejected steps and checkpoints",
     )
     parser.add_argument(
-        "-j", "--jobs", type=int, default=1, metavar="N",
+        "-j", "--jobs", type=_jobs, default=1, metavar="N",
         help="campaigns: members run at the same time (one process each; default 1)",
     )
     again = parser.add_mutually_exclusive_group()
@@ -195,15 +207,17 @@ def _presets() -> str:
     return "\n".join(lines)
 
 
-def _resolved_yaml(case: Case, case_path: str, overrides: Sequence[str], output_dir: str) -> str:
+def _resolved_yaml(case: Case, case_path: str, overrides: Sequence[str], output_dir: str,
+                   checked=None) -> str:
     """Header line, the fully resolved case as YAML and the derived parameters with units as
-    YAML comments (for ``--check``; the output is itself a valid case file)."""
+    YAML comments (for ``--check``; the output is itself a valid case file). ``checked``: the
+    result of :func:`solver.preflight.check` for the case."""
     from solver.preflight import derived_parameters, format_derived
 
     extra = f" with --set {' '.join(overrides)}" if overrides else ""
     header = f"# {case_path}{extra}: valid; resolved case (output directory {output_dir}):"
     body = yaml.safe_dump(case_to_dict(case), sort_keys=False, allow_unicode=True)
-    derived = format_derived(derived_parameters(case))
+    derived = format_derived(derived_parameters(case, checked))
     return f"{header}\n{body.rstrip()}\n{derived}"
 
 
@@ -284,13 +298,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             con.error(str(exc))
             return EXIT_INPUT
     try:
-        case = _load_and_check(args.case, args.overrides)
+        case, checked = _load_and_check(args.case, args.overrides, comm)
     except CaseError as exc:
         con.error(str(exc))
         return EXIT_INPUT
+    for warning in checked.warnings:  # legal but unusual values: the run goes ahead
+        con.error(warning, prefix="warning")
     output_dir = pathlib.Path(args.output) if args.output else pathlib.Path("results") / case.name
     if args.check:
-        con.out(_resolved_yaml(case, args.case, args.overrides, str(output_dir)))
+        con.out(_resolved_yaml(case, args.case, args.overrides, str(output_dir), checked))
         return EXIT_OK
     problem = _output_dir_problem(output_dir, args.force, args.restart, case) if con.root else None
     problem = comm.bcast(problem, root=0)
@@ -308,17 +324,18 @@ def _is_campaign(is_campaign_file, path: str) -> bool:
         return False
 
 
-def _load_and_check(path: str, overrides: Sequence[str]) -> Case:
-    """Load, validate and pre-check a case (mesh size, derived parameters).
+def _load_and_check(path: str, overrides: Sequence[str], comm=None):
+    """Load, validate and pre-check a case (:func:`solver.preflight.check`: mesh, user mesh file,
+    derived parameters, PETSc options); return ``(case, checked)``.
 
     Anything that goes wrong becomes a one-line :class:`CaseError`, also failures the loader does
     not anticipate (e.g. a YAML nesting deeper than the parser's recursion limit).
     """
-    from solver.preflight import check_case
+    from solver.preflight import check
 
     try:
         case = load_case(path, overrides)
-        check_case(case)
+        checked = check(case, comm)
     except CaseError:
         raise
     except RecursionError:
@@ -328,4 +345,4 @@ def _load_and_check(path: str, overrides: Sequence[str]) -> Case:
     except Exception as exc:  # noqa: BLE001 (bad input must never produce a traceback)
         text = " ".join(str(exc).split())[:200]
         raise CaseError(path, f"cannot be loaded ({type(exc).__name__}: {text})") from None
-    return case
+    return case, checked

@@ -60,6 +60,7 @@ __all__ = [
     "load_case",
     "range_hint",
     "schema_json",
+    "unit_of_key",
 ]
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -224,6 +225,14 @@ def _unit_of(description: str | None) -> str:
     match = re.match(r"\[([^\]]*)\]", description or "")
     unit = match.group(1) if match else ""
     return "" if unit == "-" else unit
+
+
+def unit_of_key(dotted: str) -> str:
+    """The unit of a dotted case key, from its description (``""`` if dimensionless)."""
+    parts = dotted.split(".")
+    model = _model_at(parts[:-1])
+    field = model.model_fields.get(parts[-1]) if model else None
+    return _unit_of(field.description) if field else ""
 
 
 def range_hint(key: str, value: float, unit: str = "") -> str:
@@ -686,7 +695,9 @@ class Solver(BaseModel):
     petsc_options: dict[str, str | int | float] = Field(
         default_factory=dict,
         description="[-] extra PETSc options for the Newton solver (prefix-free, e.g. "
-        "ksp_rtol: 1e-10, mat_mumps_icntl_14: 80); applied after the linear_solver preset",
+        "mat_mumps_icntl_14: 80, or ksp_type: gmres with ksp_rtol: 1e-10); applied after the "
+        "linear_solver preset; each must be an option PETSc reads with the resulting solver "
+        "(checked before the run)",
     )
 
 
@@ -949,9 +960,13 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict:
 
 
 def _is_scalar_field(loc: Sequence[str]) -> bool:
-    """True if ``loc`` names a known case field that is not a section (sub-model)."""
+    """True if ``loc`` names a known case field that is neither a section (sub-model) nor a
+    mapping (``solver.petsc_options``: ``--set solver.petsc_options.ksp_type=gmres``)."""
     parent = _model_at(loc[:-1])
-    return parent is not None and loc[-1] in parent.model_fields and _model_at(loc) is None
+    if parent is None or loc[-1] not in parent.model_fields or _model_at(loc) is not None:
+        return False
+    annotation = parent.model_fields[loc[-1]].annotation
+    return getattr(annotation, "__origin__", annotation) is not dict
 
 
 # --------------------------------------------------------------------------------------------
