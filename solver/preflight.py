@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ctypes
 import difflib
+import io
 import itertools
 import math
 import os
@@ -252,7 +253,7 @@ def _check_params(p) -> None:
                             f"/s is above {MAX_HOP_RATE_PER_S:g} /s, faster than the lattice "
                             "vibrates (check it together with material.x_v_cl, "
                             "material.jump_length_nm, material.hop_ratio_br_cl, "
-                            "material.hop_activation_eV and temperature.T_K)")
+                            "material.hop_activation_eV, material.T_ref_K and temperature.T_K)")
 
 
 @dataclass(frozen=True)
@@ -444,7 +445,8 @@ def newton_petsc_options(linear_solver: str, max_it: int,
 
 
 class _Silenced:
-    """Send file descriptors 1 and 2 to /dev/null (PETSc monitors and viewers print from C)."""
+    """Discard what PETSc monitors and viewers print: petsc4py routes PETSc's output through
+    Python's ``sys.stdout``, C code may also write to file descriptors 1 and 2."""
 
     def __enter__(self):
         sys.stdout.flush()
@@ -455,9 +457,12 @@ class _Silenced:
         os.dup2(null, 1)
         os.dup2(null, 2)
         os.close(null)
+        self.streams = (sys.stdout, sys.stderr)
+        sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
         return self
 
     def __exit__(self, *exc):
+        sys.stdout, sys.stderr = self.streams
         self._flush()
         for fd, saved in zip((1, 2), self.saved, strict=True):
             os.dup2(saved, fd)
@@ -484,11 +489,11 @@ def _petsc_trial(opts: Mapping[str, Any], watch: Sequence[str] = ()):
     db = PETSc.Options()
     for key, value in opts.items():
         db.setValue(_PETSC_PREFIX + key, value)
-    snes = PETSc.SNES().create(PETSc.COMM_SELF)
-    A = PETSc.Mat().createAIJ([2, 2], nnz=2, comm=PETSc.COMM_SELF)
     problem = None
-    try:
-        with _Silenced():
+    with _Silenced():
+        snes = PETSc.SNES().create(PETSc.COMM_SELF)
+        A = PETSc.Mat().createAIJ([2, 2], nnz=2, comm=PETSc.COMM_SELF)
+        try:
             A.setValues([0, 1], [0, 1], [[2.0, 1.0], [1.0, 3.0]])
             A.assemble()
             x, f = A.createVecs()
@@ -502,16 +507,16 @@ def _petsc_trial(opts: Mapping[str, Any], watch: Sequence[str] = ()):
             snes.setJacobian(lambda *_: None, A, A)
             snes.setFromOptions()
             snes.solve(None, x)
-    except PETSc.Error as exc:
-        lines = [ln.removeprefix("[0]").strip() for ln in str(exc).splitlines()]
-        lines = [ln for ln in lines if ln and "() at " not in ln and not ln.startswith("See ")]
-        problem = lines[-1] if lines else f"PETSc error {exc.ierr}"
-    finally:
-        used = {key: bool(db.used(_PETSC_PREFIX + key)) for key in watch}
-        for key in opts:
-            db.delValue(_PETSC_PREFIX + key)
-        snes.destroy()
-        A.destroy()
+        except PETSc.Error as exc:
+            lines = [ln.removeprefix("[0]").strip() for ln in str(exc).splitlines()]
+            lines = [ln for ln in lines if ln and "() at " not in ln and not ln.startswith("See")]
+            problem = lines[-1] if lines else f"PETSc error {exc.ierr}"
+        finally:
+            used = {key: bool(db.used(_PETSC_PREFIX + key)) for key in watch}
+            for key in opts:
+                db.delValue(_PETSC_PREFIX + key)
+            snes.destroy()
+            A.destroy()
     return problem, used
 
 
