@@ -181,10 +181,10 @@ def _check_mesh_3d(case: Case) -> int:
     return n
 
 
-def _check_mesh(case: Case) -> int:
-    """Cell count; raise CaseError if it exceeds ``mesh.max_cells``."""
+def _check_mesh(case: Case) -> tuple[int, bool]:
+    """Cell count and whether it is exact; raise CaseError if it exceeds ``mesh.max_cells``."""
     if not _is_1d(case):
-        return _check_mesh_3d(case)
+        return _check_mesh_3d(case), False
     limit = case.mesh.max_cells
     est = estimate_cells(case)
     if est > ESTIMATE_MARGIN * limit + 10 and est > CHEAP_EXACT_COUNT:
@@ -192,12 +192,12 @@ def _check_mesh(case: Case) -> int:
         raise CaseError("mesh.max_cells", f"the mesh would have {shown} cells, more than "
                         f"mesh.max_cells = {limit} (raise mesh.h_min_nm, mesh.h_max_um or "
                         "mesh.growth, or mesh.max_cells)")
-    n, _ = count_cells(case)
+    n, exact = count_cells(case)
     if n > limit:
         raise CaseError("mesh.max_cells", f"the mesh would have {n} cells, more than "
                         f"mesh.max_cells = {limit} (raise mesh.h_min_nm, mesh.h_max_um or "
                         "mesh.growth, or mesh.max_cells)")
-    return n
+    return n, exact
 
 
 @dataclass(frozen=True)
@@ -287,8 +287,8 @@ def check(case: Case, comm=None) -> Checked:
             raise CaseError("mesh.max_cells", f"{info.path} has {n} cells, more than "
                             f"mesh.max_cells = {case.mesh.max_cells}")
     elif _is_1d(case):
-        n = _check_mesh(case)
-        note = "exact" if count_cells(case)[1] else "estimate"
+        n, exact = _check_mesh(case)
+        note = "exact" if exact else "estimate"
     else:
         n, note = _check_mesh_3d(case), "3D estimate"
     _check_params(_model_parameters(case))
