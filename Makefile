@@ -31,7 +31,7 @@ help:
 	@echo "make venv          create/update $(VENV) (pip install -e .[test])"
 	@echo "make test          fast test suite (-m 'not slow')"
 	@echo "make test-slow     slow validation tests (-m slow)"
-	@echo "make run           reference +-4 V/um pair and the Fig. 1e campaign -> results/"
+	@echo "make run           reference +-4 V/um pair, Fig. 1e campaign, figures -> results/"
 	@echo "make validate      run/resume the campaigns and regenerate docs/validation.md"
 	@echo "make validate-3d   1D/3D consistency and thick wire -> docs/validation_3d.md (~1 h)"
 	@echo "make bench         1D benchmark"
@@ -63,13 +63,17 @@ test-slow: venv
 	$(PY) -m pytest -m slow -q || [ $$? -eq 5 ]
 
 # Default job: the reference pair at +-4 V/µm (4 h) and the seed 001 Fig. 1e campaign (17 biases,
-# resumable: a finished campaign is not rerun). About 1-2 minutes on 2 cores.
+# resumable: a finished campaign is not rerun), then the comparison figures in results/figures/:
+# L_m after 4 h vs field (forward and reverse, seed 001 Fig. 1e) and the 4-h profiles of the
+# forward and reverse runs overlaid (seed 001 Fig. 2). Per-run figures: results/<case>/figures/.
 run: venv
 	@set -e; for case in $(CASES); do \
 	  echo "== $$case"; \
 	  $(PY) run_case.py "$$case" --force; \
 	done
 	$(PY) run_case.py campaigns/fig1e.yaml -j $(JOBS) --output results/fig1e
+	$(PY) -m solver.plotting compare --forward results/reference_forward \
+	  --reverse results/reference_reverse --campaign results/fig1e --output results/figures
 
 # Regenerate docs/validation.md (and docs/validation_thermal.md) from campaign outputs,
 # running or resuming the campaigns first.

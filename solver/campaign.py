@@ -13,12 +13,19 @@ A campaign file is YAML with a single top-level ``campaign`` mapping::
         - {name: seed_literal, set: {sources.left.equilibrium: half}}
 
 With both ``product`` and ``members``, every listed member is combined with every product point.
-Each member runs as its own process (``run_case.py BASE --set ... --output DIR --quiet``), so a
-failing member cannot take the others down; ``-j N`` runs N at a time. A member whose
-``summary.json`` reports ``completed`` with the same base case and overrides is reused, so a
-finished campaign reruns no work; a member interrupted by SIGTERM/SIGINT (exit 4, checkpoint
-written) continues from its checkpoint (``--restart``). ``campaign.csv`` (one row per member:
-swept values and the summary observables) and ``campaign.json`` aggregate the results.
+Each member runs as its own process (``python -m solver.cli BASE --set ... --output DIR --quiet``
+with the campaign's own ``solver`` package), so a failing member cannot take the others down;
+``-j N`` runs N at a time. A member whose ``summary.json`` reports ``completed`` with the same
+base case and overrides is reused, so a finished campaign reruns no work; any other member that
+left a checkpoint (interrupted by SIGTERM/SIGINT, killed hard, stopped by a full disk) continues
+from it (``--restart``), and starts over (``--force``) only if that checkpoint is unusable or
+belongs to other inputs; with ``--force`` every member starts over. ``campaign.csv`` (one row per
+member: swept values and the summary observables) and ``campaign.json`` aggregate the results.
+
+Campaign and member names are directory names: they start with a letter or digit, hold no
+``/`` (so never ``.`` or ``..``) and are at most 255 bytes long; every member directory is
+checked to resolve inside the campaign directory. The campaign directory is locked while the
+campaign runs (:class:`solver.outputs.OutputDir`), and every member's directory by its run.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import itertools
 import json
 import os
 import re
+import site
 import subprocess
 import sys
 import time
@@ -36,12 +44,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from solver import outputs
+from solver.checkpoint import has_checkpoint
 from solver.config import CaseError, load_case
-
-RUN_CASE = Path(__file__).resolve().parent.parent / "run_case.py"
+from solver.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_SOLVER
 
 SUMMARY_COLUMNS = (
     "migration_length_um",
@@ -55,25 +63,51 @@ SUMMARY_COLUMNS = (
 
 _CFG = ConfigDict(extra="forbid", frozen=True)
 
+#: Longest file name most filesystems accept [bytes].
+NAME_MAX = 255
+_MEMBER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+=-]*")
+_CAMPAIGN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _directory_name(value: str, pattern: re.Pattern, chars: str) -> str:
+    """``value`` if it is a safe directory name (see the module docstring), else ValueError."""
+    if not pattern.fullmatch(value):
+        raise ValueError(f"{value!r} names a directory: start with a letter or digit and use "
+                         f"only letters, digits and {chars} (no '/', not '.' or '..')")
+    if len(value.encode()) > NAME_MAX:
+        raise ValueError(f"{len(value.encode())} characters, at most {NAME_MAX} (it names a "
+                         "directory)")
+    return value
+
 
 class MemberSpec(BaseModel):
     """One explicitly listed member."""
 
     model_config = _CFG
-    name: str = Field(pattern=r"^[A-Za-z0-9_.+=-]+$", description="member name (a directory)")
+    name: str = Field(description="member name (a directory)")
     set: dict[str, Any] = Field(default_factory=dict, description="dotted key -> value")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        return _directory_name(value, _MEMBER_NAME, "'_', '.', '+', '=', '-'")
 
 
 class CampaignSpec(BaseModel):
     """The ``campaign`` mapping of a campaign file."""
 
     model_config = _CFG
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="campaign name (a directory)")
+    name: str = Field(description="campaign name (a directory)")
     base: str = Field(description="base case file, relative to the campaign file")
     description: str = ""
     set: dict[str, Any] = Field(default_factory=dict, description="overrides for all members")
     product: dict[str, list[Any]] = Field(default_factory=dict, description="key -> values")
     members: list[MemberSpec] = Field(default_factory=list, description="explicit members")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        return _directory_name(value, _CAMPAIGN_NAME, "'_', '.', '-'")
 
     @model_validator(mode="after")
     def _has_sweep(self):
@@ -143,7 +177,7 @@ def load_campaign(path: str | Path) -> tuple[CampaignSpec, Path]:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in ("campaign", *err["loc"]))
-        raise CaseError(f"{loc}: {err['msg']}") from None
+        raise CaseError(f"{loc}: {err['msg'].removeprefix('Value error, ')}") from None
     base = (path.parent / spec.base).resolve()
     if not base.is_file():
         raise CaseError(f"campaign.base: {spec.base} not found (relative to {path.parent})")
@@ -171,7 +205,22 @@ def expand_members(spec: CampaignSpec, extra_overrides=()) -> list[Member]:
     names = [m.name for m in members]
     if len(set(names)) != len(names):
         raise CaseError("campaign: member names are not unique (list members need distinct names)")
+    for name in names:
+        if len(name.encode()) > NAME_MAX:
+            raise CaseError(f"campaign: member name {name[:40]}... has {len(name.encode())} "
+                            f"characters, at most {NAME_MAX} (it names a directory): shorten the "
+                            "member names or the swept keys and values")
     return members
+
+
+def _member_dirs_inside(root: Path, members: list[Member]) -> None:
+    """Every member directory must resolve to a direct child of the campaign directory."""
+    top = root.resolve()
+    for m in members:
+        where = (root / m.name).resolve()
+        if where.parent != top:
+            raise CaseError(f"campaign member {m.name}: its directory {where} is not inside the "
+                            f"campaign directory {top}")
 
 
 def _reusable(member: Member, out: Path, base: Path) -> dict | None:
@@ -189,35 +238,50 @@ def _reusable(member: Member, out: Path, base: Path) -> dict | None:
     return summary if same else None
 
 
-def _interrupted(member: Member, out: Path, base: Path) -> bool:
-    """True if the member was interrupted (SIGTERM/SIGINT) with the same inputs and left a
-    checkpoint: it continues with ``--restart`` instead of starting over."""
-    try:
-        summary = json.loads((out / "summary.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return (
-        summary.get("status") == "interrupted"
-        and summary.get("overrides") == list(member.overrides)
-        and summary.get("case_file") == str(base)
-        and (out / "checkpoint" / "meta.json").is_file()
-    )
+def _resumable(out: Path, fresh: bool) -> bool:
+    """True if the member continues from its checkpoint (``--restart``) instead of starting
+    over: it left one (interrupted, killed hard, stopped by a full disk, failed) and the
+    campaign runs without ``--force``. The member's run checks that the checkpoint is intact
+    and of the same inputs, else it exits 2 and the member starts over."""
+    return not fresh and has_checkpoint(out)
 
 
-def _run_member(member: Member, base: Path, root: Path) -> MemberResult:
+def _member_environment() -> dict[str, str]:
+    """Environment of a member process: one OpenMP thread, and the ``solver`` package of this
+    process first on ``PYTHONPATH`` unless it is installed in a site directory.
+
+    Members run ``python -P -m solver.cli`` (``-P``: the working directory is not searched), so
+    they import the same ``solver`` as the campaign: an installed copy from anywhere, or the
+    checkout a campaign was started from (``run_case.py`` puts its folder first on sys.path).
+    """
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    root = Path(__file__).resolve().parent.parent
+    site_dirs = {Path(d).resolve() for d in [*site.getsitepackages(), site.getusersitepackages()]}
+    if root not in site_dirs:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(root), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _run_member(member: Member, base: Path, root: Path, fresh: bool = False) -> MemberResult:
     out = root / member.name
-    again = "--restart" if _interrupted(member, out, base) else "--force"
-    cmd = [sys.executable, str(RUN_CASE), str(base), "--output", str(out), "--quiet", again]
+    again = "--restart" if _resumable(out, fresh) else "--force"
+    cmd = [sys.executable, "-P", "-m", "solver.cli", str(base), "--output", str(out), "--quiet",
+           again]
     for o in member.overrides:
         cmd += ["--set", o]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = _member_environment()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if again == "--restart" and proc.returncode == 2:  # unusable checkpoint: start over
+    text = f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
+    if again == "--restart" and proc.returncode == EXIT_INPUT:  # unusable checkpoint: start over
         cmd[cmd.index("--restart")] = "--force"
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    log = root / "logs" / f"{member.name}.log"
-    outputs.write_text_atomic(log, f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-    if proc.returncode == 0:
+        text += f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
+    try:
+        outputs.write_text_atomic(root / "logs" / f"{member.name}.log", text)
+    except OSError:  # e.g. a full disk: the result below still reports what happened
+        pass
+    if proc.returncode == EXIT_OK:
         return MemberResult(member, "completed", json.loads((out / "summary.json").read_text()))
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     message = lines[-1] if lines else f"exit code {proc.returncode}"
@@ -261,10 +325,14 @@ def _progress(total: int, quiet: bool):
 
 def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool = False,
                  extra_overrides=(), quiet: bool = False) -> int:
-    """Run (or resume) a campaign; return 0 if every member completed, 3 otherwise.
+    """Run (or resume) a campaign; return ``EXIT_OK`` (0) if every member completed, else
+    ``EXIT_SOLVER`` (3).
 
     Raises:
-        CaseError: the campaign file, its base case or a member's overrides are invalid.
+        CaseError: the campaign file, its base case or a member's overrides are invalid, or a
+            member directory would lie outside the campaign directory.
+        OutputError: the campaign directory cannot be created or written, or another process
+            (a campaign or run) holds it.
     """
     spec, base = load_campaign(path)
     members = expand_members(spec, extra_overrides)
@@ -274,7 +342,14 @@ def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool 
         except CaseError as exc:
             raise CaseError(f"campaign member {m.name}: {exc}") from None
     root = Path(output) if output else Path("results") / spec.name
-    root.mkdir(parents=True, exist_ok=True)
+    with outputs.OutputDir(root):  # created if missing, locked: OutputError, exit 2
+        _member_dirs_inside(root, members)
+        return _run_locked(spec, members, path, base, root, jobs=jobs, force=force, quiet=quiet)
+
+
+def _run_locked(spec: CampaignSpec, members: list[Member], path, base: Path, root: Path, *,
+                jobs: int, force: bool, quiet: bool) -> int:
+    """:func:`run_campaign` once the campaign directory is locked."""
     t0 = time.perf_counter()
     results: dict[str, MemberResult] = {}
     todo = []
@@ -287,7 +362,7 @@ def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool 
     bar, tick = _progress(len(todo), quiet)
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(_run_member, m, base, root) for m in todo]
+            futures = [pool.submit(_run_member, m, base, root, force) for m in todo]
             for fut in as_completed(futures):
                 r = fut.result()
                 results[r.member.name] = r
@@ -297,17 +372,23 @@ def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool 
             bar.stop()
     ordered = [results[m.name] for m in members]
     rows = _rows(ordered)
-    outputs.write_timeseries_csv(root / "campaign.csv", rows)
     failed = [r for r in ordered if r.status == "failed"]
-    outputs.write_json(root / "campaign.json", {
-        "campaign": spec.model_dump(), "campaign_file": str(Path(path).resolve()),
-        "base_case": str(base), "members": rows, "ran": len(todo),
-        "reused": len(members) - len(todo), "failed": [r.member.name for r in failed],
-        "wall_time_s": time.perf_counter() - t0, "provenance": outputs.provenance(),
-    })
+    try:
+        outputs.write_timeseries_csv(root / "campaign.csv", rows)
+        outputs.write_json(root / "campaign.json", {
+            "campaign": spec.model_dump(), "campaign_file": str(Path(path).resolve()),
+            "base_case": str(base), "members": rows, "ran": len(todo),
+            "reused": len(members) - len(todo), "failed": [r.member.name for r in failed],
+            "wall_time_s": time.perf_counter() - t0, "provenance": outputs.provenance(),
+        })
+    except OSError as exc:
+        print(f"error: campaign {spec.name}: cannot write {exc.filename or root} "
+              f"({outputs.os_reason(exc)}); the members' results are in their directories",
+              file=sys.stderr)
+        return 3
     if not quiet:
         print(f"campaign {spec.name}: {len(members)} members, ran {len(todo)}, "
               f"reused {len(members) - len(todo)}, failed {len(failed)} -> {root}/campaign.csv")
         for r in failed:
             print(f"  failed: {r.member.name}: {r.message}", file=sys.stderr)
-    return 3 if failed else 0
+    return EXIT_SOLVER if failed else EXIT_OK

@@ -1,9 +1,11 @@
 """Command line: ``run_case.py CASE.yaml [--set key.sub=value ...] [options]``.
 
 Exit codes: 0 success; 2 invalid input (case file, override, arguments, mesh larger than
-``mesh.max_cells``, output directory, unusable checkpoint for ``--restart``, or a ``CaseError``
-raised by ``run_case`` while setting up), nothing written; 3 solver failure
-(``solver.run.SolverFailure``: dt fell below dt_min; outputs up to the last good state are written;
+``mesh.max_cells``, an output directory that cannot be created or written or that another run
+holds (``solver.outputs.OutputError``), unusable checkpoint for ``--restart``, or a
+``CaseError`` raised by ``run_case`` while setting up), nothing written; 3 solver failure
+(``solver.run.SolverFailure``: dt fell below dt_min, or an output could not be written, e.g. a
+full disk; outputs up to the last good state are written;
 for a campaign: at least one member failed); 4 interrupted by SIGTERM/SIGINT
 (``solver.run.Interrupted``: a checkpoint and the outputs so far are written; continue with
 ``--restart``). Input errors are one line on stderr, ``error: <dotted.key>: <message>``, never a
@@ -23,20 +25,18 @@ from mpi4py import MPI
 
 from solver.checkpoint import CheckpointError, check_same_case, read_meta
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
+from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
 from solver.logging_setup import LEVELS, setup_logging
-
-EXIT_OK = 0
-EXIT_INPUT = 2
-EXIT_SOLVER = 3
-EXIT_INTERRUPTED = 4
-
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-PRESET_DIRS = ("cases", "campaigns")
+from solver.outputs import LOCK_NAME, OutputDir, OutputError, output_dir_problem
+from solver.presets import KINDS as PRESET_DIRS
+from solver.presets import preset_dir, preset_files
+from solver.presets import resolve as resolve_preset
 
 _EPILOG = """\
-exit codes: 0 success, 2 invalid input (nothing written), 3 solver failure (outputs up to the
-last good state written), 4 interrupted by SIGTERM/SIGINT (checkpoint and outputs written;
-continue with --restart). See docs/reliability.md.
+exit codes: 0 success, 2 invalid input or unusable output directory (nothing written),
+3 solver failure or an output that could not be written (outputs up to the last good state
+written), 4 interrupted by SIGTERM/SIGINT (checkpoint and outputs written; continue with
+--restart). See docs/reliability.md.
 
 examples:
   run_case.py cases/reference_forward.yaml --set bias.field_V_per_um=2 --output results/f2
@@ -176,7 +176,7 @@ def _output_dir_problem(output_dir: pathlib.Path, force: bool, restart: bool = F
             return None
         if not output_dir.is_dir():
             return f"output directory {output_dir} exists and is not a directory"
-        if not force and any(output_dir.iterdir()):
+        if not force and any(p.name != LOCK_NAME for p in output_dir.iterdir()):
             return (f"output directory {output_dir} exists and is not empty; use --force to "
                     "overwrite or --restart to continue from its checkpoint")
     except OSError as exc:
@@ -185,12 +185,15 @@ def _output_dir_problem(output_dir: pathlib.Path, force: bool, restart: bool = F
 
 
 def _presets() -> str:
-    """The shipped cases and campaigns with their description lines (for ``--list-presets``)."""
+    """The shipped cases and campaigns with their description lines (for ``--list-presets``).
+
+    Read from the package data of an installed copy, or from the checkout (solver/presets.py).
+    """
     lines = []
     for sub in PRESET_DIRS:
-        directory = REPO_ROOT / sub
-        files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
-        lines.append(f"{sub}/ ({len(files)}):" if files else f"{sub}/: none found in {directory}")
+        directory, files = preset_dir(sub), preset_files(sub)
+        lines.append(f"{sub}/ ({len(files)}, in {directory}):" if files
+                     else f"{sub}/: none found (not shipped with this install)")
         entries = []
         for path in files:
             try:
@@ -203,7 +206,8 @@ def _presets() -> str:
             entries.append((f"{sub}/{path.name}", " ".join(text.split()) or "-"))
         width = max((len(name) for name, _ in entries), default=0)
         lines += [f"  {name:<{width}}  {text}" for name, text in entries]
-    lines.append(f"run one with: run_case.py {PRESET_DIRS[0]}/<file> [--set key=value ...]")
+    lines.append(f"run one with: run_case.py {PRESET_DIRS[0]}/<file> [--set key=value ...] "
+                 "(a preset name as listed works from any directory)")
     return "\n".join(lines)
 
 
@@ -235,7 +239,7 @@ def _run(case: Case, args: argparse.Namespace, output_dir: pathlib.Path, con: _C
             quiet=args.quiet,
             **extra,
         )
-    except (CaseError, CheckpointError) as exc:  # found while setting up: nothing written
+    except (CaseError, CheckpointError, OutputError) as exc:  # while setting up: nothing written
         con.error(str(exc))
         return EXIT_INPUT
     except run_module.SolverFailure as exc:
@@ -284,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if args.case is None:
         parser.error("the following arguments are required: CASE")
+    args.case = resolve_preset(args.case)  # a shipped preset by name, from any directory
     from solver.campaign import is_campaign_file, run_campaign
 
     if _is_campaign(is_campaign_file, args.case):
@@ -294,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return run_campaign(args.case, jobs=args.jobs, output=args.output, force=args.force,
                                 extra_overrides=args.overrides, quiet=args.quiet)
-        except CaseError as exc:
+        except (CaseError, OutputError) as exc:
             con.error(str(exc))
             return EXIT_INPUT
     try:
@@ -302,25 +307,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CaseError as exc:
         con.error(str(exc))
         return EXIT_INPUT
-    for warning in checked.warnings:  # legal but unusual values: the run goes ahead
-        con.error(warning, prefix="warning")
     output_dir = pathlib.Path(args.output) if args.output else pathlib.Path("results") / case.name
     if args.check:
+        problem = output_dir_problem(output_dir) if con.root else None
+        problem = comm.bcast(problem, root=0)
+        if problem:  # as the run would refuse it (nothing is created here)
+            con.error(problem)
+            return EXIT_INPUT
+        _warn(con, checked)
         con.out(_resolved_yaml(case, args.case, args.overrides, str(output_dir), checked))
         return EXIT_OK
-    problem = _output_dir_problem(output_dir, args.force, args.restart, case) if con.root else None
+    # Rank 0 creates and locks the output directory first (exit 2 if it cannot, or if another
+    # run holds it), then checks its contents; the lock is held for the whole run.
+    handle, problem = (OutputDir(output_dir), None) if con.root else (None, None)
+    if handle is not None:
+        try:
+            handle.acquire()
+        except OutputError as exc:
+            handle, problem = None, str(exc)
+        else:
+            problem = _output_dir_problem(output_dir, args.force, args.restart, case)
     problem = comm.bcast(problem, root=0)
-    if problem:
-        con.error(problem)
-        return EXIT_INPUT
-    return _run(case, args, output_dir, con)
+    try:
+        if problem:
+            con.error(problem)
+            return EXIT_INPUT
+        _warn(con, checked)
+        return _run(case, args, output_dir, con)
+    finally:
+        if handle is not None:
+            handle.release()  # also removes the directories it created if still empty
 
 
 def _is_campaign(is_campaign_file, path: str) -> bool:
     """``is_campaign_file`` that never raises (unreadable files are left to the case loader)."""
     try:
         return bool(is_campaign_file(path))
-    except Exception:  # noqa: BLE001 (any failure: not a readable campaign)
+    except Exception:  # any failure: not a readable campaign
         return False
 
 
@@ -342,7 +365,18 @@ def _load_and_check(path: str, overrides: Sequence[str], comm=None):
         raise CaseError(path, "invalid YAML: nested too deeply") from None
     except MemoryError:
         raise CaseError(path, "too large to load") from None
-    except Exception as exc:  # noqa: BLE001 (bad input must never produce a traceback)
+    except Exception as exc:  # bad input must never produce a traceback
         text = " ".join(str(exc).split())[:200]
         raise CaseError(path, f"cannot be loaded ({type(exc).__name__}: {text})") from None
     return case, checked
+
+
+def _warn(con: _Console, checked) -> None:
+    """Print the plausibility warnings of a case that passed every check (legal but unusual
+    values: the run goes ahead), so that a refused case still prints exactly one line."""
+    for warning in checked.warnings:
+        con.error(warning, prefix="warning")
+
+
+if __name__ == "__main__":  # python -m solver.cli (how campaigns start their members)
+    sys.exit(main())

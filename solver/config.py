@@ -65,7 +65,8 @@ __all__ = [
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-#: Default electrode zones [µm] (MODEL.md §7: 1.5 µm zone, 4 µm gap, 1.5 µm zone).
+#: Default electrode zones [µm]: 1.5 µm zone, 4 µm gap, 1.5 µm zone (docs/model.md,
+#: "Parameters and sources").
 _DEFAULT_ELECTRODES = {
     "left": {"start_um": 0.0, "end_um": 1.5},
     "right": {"start_um": 5.5, "end_um": 7.0},
@@ -414,7 +415,7 @@ class Temperature(BaseModel):
 
 
 class Material(BaseModel):
-    """CsPbBr3-CsPbCl3 material parameters (MODEL.md §7)."""
+    """CsPbBr3-CsPbCl3 material parameters (docs/model.md, "Parameters and sources")."""
 
     model_config = _MODEL_CONFIG
 
@@ -522,7 +523,7 @@ class Transport(BaseModel):
 
 
 class ElectrodeSource(BaseModel):
-    """Vacancy creation/annihilation at one electrode (MODEL.md §5)."""
+    """Vacancy creation/annihilation at one electrode (docs/model.md, "Electrode sources")."""
 
     model_config = _MODEL_CONFIG
 
@@ -608,7 +609,7 @@ class Mesh(BaseModel):
     @classmethod
     def _degree_not_bool(cls, value: Any) -> Any:
         if isinstance(value, bool):
-            raise ValueError("Input should be 1 or 2")  # noqa: TRY004 (pydantic needs ValueError)
+            raise ValueError("Input should be 1 or 2")
         return value
 
     @model_validator(mode="after")
@@ -688,9 +689,11 @@ class Solver(BaseModel):
     max_update_VT: float = Field(
         10.0, gt=0, description="[k_BT/e] damping: cap on |d psi| and |d ln x_V| per iteration"
     )
-    linear_solver: Literal["lu", "gmres_hypre"] = Field(
-        "lu", description="[-] lu = MUMPS direct solver (default, robust); gmres_hypre = GMRES "
-        "with BoomerAMG (large 3D meshes on clusters; see README)",
+    linear_solver: Literal["auto", "lu", "mumps", "mumps_blr", "gmres_asm"] = Field(
+        "auto", description="[-] linear solver of the Newton steps (solver/linear_solvers.py): "
+        "auto = lu for serial runs up to 10 000 dofs, else mumps; lu = PETSc's sparse LU with "
+        "RCM ordering (serial only); mumps = MUMPS LU; mumps_blr = MUMPS with block low-rank "
+        "compression as a GMRES preconditioner; gmres_asm = GMRES with additive Schwarz/ILU(1)",
     )
     petsc_options: dict[str, str | int | float] = Field(
         default_factory=dict,
@@ -733,7 +736,8 @@ class Checkpoint(BaseModel):
 
 
 class Case(BaseModel):
-    """A complete case (docs/case_format.md); defaults are the reference device (MODEL.md §7)."""
+    """A complete case (docs/case_format.md); defaults are the reference device
+    (docs/model.md, "Parameters and sources")."""
 
     model_config = _MODEL_CONFIG
 

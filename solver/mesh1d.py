@@ -3,7 +3,7 @@
 The vertex set always contains the wire ends, the electrode edges and the initial interface.
 Cells grow geometrically (factor ``growth``) from ``h_min`` at every such point up to ``h_max``,
 so the nm-thin accumulation/depletion layers at the contact lines and the front are resolved
-(MODEL.md §9).
+(docs/model.md, "Numerical method").
 
 Tags (the contract with the forms):
     facets (vertices): CONTACT_LEFT, CONTACT_RIGHT at the contact lines.

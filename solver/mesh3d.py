@@ -1,4 +1,4 @@
-"""3D nanowire meshes: generated with gmsh (meshes/nanowire.py) or read from a user file.
+"""3D nanowire meshes: generated with gmsh (solver/nanowire_gmsh.py) or read from a user file.
 
 Generation runs on rank 0 only and dolfinx distributes the mesh (``dolfinx.io.gmsh``). The tags
 follow the same integer contract as the 1D meshes (:mod:`solver.mesh1d`):
@@ -16,7 +16,6 @@ Coordinates are in µm with x along the wire.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +83,7 @@ def inspect_mesh_file(path: str | Path) -> MeshFileInfo:
         import meshio
 
         m = meshio.read(path)
-    except Exception as exc:  # noqa: BLE001 (meshio raises anything on a bad file)
+    except Exception as exc:  # meshio raises anything on a bad file
         raise CaseError("mesh.file", f"{path} cannot be read ({type(exc).__name__}: "
                         f"{' '.join(str(exc).split())[:160]})") from None
     problem = _meshio_problem(m, path)
@@ -128,7 +127,7 @@ def _inspect_msh(path: Path) -> MeshFileInfo:
         gmsh.model.add("perovskite_ions_mesh_check")
         try:
             gmsh.merge(str(path))
-        except Exception as exc:  # noqa: BLE001 (gmsh raises a bare Exception)
+        except Exception as exc:  # gmsh raises a bare Exception
             raise CaseError("mesh.file", f"{path} cannot be read as a gmsh mesh "
                             f"({' '.join(str(exc).split())[:160]})") from None
         return _msh_info(gmsh, path)
@@ -238,8 +237,7 @@ def generate_nanowire(comm, *, length, width, height, electrodes, interface, h_m
     import gmsh
     from dolfinx.io import gmsh as dgmsh
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "meshes"))
-    from nanowire import build_model, build_structured_model  # meshes/nanowire.py
+    from solver.nanowire_gmsh import build_model, build_structured_model
 
     if comm.rank == 0:
         gmsh.initialize()

@@ -1,4 +1,4 @@
-"""Scalar observables of 1D profiles (MODEL.md section 8).
+"""Scalar observables of 1D profiles (docs/model.md, "Observables").
 
 Pure numpy; no dolfinx. Every function takes the profile as sorted node arrays on one process
 (the caller gathers distributed fields to rank 0 first) and treats the profile as the
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-FRONT_LEVEL = 0.55  # [-] y level that defines the front (MODEL.md section 8)
+FRONT_LEVEL = 0.55  # [-] y level that defines the front (docs/model.md, "Observables")
 
 __all__ = [
     "FRONT_LEVEL",

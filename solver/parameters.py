@@ -22,7 +22,7 @@ from solver.constants import (
 
 @dataclass(frozen=True)
 class ElectrodeSourceParameters:
-    """Vacancy creation/annihilation at one electrode (MODEL.md §5).
+    """Vacancy creation/annihilation at one electrode (docs/model.md, "Electrode sources").
 
     Attributes:
         alpha_c: creation coefficient α_c [µm V⁻¹ s⁻¹] (fixed rate law).
@@ -106,7 +106,7 @@ class ModelParameters:
         return self.contact_right_um - self.contact_left_um
 
     def ln_x_v_eq(self, y):
-        """ln x_V,eq(y) = y ln x_V,Br + (1-y) ln x_V,Cl (seed 000; MODEL.md §6).
+        """ln x_V,eq(y) = y ln x_V,Br + (1-y) ln x_V,Cl (seed 000; docs/model.md, "Vacancy model").
 
         Plain arithmetic, so ``y`` may be a float, a numpy array or a UFL expression.
         """

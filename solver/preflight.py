@@ -15,10 +15,10 @@ adds what needs a little computation, and is called by the CLI before anything i
 - a user mesh (``mesh.file``) is read (:func:`solver.mesh3d.inspect_mesh_file`: physical groups,
   tags, cells) and its extent compared with the case geometry, naming the likely unit of a mesh
   not written in µm;
-- the PETSc options of the Newton solver (the ``solver.linear_solver`` preset and
-  ``solver.petsc_options``) are set on a throwaway solver that solves a 2 x 2 system: an unknown
-  type, a value PETSc cannot parse, a component the install lacks, or an option PETSc does not use
-  is refused;
+- the PETSc options of the Newton solver (each ``solver.linear_solver`` preset the run may use,
+  plus ``solver.petsc_options``) are set on a throwaway solver that solves a 2 x 2 system: an
+  unknown type, a value PETSc cannot parse, a component the install lacks, or an option PETSc
+  reads with none of those presets is refused;
 - :func:`case_warnings`: legal but unusual values (outside :data:`solver.config.PLAUSIBLE`);
 - :func:`derived_parameters`: the resolved numbers, with units, that ``--check`` prints.
 
@@ -57,6 +57,7 @@ __all__ = [
     "estimate_cells",
     "mesh_points_um",
     "newton_petsc_options",
+    "possible_presets",
 ]
 
 #: Largest admissible hop rate [1/s]: no hop is faster than the lattice vibrates (optical
@@ -292,7 +293,7 @@ def check(case: Case, comm=None) -> Checked:
     else:
         n, note = _check_mesh_3d(case), "3D estimate"
     _check_params(_model_parameters(case))
-    _check_petsc_options(case)
+    _check_petsc_options(case, 1 if comm is None else comm.size)
     return Checked(n, note, case_warnings(case))
 
 
@@ -358,7 +359,7 @@ def _mesh_file_info(path: str, comm):
             return inspect_mesh_file(path)
         except CaseError as exc:
             return exc
-        except Exception as exc:  # noqa: BLE001 (any reader failure is bad input)
+        except Exception as exc:  # any reader failure is bad input
             text = " ".join(str(exc).split())[:160]
             return CaseError("mesh.file", f"{path} cannot be read ({type(exc).__name__}: {text})")
 
@@ -416,32 +417,46 @@ _PETSC_PREFIX = "pvkpreflight_"
 _OPTION_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
-def newton_petsc_options(linear_solver: str, max_it: int,
+def newton_petsc_options(preset: str, max_it: int,
                          extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The PETSc options of the run's Newton solver, as :class:`solver.problem.TransportProblem`
-    sets them: the preset of ``linear_solver``, then ``extra`` (``solver.petsc_options``).
+    """The PETSc options of the run's Newton solver with the linear-solver ``preset``
+    (:data:`solver.linear_solvers.PRESETS`), as :class:`solver.problem.TransportProblem` sets
+    them, then ``extra`` (``solver.petsc_options``).
 
-    Keep in step with solver/problem.py; tests/unit/test_input_checks.py compares the types with
-    those of a built problem.
+    The Newton part is kept in step with solver/problem.py; tests/unit/test_input_checks.py
+    compares the result with the solver of a built problem.
     """
-    opts: dict[str, Any] = {
+    from solver.linear_solvers import petsc_options
+
+    return {
         "snes_type": "newtonls",
         "snes_linesearch_type": "basic",
         "snes_max_it": max_it,
         "snes_atol": 0.0,
         "snes_rtol": 0.0,
         "snes_stol": 0.0,
-        "ksp_type": "preonly",
-        "pc_type": "lu",
-        "pc_factor_mat_solver_type": "mumps",
+        **petsc_options(preset, dict(extra or {})),
     }
-    if linear_solver == "gmres_hypre":
-        opts.update({"ksp_type": "gmres", "ksp_rtol": 1e-10, "ksp_atol": 1e-30,
-                     "ksp_max_it": 500, "ksp_gmres_restart": 100, "pc_type": "hypre",
-                     "pc_hypre_type": "boomeramg"})
-        opts.pop("pc_factor_mat_solver_type")
-    opts.update(extra or {})
-    return opts
+
+
+def possible_presets(requested: str, n_ranks: int = 1) -> tuple[str, ...]:
+    """The linear-solver presets a run with ``solver.linear_solver = requested`` may use.
+
+    ``auto`` picks ``lu`` or ``mumps`` by problem size (and ``mumps`` on several ranks); a run on
+    ``lu`` falls back to ``mumps`` when PETSc's LU fails (solver/problem.py).
+
+    Raises:
+        CaseError: a serial-only preset on more than one rank.
+    """
+    from solver.linear_solvers import choose_linear_solver
+
+    if requested == "auto":
+        return ("lu", "mumps") if n_ranks == 1 else ("mumps",)
+    try:
+        chosen = choose_linear_solver(requested, 0, n_ranks)
+    except ValueError as exc:
+        raise CaseError(str(exc)) from None
+    return (chosen, "mumps") if chosen == "lu" else (chosen,)
 
 
 class _Silenced:
@@ -533,8 +548,12 @@ def _type_candidates(name: str) -> list[str]:
     return sorted({str(getattr(kind, a)) for a in dir(kind) if a.isupper()})
 
 
-def _check_petsc_options(case: Case) -> None:
-    """Refuse PETSc options the run's solver cannot use (see the module doc)."""
+def _check_petsc_options(case: Case, n_ranks: int = 1) -> None:
+    """Refuse PETSc options the run's solver cannot use (see the module doc).
+
+    Every preset the run may use (:func:`possible_presets`) is tried: an option PETSc refuses
+    with any of them is refused, an option none of them reads is refused.
+    """
     sv = case.solver
     user = dict(sv.petsc_options)
     for name in user:
@@ -542,28 +561,39 @@ def _check_petsc_options(case: Case) -> None:
             raise CaseError(f"solver.petsc_options.{name}", "not a PETSc option name: write it "
                             "in lower case without the leading '-' and without a prefix, e.g. "
                             "mat_mumps_icntl_14")
-    base = newton_petsc_options(sv.linear_solver, sv.newton_max_it)
-    problem, _ = _petsc_trial(base)
-    if problem:
-        raise CaseError("solver.linear_solver", f"{sv.linear_solver}: this PETSc cannot set up "
-                        f"the solver it selects ({problem})")
-    opts = dict(base)
-    used: dict[str, bool] = {}
-    for name, value in user.items():
-        opts[name] = value
-        problem, used = _petsc_trial(opts, watch=list(user))
+    presets = possible_presets(sv.linear_solver, n_ranks)
+    used = dict.fromkeys(user, False)
+    described = []
+    for preset in presets:
+        base = newton_petsc_options(preset, sv.newton_max_it)
+        problem, _ = _petsc_trial(base)
         if problem:
-            if "Unable to find requested" in problem or "Could not locate" in problem:
-                problem += " (misspelt, or a package this PETSc was built without)"
-            raise CaseError(f"solver.petsc_options.{name}", f"PETSc refuses {value!r}: {problem}"
-                            f"{_type_suggestion(name, value, opts)}")
-    unused = [name for name in user if not used.get(name)]
+            raise CaseError("solver.linear_solver", f"{sv.linear_solver}: this PETSc cannot set "
+                            f"up the {preset} preset ({problem})")
+        opts = dict(base)
+        for name, value in user.items():
+            opts[name] = value
+            problem, seen = _petsc_trial(opts, watch=list(user))
+            if problem:
+                if "Unable to find requested" in problem or "Could not locate" in problem:
+                    problem += " (misspelt, or a package this PETSc was built without)"
+                others = [q for q in presets if q != preset and _petsc_trial(
+                    {**newton_petsc_options(q, sv.newton_max_it), name: value})[0] is None]
+                with_preset = (f" with the {preset} linear solver (which solver.linear_solver: "
+                               f"{sv.linear_solver} may use)" if others else "")
+                raise CaseError(f"solver.petsc_options.{name}", f"PETSc refuses {value!r}"
+                                f"{with_preset}: {problem}{_type_suggestion(name, value, opts)}")
+        used = {name: used[name] or seen[name] for name in user} if user else used
+        kinds = " ".join(f"{k.split('_')[0]} {opts[k]}" for k in ("ksp_type", "pc_type")
+                         if k in opts)
+        factor = opts.get("pc_factor_mat_solver_type")
+        described.append(f"{preset}: {kinds}{f' ({factor})' if factor else ''}")
+    unused = [name for name in user if not used[name]]
     if unused:
-        kinds = ", ".join(f"{k.split('_')[0]} {opts[k]}" for k in ("snes_type", "ksp_type",
-                                                                    "pc_type") if k in opts)
         raise CaseError(f"solver.petsc_options.{unused[0]}", "PETSc does not use this option "
-                        f"with the run's solver ({kinds}), so it would be silently ignored: it is "
-                        "misspelt, or it belongs to a solver type that is not selected")
+                        f"with the run's solver (snes newtonls; {'; '.join(described)}), so it "
+                        "would be silently ignored: it is misspelt, or it belongs to a solver "
+                        "type that is not selected")
 
 
 def _type_suggestion(name: str, value: Any, opts: Mapping[str, Any]) -> str:

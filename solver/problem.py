@@ -4,7 +4,7 @@ This module builds function spaces and unknowns, sums the named terms of
 :mod:`solver.physics`, imposes the contact potentials and wraps
 :class:`dolfinx.fem.petsc.NonlinearProblem`. It holds no time loop and writes no files.
 
-Newton details (MODEL.md §9):
+Newton details (docs/model.md, "Numerical method"):
 - damping: a line-search pre-check scales each Newton update so that max |δphi| and
   max |δ ln x_V| do not exceed ``max_update`` thermal units;
 - convergence: the scaled max-norm of the (damped) update falls below ``stol`` (the residual
@@ -26,6 +26,8 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from solver.compat import collapse
+from solver.linear_solvers import choose_linear_solver
+from solver.linear_solvers import petsc_options as linear_solver_options
 from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
 from solver.physics.initial import harmonic_potential, initial_composition, initial_ln_vacancy
 from solver.physics.poisson import poisson_terms
@@ -37,15 +39,24 @@ from solver.physics.transport import (
 )
 
 FIELDS = ("y", "u", "phi")
-# Degree-1 cells whose storage, charge and fluxes are integrated at the vertices (box scheme).
-LUMPED_CELLS = ("quadrilateral", "hexahedron")
 
-# Nodes with x_V below 1e-20 x_ref do not gate Newton convergence. Such vacancies carry no
-# measurable charge (1e-20 of the background), content or halide transport (both scale with x_V),
-# while Newton in ln x_V can lower ln x_V by only ~1 per iteration (the step for e^u a = b is
+# Vacancy nodes inside a depleted region -- x_V below 1e-20 x_ref on the node and on every node
+# of the cells around it -- do not gate Newton convergence. Such vacancies carry no measurable
+# charge (1e-20 of the background), content or halide transport (both scale with x_V), while
+# Newton in ln x_V can lower ln x_V by only ~1 per iteration (the step for e^u a = b is
 # -1 + b e^{-u}/a), so a gap draining from 1e-13 to 1e-120 would otherwise need ~250 iterations.
-# They keep relaxing in later steps.
+# They keep relaxing in later steps. Nodes at the edge of such a region do gate: with lumped
+# storage their balance is dominated by the flux from the relevant neighbour, and leaving it
+# unconverged loses vacancies (1e-4 of the total in 4 h at 4 V/µm without sources).
 IRRELEVANT_X_V_OVER_X_REF = 1e-20
+
+#: Largest Newton update [scaled max norm] for which the remaining error is estimated from the
+#: contraction rate (see TransportProblem.remaining_error_estimate).
+NEWTON_ESTIMATE_MAX_UPDATE = 1e-3
+
+#: NewtonStats.reason when PETSc raised an error (e.g. a failed factorisation) instead of
+#: returning a converged reason.
+REASON_PETSC_ERROR = -99
 
 
 @dataclass
@@ -87,7 +98,7 @@ class SolverOptions:
     max_it: int = 30
     stol: float = 1e-9
     max_update: float = 10.0
-    linear_solver: str = "lu"
+    linear_solver: str = "auto"
     petsc_options: dict = field(default_factory=dict)
 
 
@@ -128,6 +139,9 @@ class TransportProblem:
         imap = self.W.dofmap.index_map
         self.n_owned = imap.size_local * self.W.dofmap.index_map_bs
         self.owned = [d < self.n_owned for d in self.dofs]
+        #: Owned dofs of each field (indices into ``w.x.array``) and their coordinates [µm].
+        self.owned_dofs = [d[o] for d, o in zip(self.dofs, self.owned, strict=True)]
+        self.owned_z = [z[o] for z, o in zip(self.z, self.owned, strict=True)]
 
         def const(v):
             return fem.Constant(msh, PETSc.ScalarType(v))
@@ -137,12 +151,13 @@ class TransportProblem:
         self.phi_left = const(0.0)
         self.phi_right = const(0.0)
 
-        # 1D: 2p+2 points are cheap; tetrahedra: 2p integrates the P1 mass term exactly.
-        # Hexahedra (degree 1): the cell vertices, i.e. lumped storage and charge as in the box
-        # finite-volume method. A consistent mass matrix couples the storage rates of
-        # neighbouring nodes: where a front crosses a flow at an angle (3D) a node that should
-        # not change (pure CsPbBr3) was pushed past y = 1 by its neighbour's rate.
-        self.lumped = degree == 1 and msh.ufl_cell().cellname in LUMPED_CELLS
+        # Degree 1: storage and charge at the cell vertices (lumped, the box finite-volume
+        # method). A consistent mass matrix couples the storage rates of neighbouring nodes, so a
+        # node's site fractions can be driven out of [0, 1] by its neighbours' rates (y = 1.05
+        # where a tilted front meets a flow in 3D; x_V ringing to 1e-59 from 2e-9 next to a
+        # contact in 1D). Lumped storage is what the discrete maximum principle of the
+        # exponentially fitted fluxes needs. Higher degrees: 2p+2 points in 1D, 2p otherwise.
+        self.lumped = degree == 1
         if self.lumped:
             md = {"quadrature_rule": "vertex", "quadrature_degree": 1}
         else:
@@ -176,6 +191,11 @@ class TransportProblem:
         self.terms = terms
         F = sum(terms.values())
         self.bcs = self._potential_bcs()
+        n_dofs = self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
+        #: The linear-solver preset in use (solver.linear_solvers); may change from "lu" to
+        #: "mumps" during the run (see :meth:`solve`).
+        self.linear_solver = choose_linear_solver(self.options.linear_solver, n_dofs,
+                                                  self.comm.size)
         opts = {
             "snes_type": "newtonls",
             "snes_linesearch_type": "basic",
@@ -183,16 +203,8 @@ class TransportProblem:
             "snes_atol": 0.0,
             "snes_rtol": 0.0,
             "snes_stol": 0.0,
-            "ksp_type": "preonly",
-            "pc_type": "lu",
-            "pc_factor_mat_solver_type": "mumps",
+            **linear_solver_options(self.linear_solver, self.options.petsc_options),
         }
-        if self.options.linear_solver == "gmres_hypre":
-            opts.update({"ksp_type": "gmres", "ksp_rtol": 1e-10, "ksp_atol": 1e-30,
-                         "ksp_max_it": 500, "ksp_gmres_restart": 100, "pc_type": "hypre",
-                         "pc_hypre_type": "boomeramg"})
-            opts.pop("pc_factor_mat_solver_type")
-        opts.update(self.options.petsc_options)
         self.problem = fem_petsc.NonlinearProblem(
             F, self.w, bcs=self.bcs, petsc_options_prefix=f"pvk{id(self)}_",
             petsc_options=opts,
@@ -201,13 +213,14 @@ class TransportProblem:
         # Row scaling of the vacancy equation (see _set_row_scale): wrap dolfinx's assemblers.
         self.row_scale = self.problem.b.duplicate()
         self._vacancy_cell_dofs = self.W.sub(1).dofmap.list.astype(np.int64)
+        self._init_row_scale_incidence()
         self.row_scale.set(1.0)
         snes.setFunction(self._assemble_residual, self.problem.b)
         snes.setJacobian(self._assemble_jacobian, self.problem.A, None)
         snes.setLineSearchPreCheck(self._precheck)
         snes.setConvergenceTest(self._converged)
         self._ln_x_v_irrelevant = float(np.log(IRRELEVANT_X_V_OVER_X_REF * params.x_ref))
-        self._last_update = np.inf
+        self._last_update = self._prev_update = np.inf
         self._last_update_field = ""
         self._last_update_z = float("nan")
 
@@ -218,19 +231,18 @@ class TransportProblem:
     def _flux_measure(self, msh, degree: int):
         """Cell measure of the flux terms.
 
-        - Intervals, exponential fitting: the midpoint (the fitted flux is constant per cell).
         - Quadrilaterals/hexahedra, degree 1: the storage measure, i.e. the cell vertices. The
           flux along each cell edge is then evaluated on that edge (the box finite-volume
           stencil, an M-matrix for diffusion); one-point quadrature would leave hourglass modes
           that only the storage term controls, which made Newton stall at round-off for steps
           of ~1 s.
-        - Tetrahedra, degree 1: the midpoint (P1 gradients are constant; the Onsager Jacobian
-          kernel is large, so one point instead of four).
+        - Intervals and simplices, degree 1: the midpoint (the exponentially fitted flux is
+          constant per interval; P1 gradients are constant on simplices and the Onsager
+          Jacobian kernel is large, so one point instead of four).
         - Otherwise the storage measure.
         """
         cell = msh.ufl_cell().cellname
-        if not self.lumped and degree == 1 and (
-                cell == "tetrahedron" or self.flux_scheme == "exponential_fitting"):
+        if degree == 1 and cell in ("interval", "triangle", "tetrahedron"):
             return ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 1})
         return self.dx
 
@@ -303,6 +315,20 @@ class TransportProblem:
         self.phi_left.value = ramp * p.phi_left
         self.phi_right.value = ramp * p.phi_right
 
+    def set_newton_guess(self, extrapolated: np.ndarray) -> None:
+        """Start Newton from ``extrapolated`` (a mixed array), except ln x_V where x_V was
+        negligible at t_n (below IRRELEVANT_X_V_OVER_X_REF x_ref), which starts from t_n.
+
+        Those nodes do not gate Newton convergence, so an extrapolated ln x_V there would be
+        accepted as it is and extrapolated again in the next step: a draining gap would fall
+        without bound (e^u underflows within a few tenths of a second).
+        """
+        self.w.x.array[:] = extrapolated
+        keep = self.owned_dofs[1][self._negligible_vacancy_nodes(
+            self.neighbourhood_max_ln_x_v(self.w_n.x.array))]
+        self.w.x.array[keep] = self.w_n.x.array[keep]
+        self.w.x.scatter_forward()
+
     # ------------------------------------------------------------------ field access
     def field(self, name: str, func: fem.Function = None) -> np.ndarray:
         """Local dof values (incl. ghosts) of one field of ``func`` (default: current state)."""
@@ -327,7 +353,9 @@ class TransportProblem:
         return self._field_funcs
 
     def initialise(self) -> None:
-        """Set w, w_n, w_nm1 to the initial state of MODEL.md §6.
+        """Set w, w_n, w_nm1 to the initial state.
+
+        Model: docs/model.md, "Initial and boundary conditions".
 
         With a step bias (no ramp) the state at t = 0+ carries the charge-free potential of the
         applied bias (vacancies have not moved yet); with a ramp, phi(0) = 0.
@@ -352,17 +380,16 @@ class TransportProblem:
 
     # ------------------------------------------------------------------ Newton
     def _update_norms(self, dw: np.ndarray):
-        """Per-field max |update| on owned dofs (vacancy update ignored where x_V is negligible)."""
-        u = self.w.x.array[self.dofs[1]]
+        """Per-field (max |update|, its z) on owned dofs (vacancy update ignored where x_V is
+        negligible)."""
         norms = []
         for i in range(3):
-            idx = self.dofs[i][self.owned[i]]
-            d = np.abs(dw[idx])
+            d = np.abs(dw[self.owned_dofs[i]])
             if i == 1:
-                d = np.where(u[self.owned[1]] > self._ln_x_v_irrelevant, d, 0.0)
+                d[self._negligible_vacancy_nodes(self._node_max_u)] = 0.0
             if d.size:
                 k = int(np.argmax(d))
-                norms.append((float(d[k]), float(self.z[i][self.owned[i]][k])))
+                norms.append((float(d[k]), float(self.owned_z[i][k])))
             else:
                 norms.append((0.0, float("nan")))
         return norms
@@ -376,6 +403,38 @@ class TransportProblem:
         fem_petsc.assemble_jacobian(snes, x, A, None, self.w, self.problem.J, None, self.bcs)
         A.diagonalScale(self.row_scale, None)
 
+    def _init_row_scale_incidence(self) -> None:
+        """Node-to-cell incidence of the vacancy dofs, sorted by node, for :meth:`_set_row_scale`.
+
+        ``_row_scale_cells[_row_scale_starts[j]:_row_scale_starts[j+1]]`` are the cells around
+        the owned vacancy dof ``_row_scale_nodes[j]`` (parent numbering).
+        """
+        cd = self._vacancy_cell_dofs
+        flat = cd.ravel()
+        order = np.argsort(flat, kind="stable")
+        nodes = flat[order]
+        starts = np.flatnonzero(np.r_[True, nodes[1:] != nodes[:-1]])
+        cells = order // cd.shape[1]
+        owned = nodes[starts] < self.n_owned
+        # Keep the incidence of owned nodes only (ghost rows are not scaled here).
+        keep = np.repeat(owned, np.diff(np.r_[starts, nodes.size]))
+        nodes, cells = nodes[keep], cells[keep]
+        self._row_scale_starts = np.flatnonzero(np.r_[True, nodes[1:] != nodes[:-1]])
+        self._row_scale_nodes = nodes[self._row_scale_starts]
+        self._row_scale_cells = cells
+        self._owned_u_position = np.searchsorted(self._row_scale_nodes, self.owned_dofs[1])
+
+    def neighbourhood_max_ln_x_v(self, w_local: np.ndarray) -> np.ndarray:
+        """Largest ln x_V over the cells around each owned vacancy dof, in the order of
+        ``_row_scale_nodes`` (``w_local``: a mixed array with ghosts)."""
+        cell_max = w_local[self._vacancy_cell_dofs].max(axis=1)
+        return np.maximum.reduceat(cell_max[self._row_scale_cells], self._row_scale_starts)
+
+    def _negligible_vacancy_nodes(self, node_max: np.ndarray) -> np.ndarray:
+        """Mask over ``owned_dofs[1]``: x_V below IRRELEVANT_X_V_OVER_X_REF x_ref on the node
+        and on every node of the cells around it (inside a depleted region, not at its edge)."""
+        return node_max[self._owned_u_position] <= self._ln_x_v_irrelevant
+
     def _set_row_scale(self, x) -> None:
         """Divide each vacancy row by the largest x_V/x_ref among its node and cell neighbours.
 
@@ -386,19 +445,11 @@ class TransportProblem:
         the LU factorisation. SNES evaluates F(x) before J(x), so the Jacobian reuses it.
         """
         with x.localForm() as loc:
-            u_all = np.array(loc.array[self.dofs[1]])
-        # u_all is ordered like self.dofs[1]; map cell dofs (parent numbering) onto it.
-        u_parent = np.full(self.w.x.array.size, -np.inf)
-        u_parent[self.dofs[1]] = u_all
-        cd = self._vacancy_cell_dofs
-        cell_max = u_parent[cd].max(axis=1)
-        node_max = np.full(self.w.x.array.size, -np.inf)
-        for k in range(cd.shape[1]):
-            np.maximum.at(node_max, cd[:, k], cell_max)
-        idx = self.dofs[1][self.owned[1]]
-        ln_scale = np.clip(np.log(self.params.x_ref) - node_max[idx], -690.0, 690.0)
+            node_max = self.neighbourhood_max_ln_x_v(loc.array)
+        self._node_max_u = node_max
+        ln_scale = np.clip(np.log(self.params.x_ref) - node_max, 0.0, 690.0)
         arr = self.row_scale.getArray()
-        arr[idx] = np.exp(np.maximum(ln_scale, 0.0))
+        arr[self._row_scale_nodes] = np.exp(ln_scale)
         self.row_scale.setArray(arr)
 
     def _precheck(self, x, y_vec):
@@ -413,25 +464,43 @@ class TransportProblem:
         with y_vec.localForm() as loc:
             dw = loc.array
             for i in (1, 2):
-                idx = self.dofs[i][self.owned[i]]
+                idx = self.owned_dofs[i]
                 dw[idx] = np.clip(dw[idx], -cap, cap)
+            # x_V <= 1 (ln x_V <= 0): the new iterate is u - dw.
+            idx = self.owned_dofs[1]
+            with x.localForm() as xl:
+                dw[idx] = np.maximum(dw[idx], xl.array[idx])
             norms = self._update_norms(dw)
         vals = [n[0] for n in norms]
         k = int(np.argmax(vals))
         gval = self.comm.allreduce(vals[k], op=MPI.MAX)
+        self._prev_update = self._last_update
         self._last_update = gval if np.isfinite(gval) else np.inf
         self._last_update_field = FIELDS[k]
         self._last_update_z = norms[k][1]
         return True
+
+    def remaining_error_estimate(self) -> float:
+        """Estimated max-norm error of the current Newton iterate (after the last update).
+
+        With contraction θ = |δ_k| / |δ_{k-1}| the error left after applying δ_k is about
+        θ |δ_k| / (1 - θ) (Deuflhard, Newton Methods for Nonlinear Problems, 2004, §2.1).
+        Used only in the quadratic regime (|δ_k| < 1e-3, θ < 0.1); otherwise the update itself,
+        which bounds the error of the previous iterate.
+        """
+        last, prev = self._last_update, self._prev_update
+        if last < NEWTON_ESTIMATE_MAX_UPDATE and np.isfinite(prev) and last < 0.1 * prev:
+            return last * last / (prev - last)
+        return last
 
     def _converged(self, snes, it, norms):
         _, _, fnorm = norms
         if not np.isfinite(fnorm):
             return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
         if it == 0:
-            self._last_update = np.inf
+            self._last_update = self._prev_update = np.inf
             return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm == 0.0 else 0
-        if self._last_update < self.options.stol:
+        if self.remaining_error_estimate() < self.options.stol:
             return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
         if it >= self.options.max_it:
             return PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT
@@ -441,7 +510,30 @@ class TransportProblem:
         """Discard a failed LU factorisation (MUMPS refuses to reuse it after an error)."""
         self.problem.solver.getKSP().getPC().reset()
 
+    def _fall_back_to_mumps(self) -> None:
+        """Switch the factorisation from PETSc's LU (no pivoting) to MUMPS for the rest of the run."""
+        pc = self.problem.solver.getKSP().getPC()
+        pc.reset()
+        pc.setFactorSolverType("mumps")
+        self.linear_solver = "mumps"
+
     def solve(self) -> NewtonStats:
+        """Run one Newton solve from the current ``w`` (the initial guess).
+
+        PETSc's own LU (preset ``lu``) does not pivot. If a linear solve fails with it, the
+        solve is repeated from the same guess with MUMPS, which is then kept for the rest of the
+        run (logged by the caller through :attr:`linear_solver`).
+        """
+        guess = self.w.x.array.copy() if self.linear_solver == "lu" else None
+        stats = self._solve_once()
+        if guess is not None and not stats.converged and stats.reason in (
+                REASON_PETSC_ERROR, PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE):
+            self._fall_back_to_mumps()
+            self.w.x.array[:] = guess
+            stats = self._solve_once()
+        return stats
+
+    def _solve_once(self) -> NewtonStats:
         """Run one Newton solve from the current ``w`` (the initial guess)."""
         snes = self.problem.solver
         try:
@@ -451,7 +543,8 @@ class TransportProblem:
             # views of PETSc vectors, which hold read locks) alive.
             self.last_error = str(exc)
             self._reset_linear_solver()
-            return NewtonStats(False, snes.getIterationNumber(), -99, "linear solve", np.nan)
+            return NewtonStats(False, snes.getIterationNumber(), REASON_PETSC_ERROR,
+                               "linear solve", np.nan)
         reason = snes.getConvergedReason()
         its = snes.getIterationNumber()
         ok = reason > 0 and bool(np.all(np.isfinite(self.w.x.array)))

@@ -11,6 +11,11 @@ This is the thin driver between the CLI (which knows YAML and exit codes) and th
 
     checkpoint/         the last checkpoint (solver.checkpoint, docs/reliability.md)
 
+The output directory is locked for the run (``solver.outputs.locked_output_dir``); before the
+first output, ``summary.json`` is replaced by a ``status: running`` record and a fresh run
+removes the outputs of an earlier one (``solver.outputs.begin_run``). An output that cannot be
+written (e.g. a full disk) stops the run after that step with :class:`OutputFailure`.
+
 A solver failure (dt below dt_min) still writes everything up to the last good state, marks
 ``status: failed`` in summary.json and raises :class:`SolverFailure`. SIGTERM or SIGINT stop the
 run after the current step: a checkpoint and the outputs so far are written (``status:
@@ -20,10 +25,11 @@ checkpoint to the same result as an uninterrupted run.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import math
 import os
-import shutil
+import re
 import signal
 import threading
 import time
@@ -35,7 +41,7 @@ import numpy as np
 
 from solver import observables, outputs
 from solver.checkpoint import (
-    CHECKPOINT_DIR,
+    STATE_ARRAY,
     Checkpointer,
     CheckpointError,
     check_same_case,
@@ -62,6 +68,11 @@ class SolverFailure(RuntimeError):
 
 class Interrupted(RuntimeError):
     """The run was stopped by SIGTERM/SIGINT; a checkpoint and the outputs so far were written."""
+
+
+class OutputFailure(SolverFailure):
+    """An output could not be written (e.g. a full disk): the run stopped; the outputs written
+    before and the last checkpoint are kept, and no summary of another run remains."""
 
 
 @dataclass
@@ -92,29 +103,46 @@ def gather_profile(problem, t_s: float) -> Profile | None:
     if getattr(problem, "line_sampler", None) is not None:
         return _gather_profile_3d(problem, t_s)
     comm = problem.comm
+    layout = _axial_layout(problem)
     arr = problem.w.x.array
-    parts = []
-    for i in range(3):
-        own = problem.owned[i]
-        parts.append((problem.z[i][own], arr[problem.dofs[i]][own]))
-    gathered = comm.gather(parts, root=0)
-    if comm.rank != 0:
-        return None
-    fields = []
-    for i in range(3):
-        z = np.concatenate([g[i][0] for g in gathered])
-        f = np.concatenate([g[i][1] for g in gathered])
-        order = np.argsort(z, kind="stable")
-        z, f = z[order], f[order]
-        keep = np.concatenate([[True], np.diff(z) > 1e-12])  # drop duplicates of shared nodes
-        fields.append((z[keep], f[keep]))
-    z = fields[0][0]
-    y, u, phi = fields[0][1], fields[1][1], fields[2][1]
+    parts = [arr[d] for d in problem.owned_dofs]
+    if comm.size > 1:
+        gathered = comm.gather(parts, root=0)
+        if comm.rank != 0:
+            return None
+        parts = [np.concatenate([g[i] for g in gathered]) for i in range(3)]
+    z, order = layout
+    y, u, phi = (f[order] for f in parts)
     x_v = np.exp(u)
     V_T = problem.params.thermal_voltage_V
     psi = phi * V_T
     E = -np.gradient(psi, z) if z.size > 1 else np.zeros_like(z)
     return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E)
+
+
+def _axial_layout(problem) -> tuple[np.ndarray, np.ndarray] | None:
+    """1D: (z [µm], order) on rank 0 such that ``gathered_owned_values[order]`` is the z-sorted
+    nodal profile without the duplicates of shared nodes (the same for all three fields, which
+    share one Lagrange space); None on other ranks. Computed once per problem (collective)."""
+    if hasattr(problem, "_axial_layout_cache"):  # set on every rank (None off rank 0)
+        return problem._axial_layout_cache
+    comm = problem.comm
+    zs = [problem.owned_z[i] for i in range(3)]
+    if comm.size > 1:
+        gathered = comm.gather(zs, root=0)
+        zs = None if comm.rank != 0 else [np.concatenate([g[i] for g in gathered])
+                                         for i in range(3)]
+    layout = None
+    if zs is not None:
+        order = np.argsort(zs[0], kind="stable")
+        z = zs[0][order]
+        keep = np.concatenate([[True], np.diff(z) > 1e-12])  # drop duplicates of shared nodes
+        for zi in zs[1:]:
+            if not np.array_equal(zi[order][keep], z[keep]):
+                raise RuntimeError("the three fields do not share one dof layout")
+        layout = (z[keep], order[keep])
+    problem._axial_layout_cache = layout
+    return layout
 
 
 def _gather_profile_3d(problem, t_s: float) -> Profile | None:
@@ -171,6 +199,7 @@ class _Recorder:
         self.total_v0 = math.nan
         self.newton_total = 0
         self.snapshots: list[tuple[float, np.ndarray]] = []  # (t, local w) at output times
+        self.write_error: str | None = None  # first output that could not be written
 
     def state(self) -> tuple[dict, dict]:
         """Scalars (JSON) and arrays (this rank) of everything recorded so far."""
@@ -243,10 +272,12 @@ class _Recorder:
         if not self.rank0:
             return
         self.profiles.append(prof)
-        outputs.write_profile_csv(
-            self.out / "profiles" / f"t_{t:012.3f}s.csv",
-            prof.z_um, prof.y, prof.x_br, prof.x_v, prof.psi_V, prof.E_V_per_um, t,
-        )
+        path = self.out / "profiles" / f"t_{t:012.3f}s.csv"
+        try:
+            outputs.write_profile_csv(path, prof.z_um, prof.y, prof.x_br, prof.x_v, prof.psi_V,
+                                      prof.E_V_per_um, t)
+        except OSError as exc:  # the time loop stops after this step (control, flag 4)
+            self.write_error = self.write_error or f"{path}: {outputs.os_reason(exc)}"
 
 
 def _vtx_writer(problem, out: Path):
@@ -316,6 +347,7 @@ def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message
         "n_cells": rec.problem.mesh1d.n_cells,
         "cell_type": rec.problem.mesh1d.mesh.topology.cell_type.name,
         "flux_scheme": rec.problem.flux_scheme,
+        "linear_solver": rec.problem.linear_solver,
         "n_dofs": rec.problem.W.dofmap.index_map.size_global * rec.problem.W.dofmap.index_map_bs,
         "peak_rss_MB_per_rank": _peak_rss_per_rank(rec.problem.comm),
         "h_min_um": rec.problem.mesh1d.h_min_um,
@@ -328,20 +360,23 @@ def _summary(rec: _Recorder, case, counters, wall_s: float, status: str, message
 
 
 def _write_figures(rec: _Recorder, out: Path) -> None:
+    """PNG figures into ``out/figures`` (the folder is created by the first figure written)."""
     from solver import plotting
 
     p = rec.params
     x_v_cl = float(p.x_v_eq(p.y_cl))  # x_V in the Cl-rich segment (seed 001 Fig. 3 scaling)
+    device = plotting.Device.from_case_dict(case_to_dict(rec.case))
     plotting.plot_profiles(
-        [{"t_s": q.t_s, "z_um": q.z_um, "y": q.y, "x_v": q.x_v} for q in rec.profiles],
-        out / "figures" / "profiles.png", title=rec.case.name, x_v_cl_ref=x_v_cl,
+        [{"t_s": q.t_s, "z_um": q.z_um, "y": q.y, "x_v": q.x_v, "psi_V": q.psi_V,
+          "E_V_per_um": q.E_V_per_um} for q in rec.profiles],
+        out / "figures" / "profiles.png", title=rec.case.name, x_v_cl_ref=x_v_cl, device=device,
     )
     if rec.rows:
         t = np.array([r["t_s"] for r in rec.rows])
         plotting.plot_timeseries(t, np.array([r["migration_length_um"] for r in rec.rows]),
-                                 out / "figures" / "migration_length.png")
+                                 out / "figures" / "migration_length.png", device=device)
         ts = {k: np.array([r[k] for r in rec.rows]) for k in rec.rows[0]}
-        plotting.plot_diagnostics(ts, out / "figures" / "diagnostics.png")
+        plotting.plot_diagnostics(ts, out / "figures" / "diagnostics.png", device=device)
 
 
 class _StopSignals:
@@ -375,13 +410,21 @@ class _StopSignals:
 
 
 def _check_same_mesh(problem, arrays: dict) -> None:
-    """The checkpoint's dof coordinates must be this rank's (same mesh and partition)."""
+    """The checkpoint's dof coordinates must be this rank's (same mesh and partition), and its
+    state arrays (w, w_n, w_nm1, history, snapshots) as long as this rank's dof array."""
     from mpi4py import MPI
 
     ok = all(np.array_equal(problem.z[i], arrays.get(f"z_{i}", np.empty(0))) for i in range(3))
     if not problem.comm.allreduce(ok, op=MPI.LAND):
         raise CheckpointError("--restart: the checkpoint's mesh or partition differs from this "
                               "run's (different mesh settings, library versions or rank count)")
+    n = problem.w.x.array.size
+    bad = [f"{k} has {v.size} values" for k, v in arrays.items()
+           if STATE_ARRAY.match(k) and v.shape != (n,)]
+    bad = next((b for b in problem.comm.allgather(bad[0] if bad else None) if b), None)
+    if bad:
+        raise CheckpointError(f"--restart: the checkpoint does not fit this mesh: array {bad}, "
+                              f"a rank has {n} dofs")
 
 
 def _flux_scheme_for_mesh(params, tagged, degree: int):
@@ -398,6 +441,109 @@ def _flux_scheme_for_mesh(params, tagged, degree: int):
                     tagged.mesh.topology.cell_type.name, degree)
         return dataclasses.replace(params, flux_scheme="galerkin")
     return params
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's text on one line, without terminal colour codes (ADIOS2 adds them)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    return " ".join(text.split())[:300]
+
+
+def _begin_outputs(out: Path, comm, case, case_path, overrides, restarts: int, *,
+                   fresh: bool) -> None:
+    """Before the run writes anything: ``summary.json`` says ``running`` (no summary of an
+    earlier run survives), a fresh run removes the outputs of an earlier one (with its
+    checkpoint), and the output subdirectories exist. Collective.
+
+    Raises:
+        OutputError: the output directory cannot be written (nothing was computed).
+    """
+    import socket
+    from datetime import UTC, datetime
+
+    error = None
+    if comm.rank == 0:
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        record = {
+            "status": "running",
+            "message": f"started {started} by pid {os.getpid()} on {socket.gethostname()}; if "
+                       "that process has ended, it was killed: continue with --restart (if a "
+                       "checkpoint exists) or rerun with --force",
+            "case_name": case.name, "restarts": restarts, "case_file": case_path,
+            "overrides": list(overrides), "case": case_to_dict(case),
+        }
+        try:
+            outputs.begin_run(out, record, fresh=fresh)
+            # figures/ is created when a figure is written, fields/ only for VTX output: a
+            # run with figures or fields off leaves no empty folder.
+            for sub in ("profiles", *(("fields",) if case.output.vtx else ())):
+                (out / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            left = ("summary.json could not be removed" if (out / outputs.SUMMARY).exists()
+                    else "no summary.json remains")
+            error = (f"output directory {out}: cannot write{where} ({outputs.os_reason(exc)}); "
+                     f"nothing was computed, {left}")
+    error = comm.bcast(error, root=0)
+    if error:
+        raise outputs.OutputError(error)
+
+
+def _write_failure(what: str, t: float, step: int, last_checkpoint: dict | None) -> str:
+    """One line for an output that could not be written, with what is kept and how to go on."""
+    if last_checkpoint:
+        kept = (f"the last checkpoint (t = {last_checkpoint['t_s']:.6g} s, step "
+                f"{last_checkpoint['step']}) is kept: free space and continue with --restart")
+    else:
+        kept = "no checkpoint was written: free space and rerun with --force"
+    return f"cannot write {what} at t = {t:.6g} s (step {step}); the run stopped, {kept}"
+
+
+def _close_vtx(writer, failed: bool) -> bool:
+    """Close the VTX writer; True if it closed cleanly.
+
+    An ADIOS2 writer whose write or close failed (e.g. a full disk) retries the write in its
+    C++ destructor, which then calls ``std::terminate`` (the process aborts). Such a writer is
+    never destroyed: its reference count is raised, so the run can still report the failure,
+    write what it can and exit with its own code.
+    """
+    if not failed:
+        try:
+            writer.close()
+            return True
+        except (RuntimeError, OSError):
+            pass
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(writer))
+    return False
+
+
+def _write_final_outputs(rec: _Recorder, out: Path, summary: dict, failure) -> str | None:
+    """Rank 0: time series, figures and ``summary.json``; the one-line error if one of them
+    could not be written (None if all were), ``failure(what)`` phrasing a first failure. A
+    summary that cannot be written is removed (the ``running`` record must not stay)."""
+    error = None
+
+    def add(what: str) -> str:
+        if error:
+            return f"{error}; also cannot write {what}"
+        if summary["status"] == "failed":
+            return f"{summary['message']}; also cannot write {what}"
+        return failure(what)
+
+    try:
+        outputs.write_timeseries_csv(out / "timeseries.csv", rec.rows)
+        if rec.case.output.figures:
+            _write_figures(rec, out)
+    except OSError as exc:
+        error = add(f"{exc.filename or out}: {outputs.os_reason(exc)}")
+        summary["status"], summary["message"] = "failed", error
+    path = out / outputs.SUMMARY
+    try:
+        outputs.write_json(path, summary)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        error = add(f"{path} ({outputs.os_reason(exc)}; it was removed)")
+    return error
 
 
 def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=(),
@@ -419,7 +565,11 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
         CaseError: the mesh would exceed ``mesh.max_cells`` (before anything is written).
         CheckpointError: ``restart`` and no usable checkpoint, or it does not match the case,
             mesh or number of ranks (before anything is written).
+        OutputError: the output directory cannot be created, written or locked (another run
+            holds it), before anything is computed.
         SolverFailure: the time integration failed (outputs up to then are written).
+        OutputFailure: an output could not be written (e.g. a full disk): the run stopped,
+            everything written before and the last checkpoint are kept.
         Interrupted: SIGTERM/SIGINT (checkpoint and outputs up to then are written).
     """
     from mpi4py import MPI
@@ -437,11 +587,11 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
     params = from_case(case)
     out = Path(output_dir)
     meta, ck_arrays = (None, None)
-    if restart:
-        meta, ck_arrays = read_checkpoint(out, comm)
-        check_same_case(meta, case_to_dict(case))
-
-    with _StopSignals() as stop:
+    # The output directory is locked for the whole run (re-entrant: the CLI holds it already).
+    with outputs.locked_output_dir(out, comm), _StopSignals() as stop:
+        if restart:
+            meta, ck_arrays = read_checkpoint(out, comm)
+            check_same_case(meta, case_to_dict(case))
         m = case.mesh
         mesh1d = build_mesh(comm, case, params)
         params = _flux_scheme_for_mesh(params, mesh1d, m.degree)
@@ -457,12 +607,8 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
             _attach_line_sampler(problem, case)
         if restart:
             _check_same_mesh(problem, ck_arrays)
-        if comm.rank == 0:
-            if not restart:  # a stale checkpoint of an earlier run (--force) must not survive
-                shutil.rmtree(out / CHECKPOINT_DIR, ignore_errors=True)
-            for sub in ("profiles", "figures", "fields"):
-                (out / sub).mkdir(parents=True, exist_ok=True)
-        comm.barrier()
+        restarts = int(meta.get("restarts", 0)) + 1 if restart else 0
+        _begin_outputs(out, comm, case, case_path, overrides, restarts, fresh=not restart)
         tc = case.time
         settings = StepSettings(
             t_end=tc.t_end_s, output_times=tuple(tc.output_times_s), scheme=tc.scheme,
@@ -470,15 +616,34 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
             tol_phi=tc.tol_psi_VT, rtol_x_v=tc.rtol_x_v, atol_x_v=tc.atol_x_v,
         )
         rec = _Recorder(problem, params, out, case)
-        writer, write_fields = _vtx_writer(problem, out) if case.output.vtx else (None, None)
-        restarts, wall_before = 0, 0.0
+        writer, write_fields, vtx_failed = None, None, False  # failed: no further field writes
+        if case.output.vtx:
+            try:
+                writer, write_fields = _vtx_writer(problem, out)
+            except (RuntimeError, OSError) as exc:  # ADIOS2 cannot open fields/state.bp
+                vtx_failed = True
+                rec.write_error = f"{out / 'fields' / 'state.bp'}: {_one_line(exc)}"
+
+        def fields(t: float) -> None:
+            """Write the fields at ``t``; an ADIOS2 failure (e.g. a full disk) is recorded and
+            stops the run after this step (``control``)."""
+            nonlocal vtx_failed
+            if vtx_failed:
+                return
+            try:
+                write_fields(t)
+            except (RuntimeError, OSError) as exc:
+                vtx_failed = True
+                rec.write_error = rec.write_error or (
+                    f"{out / 'fields' / 'state.bp'}: {_one_line(exc)}")
+        wall_before = 0.0
         progress = RunProgress(tc.t_end_s, enabled=not quiet and comm.rank == 0 and interactive(),
                                t_start=float(meta["stepper"]["t"]) if meta else 0.0)
 
         def on_output(t: float) -> None:
             rec.profile(t)
             if write_fields is not None:
-                write_fields(t)
+                fields(t)
                 rec.snapshots.append((t, problem.w.x.array.copy()))
             if t > 0:
                 c = stepper.counters
@@ -496,16 +661,18 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
         if restart:
             rec.restore(meta["recorder"], ck_arrays)
             stepper.restore(meta["stepper"], ck_arrays)
-            restarts = int(meta.get("restarts", 0)) + 1
             wall_before = float(meta.get("wall_time_s", 0.0))
             if write_fields is not None:  # rewrite the field outputs before the checkpoint
                 saved = problem.w.x.array.copy()
                 for t, w in rec.snapshots:
                     problem.w.x.array[:] = w
-                    write_fields(t)
+                    fields(t)
                 problem.w.x.array[:] = saved
-            log.info("%s: restart %d from the checkpoint at t = %.6g s (step %d) in %s",
-                     case.name, restarts, stepper.t, stepper.counters.steps, out)
+            if meta["problems"]:
+                log.warning("checkpoint: skipped %s", "; ".join(meta["problems"]))
+            log.info("%s: restart %d from the checkpoint in %s (seq %d) at t = %.6g s (step %d) "
+                     "in %s", case.name, restarts, meta["slot"], meta["seq"], stepper.t,
+                     stepper.counters.steps, out)
         else:
             rec.row(0.0, 0.0, 0)
         log.info("%s: %d cells (P%d), %d MPI rank(s), t_end = %g s -> %s", case.name, n_cells,
@@ -513,7 +680,7 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
 
         ck = case.checkpoint
         checkpointer = Checkpointer(out, comm, ck.every_steps, ck.every_minutes, meta)
-        stop_reason = {"name": None}
+        stop_reason = {"name": None, "checkpoint_error": None, "write_error": None}
 
         def write_checkpoint(reason: str) -> None:
             st_scalars, st_arrays = stepper.state()
@@ -530,7 +697,9 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
                 path = checkpointer.write(meta_new, arrays)
             except CheckpointError as exc:
                 log.warning("%s (the run continues)", exc)
+                stop_reason["checkpoint_error"] = str(exc)
                 return
+            stop_reason["checkpoint_error"] = None
             log.debug("checkpoint (%s) at t = %.6g s, step %d, %.1f ms -> %s", reason, stepper.t,
                       stepper.counters.steps, 1e3 * (time.perf_counter() - t0), path.parent)
 
@@ -542,7 +711,12 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
                 flags |= 1
             if checkpointer.due(st.counters.steps):
                 flags |= 2
+            if rec.write_error:
+                flags |= 4
             flags = comm.allreduce(flags, op=MPI.BOR)
+            if flags & 4:  # an output could not be written: stop, keep the last checkpoint
+                stop_reason["write_error"] = next(e for e in comm.allgather(rec.write_error) if e)
+                return True
             if flags & 1 and st.t >= tc.t_end_s * (1 - 1e-14):
                 flags = 0  # the run is complete: finish normally
             if flags & 1:
@@ -560,10 +734,12 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
         status, message = "completed", ""
         try:
             counters = stepper.run()
-            if stepper.stopped:
+            if stepper.stopped and not stop_reason["write_error"]:
                 status = "interrupted"
+                saved = ("checkpoint written" if not stop_reason["checkpoint_error"] else
+                         f"{stop_reason['checkpoint_error']}, the previous one is kept")
                 message = (f"stopped by {stop_reason['name']} at t = {stepper.t:.6g} s "
-                           f"(step {counters.steps}); checkpoint written, continue with --restart")
+                           f"(step {counters.steps}); {saved}, continue with --restart")
         except StepFailure as exc:
             status, message = "failed", str(exc)
             counters = stepper.counters
@@ -572,17 +748,29 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
             rec.profile(stepper.t)
         finally:
             progress.stop()
-            if writer is not None:
-                writer.close()
+            if writer is not None and not _close_vtx(writer, vtx_failed):
+                rec.write_error = rec.write_error or f"{out / 'fields' / 'state.bp'}: not closed"
 
+        def failure(what: str) -> str:
+            return _write_failure(what, stepper.t, counters.steps, checkpointer.last)
+
+        write_error = stop_reason["write_error"] or next(
+            (e for e in comm.allgather(rec.write_error) if e), None)
+        if write_error:  # an output could not be written: the run failed, whatever else
+            message = f"{message}; {failure(write_error)}" if message else failure(write_error)
+            status = "failed"
         wall = wall_before + time.perf_counter() - wall0
         summary = _summary(rec, case, counters, wall, status, message, case_path, overrides,
                            restarts)
+        if restart:
+            summary["restart_checkpoint"] = {k: meta[k] for k in ("slot", "seq", "step", "t_s",
+                                                                   "problems")}
+        final_error = None
         if comm.rank == 0:
-            outputs.write_timeseries_csv(out / "timeseries.csv", rec.rows)
-            if case.output.figures:
-                _write_figures(rec, out)
-            outputs.write_json(out / "summary.json", summary)
+            final_error = _write_final_outputs(rec, out, summary, failure)
+        final_error = comm.bcast(final_error, root=0)
+    if write_error or final_error:
+        raise OutputFailure(final_error or message)
     if status == "failed":
         raise SolverFailure(f"{message}; last good state at t = {stepper.t:.6g} s written to {out}")
     if status == "interrupted":

@@ -672,7 +672,8 @@ def write_report(path: Path, rows, d_rows, vac_rows, form_row, metrics, p100,
         "",
         "## Where the vacancies are (thermal_100C)",
         "",
-        ("Poisson's background is frozen at x_V,eq(y(z, 0)) (MODEL.md §4). Columns: that "
+        ("Poisson's background is frozen at x_V,eq(y(z, 0)) (docs/model.md, Electrostatics). "
+         "Columns: that "
          "background (*pinned*); x_V,eq(y(z, t)) (*following the composition*, seed 000's "
          "picture); the computed x_V; and an independent numpy quasi-steady state on the "
          "computed y(z, t) (`solver.analysis.thermal.poisson_boltzmann_vacancies`: vacancy "

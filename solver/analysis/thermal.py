@@ -1,11 +1,12 @@
-r"""Thermal interdiffusion (seed 000, MODEL.md §8 D): targets, profile metrics, model D(y).
+r"""Thermal interdiffusion (seed 000; docs/thermal.md): targets, profile metrics, model D(y).
 
 Pure numpy (plus :mod:`solver.physics.onsager`, which is numpy-compatible); no dolfinx.
 
 Model interdiffusivity. Without bias and sources the vacancies relax within seconds to a
 distribution fixed by Poisson's equation, after which the vacancy flux is negligible,
 J_V = -(J_Br + J_Cl) ~ 0. Eliminating the vacancy electrochemical gradient with that constraint
-from the Onsager fluxes (MODEL.md §2) gives Fick's law J_Br = -D grad y with
+from the Onsager fluxes (docs/model.md, "Transport equations") gives Fick's law
+J_Br = -D grad y with
 
 .. math::
     D(y, x_V) = \lambda^2 x_V\, k_{eff}(y),\qquad
@@ -163,8 +164,9 @@ def vacancy_potential_shift(y, params) -> np.ndarray:
 
     With the halides frozen on the vacancy time scale, J_V = -(J_Br + J_Cl) = 0 does not make
     eta = ln x_V + phi uniform where y varies, because Br and Cl exchange with vacancies at
-    different rates (MODEL.md §2, Kirkendall effect). Setting J_Br + J_Cl = 0 in the Onsager
-    fluxes (x_V << 1, grad ln x_Br = grad y / y, grad ln x_Cl = -grad y / (1 - y)):
+    different rates (docs/model.md, "Transport equations"; Kirkendall effect). Setting
+    J_Br + J_Cl = 0 in the Onsager fluxes (x_V << 1, grad ln x_Br = grad y / y,
+    grad ln x_Cl = -grad y / (1 - y)):
 
     .. math::
         \frac{d\eta}{dy} = \frac{(g_{BrBr} + g_{BrCl}) - (g_{ClBr} + g_{ClCl})}

@@ -1,4 +1,4 @@
-"""Initial state (MODEL.md §6), as numpy functions of z [µm].
+"""Initial state (docs/model.md, "Initial and boundary conditions"), as numpy functions of z [µm].
 
 y(z, 0): y_Br on the Br-rich side, y_Cl on the other, joined by a tanh step of width w:
     y = y_Cl + (y_Br - y_Cl) (1 - tanh(s (z - z_i)/w)) / 2,   s = +1 if Br-rich is left else -1.

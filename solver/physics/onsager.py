@@ -3,7 +3,7 @@ r"""Reduced Onsager coefficients for vacancy-mediated Br/Cl transport on the hal
 Physics
 -------
 Br, Cl and vacancies V share one halide sublattice (site fractions ``x_Br + x_Cl + x_V = 1``,
-``x_V`` tiny).  The halide fluxes are (MODEL.md §2–3)
+``x_V`` tiny).  The halide fluxes are (docs/model.md, "Transport equations")
 
 .. math::
 
@@ -117,6 +117,9 @@ class ReducedOnsager:
     g_brcl: Any
     g_clbr: Any
     g_clcl: Any
+    #: ``c_x = g_BrCl / x_Br = g_ClBr / x_Cl`` [1/s], the cross coupling without its site
+    #: fraction (0 for ``ideal``); lets a discretisation choose how that fraction is averaged.
+    cross: Any = 0.0
 
     @property
     def m_clbr(self) -> Any:
@@ -215,6 +218,7 @@ def reduced_onsager(
             g_brcl=zero,
             g_clbr=zero,
             g_clcl=w_cl + 0.0 * x_cl,
+            cross=zero,
         )
     if model == "manning":
         _check_f0(f0)
@@ -226,8 +230,9 @@ def reduced_onsager(
         k = 2.0 / (m0 * s)  # = (1 - f0) / (f0 S)
         g_brbr = d_br * (1.0 + k * x_br * d_br)
         g_clcl = d_cl * (1.0 + k * x_cl * d_cl)
-        g_brcl = k * x_br * d_br * d_cl
-        g_clbr = k * x_cl * d_cl * d_br
+        cross = k * d_br * d_cl
+        g_brcl = cross * x_br
+        g_clbr = cross * x_cl
         return ReducedOnsager(
             m_brbr=x_br * g_brbr,
             m_brcl=k * x_br * d_br * x_cl * d_cl,
@@ -236,5 +241,6 @@ def reduced_onsager(
             g_brcl=g_brcl,
             g_clbr=g_clbr,
             g_clcl=g_clcl,
+            cross=cross,
         )
     raise ValueError(f"unknown onsager model {model!r}; expected one of {ONSAGER_MODELS}")

@@ -1,4 +1,4 @@
-r"""Poisson's equation with the frozen cation-vacancy background (MODEL.md §4).
+r"""Poisson's equation with the frozen cation-vacancy background (docs/model.md, "Electrostatics").
 
 .. math::
     -\nabla\cdot(\varepsilon_0\varepsilon_r\nabla\psi) = e\,c_s\,(x_V - x_{V,eq}(y(\cdot,0)))

@@ -1,4 +1,6 @@
-r"""Vacancy creation/annihilation at the electrodes (MODEL.md §5), as named UFL residual terms.
+r"""Vacancy creation/annihilation at the electrodes, as named UFL residual terms.
+
+Model: docs/model.md, "Electrode sources".
 
 Per electrode k, with rates r = α |Δψ(t)| / 2 [µm/s] (α in µm V⁻¹ s⁻¹, |Δψ| in V):
 

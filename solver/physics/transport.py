@@ -1,4 +1,6 @@
-r"""Br and vacancy transport in Onsager form (MODEL.md §2–3), as named UFL residual terms.
+r"""Br and vacancy transport in Onsager form, as named UFL residual terms.
+
+Model: docs/model.md, "Transport equations" / "Onsager coefficients".
 
 Unknowns (internal units: µm, s, k_BT/e):
     y   = x_Br / (x_Br + x_Cl)   halide composition [-]
@@ -42,7 +44,7 @@ Flux discretisations (``flux_scheme``):
   the midpoint rule (where a P1 function equals its cell mean), i.e. the classical
   Scharfetter–Gummel finite-volume flux in finite-element form. It is monotone for any
   |Δphi| per cell, which Galerkin with log variables is not when x_V varies by many decades
-  across a cell (depleted gaps, MODEL.md §9).
+  across a cell (depleted gaps, docs/model.md, "Electrostatics").
 
   On hexahedra (Q1) the same difference is taken along each cell edge and mapped back with
   J^{-T} (:func:`halide_fluxes_exponential_fitting`); with vertex quadrature for the fluxes and
@@ -132,49 +134,91 @@ def quadrature_point_coordinate(jacobian, points: str):
     return ufl.as_vector([ufl.conditional(ufl.gt(xi[k], 0.5), 1.0, 0.0) for k in range(tdim)])
 
 
+def vanishing_mean(a, b):
+    """Mean of two site fractions that is 0 when either is 0: 2ab/(a + b), clamped at 0.
+
+    Used for the site fraction that multiplies a cross coefficient g_ab (a != b), so that a
+    halide absent from one end of an edge is not pushed out of that end by the other halide's
+    gradient (the discrete maximum principle of :func:`halide_fluxes_exponential_fitting`).
+    Smooth where a + b > 1e-100 and second-order accurate there. The floor on the denominator
+    keeps the value and its derivatives finite where both fractions vanish (a pure phase):
+    with a + b + 1e-300 the derivative's (a + b + 1e-300)² underflows to 0 and gives 0/0.
+    """
+    a, b = ufl.max_value(a, 0.0), ufl.max_value(b, 0.0)
+    return 2.0 * a * b / ufl.max_value(a + b, 1e-100)
+
+
 def halide_fluxes_exponential_fitting(y, u, phi, params, jacobian, points: str = "midpoint"):
-    """(J_Br, J_Cl) [µm/s] with Scharfetter–Gummel vacancy conduction, per reference direction.
+    r"""(J_Br, J_Cl) [µm/s] as exchange-type Scharfetter–Gummel fluxes along the cell edges.
 
-    Valid for P1 on intervals and Q1 on quadrilaterals/hexahedra. Along each reference direction
-    k, e_k = J[:, k] is the physical cell edge and Δu_k = e_k·∇u, Δφ_k = e_k·∇φ are the
-    differences along the line through the quadrature point parallel to e_k, from face
-    xi_k = 0 (x_L) to face xi_k = 1 (x_R). The 1D Scharfetter–Gummel difference is taken on
-    each such line and mapped back to a vector with the inverse transpose Jacobian,
-    G = J^{-T} g, so that G·e_k = g_k.
+    Continuum flux (module docstring) regrouped by the halide that moves with the vacancy:
 
-    Quadrature (chosen by the caller): the midpoint on intervals, where the flux is constant
-    per cell; the cell vertices on hexahedra, where the lines are the cell edges and the scheme
-    becomes the classical edge-based (box) Scharfetter–Gummel finite-volume scheme: a
-    monotone operator without the hourglass modes of one-point quadrature.
+    .. math::
+        J_a = -\lambda^2 \sum_b g_{ab} P_b,\qquad
+        P_b = x_V x_b \nabla\mu_b = x_V\nabla x_b - x_b\nabla x_V - x_b x_V\nabla\phi,
+
+    with :math:`\mu_b = \ln(x_b/x_V) - \phi` and :math:`g_{ab} = m_{ab}/x_b`. Along an edge
+    from node L to node R with :math:`\Delta\phi = \phi_R - \phi_L`, each exchange of halide
+    b with the vacancy is discretised as
+
+    .. math::
+        h\,P_b \approx B(\Delta\phi)\,x_{V,L}\,x_{b,R} - B(-\Delta\phi)\,x_{V,R}\,x_{b,L},
+        \qquad B(s) = \frac{s}{e^s - 1},
+
+    a hop-balance (mass-action) form: consistent to second order, and for a uniform halide
+    lattice exactly the Scharfetter–Gummel vacancy flux (so the depleted gap, where x_V changes
+    by decades per cell, is handled as before). The coefficients are taken at the edge:
+    g_aa at the mean composition, the cross terms as :math:`g_{ab} = \hat x_a c_x` with
+    :math:`c_x` at the mean composition and :math:`\hat x_a` the :func:`vanishing_mean`.
+
+    Discrete maximum principle: at a node where x_a = 0 every edge flux of halide a points into
+    the node (the g_aa P_a term is :math:`-\lambda^2 g_{aa} B x_{V,node} x_{a,other} \le 0`
+    outward and the cross term vanishes), so with lumped storage and backward Euler
+    :math:`x_{Br}, x_{Cl} \ge 0`, i.e. :math:`0 \le y \le 1`, for any step and any bias
+    (x_V > 0 holds by construction). With BDF2 the history term can still overshoot by
+    O(dt²); the stepper's state check then retries with BDF1.
+
+    Valid for P1 on intervals and Q1 on quadrilaterals/hexahedra. Along each reference
+    direction k, e_k = J[:, k] is the physical cell edge and Δ(·)_k = e_k·∇(·) the difference
+    along the line through the quadrature point parallel to e_k (y, u, phi are linear along it),
+    from face xi_k = 0 (L) to face xi_k = 1 (R). The reference-direction fluxes g_k are mapped
+    back to a vector with the inverse transpose Jacobian, G = J^{-T} g, so that G·e_k = g_k.
+    Quadrature (chosen by the caller): the midpoint on intervals (the flux is constant per
+    cell: the classical finite-volume edge flux), the cell vertices on hexahedra (the lines are
+    the cell edges: the box finite-volume scheme, without the hourglass modes of one-point
+    quadrature).
 
     Args:
         y, u, phi: unknowns (UFL). params: ModelParameters.
         jacobian: the cell Jacobian (``ufl.Jacobian(domain)``), square (tdim == gdim).
         points: "midpoint" or "vertex", the flux quadrature used by the caller.
+
+    Returns:
+        (J_Br, J_Cl): UFL vectors [µm/s].
     """
     jac_t = ufl.transpose(jacobian)
     tdim = jacobian.ufl_shape[1]
     xi = quadrature_point_coordinate(jacobian, points)
-    du, dphi = jac_t * ufl.grad(u), jac_t * ufl.grad(phi)
-    # u is linear along each reference direction: its values where the line through the
-    # quadrature point meets the faces xi_k = 0 and xi_k = 1.
-    x_left = [ufl.exp(u - xi[k] * du[k]) for k in range(tdim)]
-    x_right = [ufl.exp(u + (1.0 - xi[k]) * du[k]) for k in range(tdim)]
-    conduction = [bernoulli(-dphi[k]) * x_right[k] - bernoulli(dphi[k]) * x_left[k]
-                  for k in range(tdim)]
-    x_mean = [0.5 * (x_left[k] + x_right[k]) for k in range(tdim)]
-    x_bar = sum(x_mean) / float(tdim)
-    yc = clamp01(y)
-    m = reduced_onsager(yc * (1.0 - x_bar), (1.0 - yc) * (1.0 - x_bar), params.w_br,
-                        params.w_cl, params.onsager_model, params.f0)
-    x = site_fractions(y, u)
-    d_xbr = jac_t * ufl.grad(x.x_br)
-    d_xcl = jac_t * ufl.grad(x.x_cl)
+    dy, du, dphi = jac_t * ufl.grad(y), jac_t * ufl.grad(u), jac_t * ufl.grad(phi)
     lam2 = params.lambda2_um2
-    ref_br = [-lam2 * (x_mean[k] * (m.g_brbr * d_xbr[k] + m.g_brcl * d_xcl[k])
-                       - (m.m_brbr + m.m_brcl) * conduction[k]) for k in range(tdim)]
-    ref_cl = [-lam2 * (x_mean[k] * (m.g_clbr * d_xbr[k] + m.g_clcl * d_xcl[k])
-                       - (m.m_brcl + m.m_clcl) * conduction[k]) for k in range(tdim)]
+    ref_br, ref_cl = [], []
+    for k in range(tdim):
+        # End values on the line through the quadrature point along e_k.
+        y_l, y_r = y - xi[k] * dy[k], y + (1.0 - xi[k]) * dy[k]
+        xv_l, xv_r = ufl.exp(u - xi[k] * du[k]), ufl.exp(u + (1.0 - xi[k]) * du[k])
+        xbr_l, xbr_r = y_l * (1.0 - xv_l), y_r * (1.0 - xv_r)
+        xcl_l, xcl_r = (1.0 - y_l) * (1.0 - xv_l), (1.0 - y_r) * (1.0 - xv_r)
+        b_plus, b_minus = bernoulli(dphi[k]), bernoulli(-dphi[k])
+        p_br = b_plus * xv_l * xbr_r - b_minus * xv_r * xbr_l
+        p_cl = b_plus * xv_l * xcl_r - b_minus * xv_r * xcl_l
+        y_bar = clamp01(0.5 * (y_l + y_r))
+        xv_bar = 0.5 * (xv_l + xv_r)
+        m = reduced_onsager(y_bar * (1.0 - xv_bar), (1.0 - y_bar) * (1.0 - xv_bar),
+                            params.w_br, params.w_cl, params.onsager_model, params.f0)
+        g_brcl = vanishing_mean(xbr_l, xbr_r) * m.cross
+        g_clbr = vanishing_mean(xcl_l, xcl_r) * m.cross
+        ref_br.append(-lam2 * (m.g_brbr * p_br + g_brcl * p_cl))
+        ref_cl.append(-lam2 * (g_clbr * p_br + m.g_clcl * p_cl))
     inv_jac_t = ufl.transpose(ufl.inv(jacobian))
     return inv_jac_t * ufl.as_vector(ref_br), inv_jac_t * ufl.as_vector(ref_cl)
 

@@ -2,8 +2,9 @@
 
 The interruption is the test hook ``PEROVSKITE_IONS_STOP_AFTER_STEPS`` (in-process, handled exactly
 like SIGTERM) or a real SIGTERM sent to a subprocess once its first checkpoint exists. Restarts
-that cannot be honoured (no checkpoint, another case, another rank count, a damaged file) exit 2
-and leave the directory as it was.
+that cannot be honoured (no checkpoint, another case, another rank count, no intact slot, arrays
+that do not fit the mesh) exit 2 and leave the directory as it was; a damaged newest slot is
+skipped for the older one, which gives the uninterrupted result too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from solver.checkpoint import _digests, _meta_digest
 from solver.cli import main
 from solver.outputs import read_profile_csv, read_timeseries_csv
 from solver.run import STOP_AFTER_STEPS_ENV
@@ -108,6 +110,27 @@ def test_restart_equals_uninterrupted(reference, interrupted, tmp_path):
     assert_same_result(out, reference)
 
 
+def reseal(out: Path, slot: str, change_arrays=None, **changes) -> None:
+    """Rewrite a checkpoint slot as if it had been written that way: its rank file through
+    ``change_arrays(arrays)``, meta values from ``changes``, every checksum recomputed (in the
+    slot's meta.json and, if it names the slot, checkpoint/meta.json)."""
+    ck = out / "checkpoint"
+    meta = json.loads((ck / slot / "meta.json").read_text())
+    if change_arrays is not None:
+        path = ck / slot / "rank0.npz"
+        with np.load(path) as data:
+            arrays = {k: data[k] for k in data.files}
+        change_arrays(arrays)
+        with open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+        meta["arrays"] = [_digests(arrays)]
+    meta = {**meta, **changes}
+    text = json.dumps({**meta, "meta_sha256": _meta_digest(meta)})
+    (ck / slot / "meta.json").write_text(text)
+    if json.loads((ck / "meta.json").read_text())["slot"] == slot:
+        (ck / "meta.json").write_text(text)
+
+
 def test_restart_refusals(interrupted, tmp_path, capsys):
     def refused(argv, expected, out):
         before = sorted(p.name for p in out.rglob("*"))
@@ -124,13 +147,46 @@ def test_restart_refusals(interrupted, tmp_path, capsys):
     refused([*ARGS, "--output", str(out), "--restart", "--set", "bias.field_V_per_um=2"],
             "differs from the checkpointed run at bias.field_V_per_um", out)
     refused([*ARGS, "--output", str(out)], "use --force to overwrite or --restart", out)
-    meta_path = out / "checkpoint" / "meta.json"
-    meta = json.loads(meta_path.read_text())
-    meta_path.write_text(json.dumps({**meta, "n_ranks": 3}))
+    ck = tmp_path / "ck"
+    shutil.copytree(out / "checkpoint", ck)
+    for slot in ("slot0", "slot1"):
+        reseal(out, slot, n_ranks=3)
     refused([*ARGS, "--output", str(out), "--restart"], "written by 3 MPI rank(s)", out)
-    meta_path.write_text(json.dumps(meta))
-    (out / "checkpoint" / meta["slot"] / "rank0.npz").write_bytes(b"not a checkpoint")
-    refused([*ARGS, "--output", str(out), "--restart"], "unreadable checkpoint file", out)
+
+    def shorter(arrays):  # every state array one value short: consistent, but not this mesh
+        for k in list(arrays):
+            if k in ("w", "w_n", "w_nm1") or k.startswith(("hist_", "snapshot_")):
+                arrays[k] = arrays[k][:-1]
+
+    shutil.rmtree(out / "checkpoint")
+    shutil.copytree(ck, out / "checkpoint")
+    for slot in ("slot0", "slot1"):
+        reseal(out, slot, shorter)
+    with np.load(ck / "slot0" / "rank0.npz") as data:
+        n = data["w"].size
+    refused([*ARGS, "--output", str(out), "--restart"], "--restart: the checkpoint does not fit "
+            f"this mesh: array w_n has {n - 1} values, a rank has {n} dofs", out)
+    for slot in ("slot0", "slot1"):
+        (out / "checkpoint" / slot / "rank0.npz").write_bytes(b"not a checkpoint")
+    refused([*ARGS, "--output", str(out), "--restart"], f"no usable checkpoint in {out}: slot0 "
+            "(seq 3): ", out)
+
+
+def test_damaged_newest_slot_restarts_from_the_older_one(reference, interrupted, tmp_path,
+                                                         capsys):
+    """The newest slot (seq 3, step 60) truncated: the restart says so, continues from the
+    other slot (seq 2, step 50) and ends with the uninterrupted result."""
+    out = tmp_path / "damaged"
+    shutil.copytree(interrupted, out)
+    path = out / "checkpoint" / "slot0" / "rank0.npz"
+    path.write_bytes(path.read_bytes()[:1000])
+    assert main([*ARGS, "--output", str(out), "--restart"]) == 0
+    err = capsys.readouterr().err
+    assert f"WARNING checkpoint: skipped slot0 (seq 3): {path}: unreadable (BadZipFile" in err
+    assert_same_result(out, reference)
+    used = summary(out)["restart_checkpoint"]
+    assert (used["slot"], used["seq"], used["step"]) == ("slot1", 2, 50)
+    assert len(used["problems"]) == 1 and "BadZipFile" in used["problems"][0]
 
 
 def test_force_starts_over_and_drops_old_checkpoint(interrupted, tmp_path):
@@ -175,21 +231,30 @@ def test_sigterm_then_restart(reference, tmp_path):
 @pytest.mark.skipif(not MPIRUN.exists(), reason="mpirun from the mpich wheel not found")
 def test_two_ranks_interrupt_and_restart(reference, tmp_path):
     """Under mpirun -n 2: stop (test hook), refuse a 1-rank restart, restart on 2 ranks; the
-    result equals the serial uninterrupted run to the serial/parallel tolerance."""
+    result equals the serial uninterrupted run to the serial/parallel tolerance. Rank 1's file
+    of the newest checkpoint is damaged: both ranks agree to use the older slot."""
     out = tmp_path / "mpi"
-    args = [*ARGS, "--output", str(out)]
+    args = [*ARGS, "--output", str(out), "--set", "checkpoint.every_steps=20"]
     env = {**os.environ, STOP_AFTER_STEPS_ENV: "50"}
     proc = subprocess.run([str(MPIRUN), "-n", "2", sys.executable, "run_case.py", *args],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
     assert proc.returncode == 4, proc.stderr
     assert sorted(p.name for p in (out / "checkpoint" / "slot0").iterdir()) == [
-        "rank0.npz", "rank1.npz"]
+        "meta.json", "rank0.npz", "rank1.npz"]
     serial = _popen([*args, "--restart"])
     _, err = serial.communicate(timeout=120)
     assert serial.returncode == 2 and "written by 2 MPI rank(s), this run has 1" in err
+    meta = json.loads((out / "checkpoint" / "meta.json").read_text())
+    assert (meta["seq"], meta["slot"], meta["step"]) == (3, "slot0", 50)  # steps 20, 40, 50
+    damaged = out / "checkpoint" / "slot0" / "rank1.npz"
+    damaged.write_bytes(damaged.read_bytes()[:-100])
     parallel = _popen([*args, "--restart"], mpi=2)
     _, err = parallel.communicate(timeout=300)
     assert parallel.returncode == 0, err
+    assert f"skipped slot0 (seq 3): {damaged}: unreadable" in err
+    used = summary(out)["restart_checkpoint"]
+    assert (used["slot"], used["seq"], used["step"]) == ("slot1", 2, 40)
     # E = -dpsi/dz is a difference of nearly equal numbers near the wire ends (as in test_mpi).
     assert_same_result(out, reference, rtol=1e-8, atol=1e-12, skip=("E_V_per_um",))
 

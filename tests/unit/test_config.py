@@ -58,7 +58,7 @@ def test_defaults_are_the_reference_device():
     assert case.time.t_end_s == 14400.0
     assert case.time.output_times_s == (0.0, 3600.0, 7200.0, 10800.0, 14400.0)
     assert case.time.scheme == "bdf2"
-    assert case.solver.linear_solver == "lu"
+    assert case.solver.linear_solver == "auto"
     assert case.output.vtx is True and case.output.figures is True
 
 

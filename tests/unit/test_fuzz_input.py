@@ -1,4 +1,5 @@
-"""Fuzzing the case loader and the CLI (hypothesis): bad input exits 2 with one line, writes nothing.
+"""Fuzzing the case loader and the CLI (hypothesis): bad input exits 2 with one line, writes
+nothing.
 
 Every generated case file or ``--set`` override goes through ``solver.cli.main`` in-process, with
 ``solver.run`` replaced by a stub (no solve). The outcome must be either exit 2 with exactly one

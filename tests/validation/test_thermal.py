@@ -1,6 +1,6 @@
 """Seed 000 validation: thermal interdiffusion without bias (slow, ~30 s on one core).
 
-Requirements (issue 5 acceptance, MODEL.md section 8 D):
+Requirements (issue 5 acceptance; docs/thermal.md, docs/validation_thermal.md):
 - total Br conserved to < 1e-8 (relative) over the 10-h anneal at 100 °C;
 - Boltzmann–Matano D(y) of the computed 1.5-h profile at 100 °C inside 1e-13 … 1e-12 cm²/s over
   0.1 < q < 0.9 (the seed's first profile and range);

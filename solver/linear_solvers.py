@@ -1,0 +1,110 @@
+"""Linear-solver presets for the Newton iterations, and the automatic choice by problem size.
+
+Each Newton step solves J d = -F for the coupled (y, ln x_V, phi) system: non-symmetric, with
+rows spanning many decades even after the vacancy-row equilibration (problem.py), and a
+potential block that is a Poisson operator with nm-thin contact layers. Direct factorisation
+is the robust default; which package is fastest depends on the size and the number of ranks:
+
+=============  ===========================================================================
+preset         what it is, and where it fits
+=============  ===========================================================================
+``lu``         PETSc's own sparse LU with reverse Cuthill–McKee ordering. Serial only. The
+               Jacobian of a wire is banded (1D: bandwidth 2 x 3 dofs), and for banded
+               matrices this has far less overhead than a multifrontal solver: 1D reference
+               device 0.2 ms per factorisation against 1.6 ms with MUMPS (2751 dofs).
+``mumps``      MUMPS multifrontal LU (nested-dissection ordering), serial or parallel: 3D
+               meshes and every run on more than one rank. Memory grows with the square of
+               the section's node count (docs: README "Benchmark").
+``mumps_blr``  MUMPS with block low-rank compression of the factors (ICNTL(35) = 1,
+               CNTL(7) = 1e-10 dropping tolerance, used as a preconditioner for GMRES so the
+               compression error does not enter the Newton step): less memory for large 3D
+               sections.
+``gmres_asm``  GMRES preconditioned by additive Schwarz (overlap 2) with ILU(1) on each
+               rank's block: no global factorisation, so memory per rank stays flat. Not a
+               scalable preconditioner for this system (iterations grow with the number of
+               ranks and the mesh); offered for experiments with ``solver.petsc_options``.
+=============  ===========================================================================
+
+``auto`` (the default) picks ``lu`` for a serial run with at most :data:`SERIAL_LU_MAX_DOFS`
+dofs and ``mumps`` otherwise. ``solver.petsc_options`` are applied after the preset.
+"""
+
+from __future__ import annotations
+
+#: Presets by name (PETSc options without the problem's prefix).
+PRESETS: dict[str, dict] = {
+    "lu": {
+        "ksp_type": "preonly",
+        "pc_type": "lu",
+        "pc_factor_mat_solver_type": "petsc",
+        "pc_factor_mat_ordering_type": "rcm",
+    },
+    "mumps": {
+        "ksp_type": "preonly",
+        "pc_type": "lu",
+        "pc_factor_mat_solver_type": "mumps",
+    },
+    "mumps_blr": {
+        "ksp_type": "gmres",
+        "ksp_rtol": 1e-12,
+        "ksp_atol": 0.0,
+        "ksp_max_it": 50,
+        "pc_type": "lu",
+        "pc_factor_mat_solver_type": "mumps",
+        "mat_mumps_icntl_35": 1,
+        "mat_mumps_cntl_7": 1e-10,
+    },
+    "gmres_asm": {
+        "ksp_type": "gmres",
+        "ksp_rtol": 1e-10,
+        "ksp_atol": 0.0,
+        "ksp_max_it": 1000,
+        "ksp_gmres_restart": 200,
+        "pc_type": "asm",
+        "pc_asm_overlap": 2,
+        "sub_ksp_type": "preonly",
+        "sub_pc_type": "ilu",
+        "sub_pc_factor_levels": 1,
+    },
+}
+
+#: Names accepted by ``solver.linear_solver``.
+LINEAR_SOLVERS = ("auto", *PRESETS)
+
+#: Presets that need a single MPI rank.
+SERIAL_ONLY = ("lu",)
+
+#: Largest problem (global dofs) that ``auto`` gives to PETSc's serial LU. The 3D test wire
+#: (about 19 000 dofs) is already faster with MUMPS's multifrontal factorisation.
+SERIAL_LU_MAX_DOFS = 10_000
+
+
+def choose_linear_solver(requested: str, n_dofs: int, n_ranks: int) -> str:
+    """The preset to use for ``requested`` ("auto" or a preset name).
+
+    Args:
+        requested: ``solver.linear_solver`` from the case.
+        n_dofs: global number of unknowns (all three fields).
+        n_ranks: MPI ranks of the run.
+
+    Returns:
+        A key of :data:`PRESETS`.
+
+    Raises:
+        ValueError: unknown name, or a serial-only preset on more than one rank (one line,
+            naming the key).
+    """
+    if requested == "auto":
+        return "lu" if n_ranks == 1 and n_dofs <= SERIAL_LU_MAX_DOFS else "mumps"
+    if requested not in PRESETS:
+        raise ValueError(f"solver.linear_solver: unknown preset {requested!r}; expected one of "
+                         f"{', '.join(LINEAR_SOLVERS)}")
+    if requested in SERIAL_ONLY and n_ranks > 1:
+        raise ValueError(f"solver.linear_solver: {requested!r} (PETSc's serial LU) needs one MPI "
+                         f"rank, this run has {n_ranks}; use auto or mumps")
+    return requested
+
+
+def petsc_options(preset: str, overrides: dict | None = None) -> dict:
+    """PETSc options of ``preset`` with the case's ``solver.petsc_options`` applied on top."""
+    return {**PRESETS[preset], **(overrides or {})}

@@ -1,0 +1,79 @@
+"""Linear-solver presets: the choice by size and ranks, the case override, and that every preset
+gives the direct-LU answer on a small case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from solver.config import CaseError, load_case
+from solver.linear_solvers import (
+    LINEAR_SOLVERS,
+    PRESETS,
+    SERIAL_LU_MAX_DOFS,
+    choose_linear_solver,
+    petsc_options,
+)
+
+
+@pytest.mark.parametrize(
+    "requested, dofs, ranks, expected",
+    [
+        ("auto", 2751, 1, "lu"),
+        ("auto", SERIAL_LU_MAX_DOFS, 1, "lu"),
+        ("auto", SERIAL_LU_MAX_DOFS + 1, 1, "mumps"),
+        ("auto", 2751, 2, "mumps"),
+        ("mumps", 10, 1, "mumps"),
+        ("gmres_asm", 10**7, 64, "gmres_asm"),
+    ],
+)
+def test_choice_by_size_and_ranks(requested, dofs, ranks, expected):
+    assert choose_linear_solver(requested, dofs, ranks) == expected
+
+
+def test_serial_lu_refused_on_two_ranks():
+    with pytest.raises(ValueError, match="solver.linear_solver: 'lu'.*one MPI rank"):
+        choose_linear_solver("lu", 100, 2)
+
+
+def test_case_override_and_schema_agree_with_presets():
+    case = load_case("cases/reference_forward.yaml", ["solver.linear_solver=mumps_blr"])
+    assert case.solver.linear_solver == "mumps_blr"
+    assert load_case("cases/reference_forward.yaml").solver.linear_solver == "auto"
+    field = type(case.solver).model_fields["linear_solver"]
+    assert set(field.annotation.__args__) == set(LINEAR_SOLVERS)
+    with pytest.raises(CaseError, match="solver.linear_solver"):
+        load_case("cases/reference_forward.yaml", ["solver.linear_solver=gmres_hypre"])
+
+
+def test_petsc_options_override_the_preset():
+    opts = petsc_options("mumps", {"mat_mumps_icntl_14": 80, "pc_factor_mat_solver_type": "x"})
+    assert opts["mat_mumps_icntl_14"] == 80 and opts["pc_factor_mat_solver_type"] == "x"
+    assert PRESETS["mumps"]["pc_factor_mat_solver_type"] == "mumps"  # preset not mutated
+
+
+def _final_state(preset: str) -> tuple[np.ndarray, str, int]:
+    from solver.meshing import build_mesh
+    from solver.parameters import from_case
+    from solver.problem import SolverOptions, TransportProblem
+    from solver.time_stepping import StepSettings, TimeStepper
+
+    case = load_case("cases/reference_forward.yaml", ["mesh.h_max_um=0.1"])
+    params = from_case(case)
+    pb = TransportProblem(build_mesh(MPI.COMM_WORLD, case, params), params, 1,
+                          SolverOptions(linear_solver=preset))
+    pb.initialise()
+    tc = case.time
+    TimeStepper(pb, StepSettings(t_end=30.0, output_times=(), dt_initial=tc.dt_initial_s,
+                                 dt_min=tc.dt_min_s)).run()
+    return pb.w.x.array.copy(), pb.linear_solver, pb.problem.solver.getLinearSolveIterations()
+
+
+@pytest.mark.parametrize("preset", ["mumps", "mumps_blr", "gmres_asm"])
+def test_every_preset_gives_the_lu_answer(preset):
+    """30 s of the forward case (depleted gap forming, nm contact layers) on a coarse mesh."""
+    ref, used_ref, _ = _final_state("lu")
+    got, used, _ = _final_state(preset)
+    assert (used_ref, used) == ("lu", preset)
+    np.testing.assert_allclose(got, ref, rtol=1e-8, atol=1e-8)
