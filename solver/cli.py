@@ -47,6 +47,18 @@ examples:
 """
 
 
+def _jobs(text: str) -> int:
+    """``-j N``: a whole number >= 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 (members run at the same "
+                                         f"time), got {value}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors are one line, ``error: <message> (see --help)``, exit 2."""
 
@@ -106,7 +118,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "with --quiet); debug also reports rejected steps and checkpoints",
     )
     parser.add_argument(
-        "-j", "--jobs", type=int, default=1, metavar="N",
+        "-j", "--jobs", type=_jobs, default=1, metavar="N",
         help="campaigns: members run at the same time (one process each; default 1)",
     )
     again = parser.add_mutually_exclusive_group()
@@ -199,15 +211,17 @@ def _presets() -> str:
     return "\n".join(lines)
 
 
-def _resolved_yaml(case: Case, case_path: str, overrides: Sequence[str], output_dir: str) -> str:
+def _resolved_yaml(case: Case, case_path: str, overrides: Sequence[str], output_dir: str,
+                   checked=None) -> str:
     """Header line, the fully resolved case as YAML and the derived parameters with units as
-    YAML comments (for ``--check``; the output is itself a valid case file)."""
+    YAML comments (for ``--check``; the output is itself a valid case file). ``checked``: the
+    result of :func:`solver.preflight.check` for the case."""
     from solver.preflight import derived_parameters, format_derived
 
     extra = f" with --set {' '.join(overrides)}" if overrides else ""
     header = f"# {case_path}{extra}: valid; resolved case (output directory {output_dir}):"
     body = yaml.safe_dump(case_to_dict(case), sort_keys=False, allow_unicode=True)
-    derived = format_derived(derived_parameters(case))
+    derived = format_derived(derived_parameters(case, checked))
     return f"{header}\n{body.rstrip()}\n{derived}"
 
 
@@ -289,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             con.error(str(exc))
             return EXIT_INPUT
     try:
-        case = _load_and_check(args.case, args.overrides)
+        case, checked = _load_and_check(args.case, args.overrides, comm)
     except CaseError as exc:
         con.error(str(exc))
         return EXIT_INPUT
@@ -300,7 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem:  # as the run would refuse it (nothing is created here)
             con.error(problem)
             return EXIT_INPUT
-        con.out(_resolved_yaml(case, args.case, args.overrides, str(output_dir)))
+        _warn(con, checked)
+        con.out(_resolved_yaml(case, args.case, args.overrides, str(output_dir), checked))
         return EXIT_OK
     # Rank 0 creates and locks the output directory first (exit 2 if it cannot, or if another
     # run holds it), then checks its contents; the lock is held for the whole run.
@@ -317,6 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem:
             con.error(problem)
             return EXIT_INPUT
+        _warn(con, checked)
         return _run(case, args, output_dir, con)
     finally:
         if handle is not None:
@@ -327,31 +343,39 @@ def _is_campaign(is_campaign_file, path: str) -> bool:
     """``is_campaign_file`` that never raises (unreadable files are left to the case loader)."""
     try:
         return bool(is_campaign_file(path))
-    except Exception:  # noqa: BLE001 (any failure: not a readable campaign)
+    except Exception:  # any failure: not a readable campaign
         return False
 
 
-def _load_and_check(path: str, overrides: Sequence[str]) -> Case:
-    """Load, validate and pre-check a case (mesh size, derived parameters).
+def _load_and_check(path: str, overrides: Sequence[str], comm=None):
+    """Load, validate and pre-check a case (:func:`solver.preflight.check`: mesh, user mesh file,
+    derived parameters, PETSc options); return ``(case, checked)``.
 
     Anything that goes wrong becomes a one-line :class:`CaseError`, also failures the loader does
     not anticipate (e.g. a YAML nesting deeper than the parser's recursion limit).
     """
-    from solver.preflight import check_case
+    from solver.preflight import check
 
     try:
         case = load_case(path, overrides)
-        check_case(case)
+        checked = check(case, comm)
     except CaseError:
         raise
     except RecursionError:
         raise CaseError(path, "invalid YAML: nested too deeply") from None
     except MemoryError:
         raise CaseError(path, "too large to load") from None
-    except Exception as exc:  # noqa: BLE001 (bad input must never produce a traceback)
+    except Exception as exc:  # bad input must never produce a traceback
         text = " ".join(str(exc).split())[:200]
         raise CaseError(path, f"cannot be loaded ({type(exc).__name__}: {text})") from None
-    return case
+    return case, checked
+
+
+def _warn(con: _Console, checked) -> None:
+    """Print the plausibility warnings of a case that passed every check (legal but unusual
+    values: the run goes ahead), so that a refused case still prints exactly one line."""
+    for warning in checked.warnings:
+        con.error(warning, prefix="warning")
 
 
 if __name__ == "__main__":  # python -m solver.cli (how campaigns start their members)

@@ -16,17 +16,28 @@ Typical use::
 
 import copy
 import difflib
+import itertools
+import math
 import pathlib
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
+import annotated_types
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic import model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "PLAUSIBLE",
     "Bias",
     "Case",
     "CaseError",
@@ -38,6 +49,7 @@ __all__ = [
     "Material",
     "Mesh",
     "Output",
+    "Plausible",
     "Solver",
     "Sources",
     "Temperature",
@@ -46,7 +58,9 @@ __all__ = [
     "case_from_dict",
     "case_to_dict",
     "load_case",
+    "range_hint",
     "schema_json",
+    "unit_of_key",
 ]
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -96,12 +110,199 @@ def _rule(key: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("case_rule", "{message}", {"key": key, "message": message})
 
 
+# --------------------------------------------------------------------------------------------
+# Physical plausibility (docs/reliability.md, "Bounds and plausibility")
+#
+# Every key has a hard range in its Field (gt/ge/lt/le, also in the JSON schema) or in a
+# cross-key rule of Case: outside it the model does not apply or the numbers break, and the case
+# is refused. PLAUSIBLE adds, for the keys people get wrong, the usual range (outside it
+# solver.preflight.case_warnings warns) and the wrong units a value is often given in, so that
+# both the error and the warning can say "did you give °C?".
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """Usual range of a key and the units it is mistakenly given in.
+
+    Attributes:
+        lo, hi: usual range, in the key's unit (of ``|value|`` if ``signed``).
+        why: what the range rests on (shown in warnings).
+        ref: a typical value; among several wrong-unit readings the closest one is suggested.
+        units: ``(unit, scale, offset)``: a value meant in ``unit`` is ``value * scale + offset``
+            in the key's unit.
+        signed: compare ``|value|`` (signed keys such as the field).
+    """
+
+    lo: float
+    hi: float
+    why: str
+    ref: float
+    units: tuple[tuple[str, float, float], ...] = ()
+    signed: bool = False
+
+
+_CELSIUS = (("°C", 1.0, 273.15),)
+_TEMPERATURE = Plausible(
+    200.0, 700.0, "halide hopping is frozen below ~200 K, the lead-halide perovskites decompose "
+    "or melt above ~700-900 K, and the model's parameters are calibrated at 300-400 K",
+    300.0, _CELSIUS)
+_WIRE_SECTION = Plausible(0.01, 10.0, "nanowire sections are 10 nm to a few µm", 0.2,
+                          (("m", 1e6, 0.0), ("nm", 1e-3, 0.0), ("mm", 1e3, 0.0)))
+_ENERGY_UNITS = (("kJ/mol", 1.0 / 96.4853, 0.0), ("kcal/mol", 1.0 / 23.0605, 0.0),
+                 ("meV", 1e-3, 0.0))
+
+#: Usual ranges and frequent wrong units, by dotted key.
+PLAUSIBLE: dict[str, Plausible] = {
+    "temperature.T_K": _TEMPERATURE,
+    "material.T_ref_K": _TEMPERATURE,
+    "geometry.length_um": Plausible(
+        0.1, 100.0, "nanowires are 0.1-100 µm long", 7.0,
+        (("m", 1e6, 0.0), ("nm", 1e-3, 0.0), ("mm", 1e3, 0.0))),
+    "geometry.width_um": _WIRE_SECTION,
+    "geometry.height_um": _WIRE_SECTION,
+    "material.lattice_constant_nm": Plausible(
+        0.45, 0.75, "cubic lead-halide perovskites have a = 0.56-0.64 nm", 0.58,
+        (("Å", 0.1, 0.0), ("pm", 1e-3, 0.0))),
+    "material.jump_length_nm": Plausible(
+        0.3, 0.9, "a halide hop spans a/sqrt(2) to a, 0.4-0.65 nm", 0.41,
+        (("Å", 0.1, 0.0), ("pm", 1e-3, 0.0))),
+    "material.hop_activation_eV": Plausible(
+        0.0, 1.5, "halide-vacancy migration barriers in lead-halide perovskites are 0.1-0.6 eV",
+        0.3, _ENERGY_UNITS),
+    "material.formation_lattice_br_eV": Plausible(0.0, 5.0, "formation energies", 1.3,
+                                                  _ENERGY_UNITS[:2]),
+    "material.formation_lattice_cl_eV": Plausible(0.0, 5.0, "formation energies", 1.3,
+                                                  _ENERGY_UNITS[:2]),
+    "material.chemical_potential_br_eV": Plausible(0.0, 5.0, "chemical potentials", 1.0,
+                                                   _ENERGY_UNITS[:2], signed=True),
+    "material.chemical_potential_cl_eV": Plausible(0.0, 5.0, "chemical potentials", 1.0,
+                                                   _ENERGY_UNITS[:2], signed=True),
+    "material.D_cl_ref_cm2_per_s": Plausible(
+        1e-18, 1e-6, "measured halide diffusivities in lead-halide perovskites are "
+        "1e-16-1e-7 cm^2/s", 1e-12,
+        (("µm^2/s", 1e-8, 0.0), ("nm^2/s", 1e-14, 0.0), ("m^2/s", 1e4, 0.0))),
+    "material.hop_ratio_br_cl": Plausible(
+        0.01, 100.0, "Br and Cl barriers differing by < 0.12 eV at room temperature", 3.0),
+    "bias.field_V_per_um": Plausible(
+        0.0, 100.0, "about 1 MV/cm = 100 V/µm is the dielectric breakdown of halide "
+        "perovskites", 4.0,
+        (("V/cm", 1e-4, 0.0), ("kV/cm", 0.1, 0.0), ("V/m", 1e-6, 0.0)), signed=True),
+}
+
+#: Why the hard range of a key is what it is (shown when a value is refused).
+_RANGE_WHY: dict[str, str] = {
+    "temperature.T_K": "above ~900 K CsPbBr3 (840 K) and CsPbCl3 (888 K) melt; the model "
+    "describes vacancy hops in a crystal",
+    "material.T_ref_K": "above ~900 K CsPbBr3 (840 K) and CsPbCl3 (888 K) melt",
+    "geometry.length_um": "a nanowire between 10 nm and 1 cm",
+    "geometry.width_um": "a wire section between 1 nm and 100 µm",
+    "geometry.height_um": "a wire section between 1 nm and 100 µm",
+    "geometry.interface_width_nm": "sharper than 0.01 nm is the same step",
+    "material.lattice_constant_nm": "perovskite lattice constants are 0.4-0.7 nm",
+    "material.jump_length_nm": "a hop between neighbouring sites, a fraction of a nm",
+    "material.hop_activation_eV": "no crystal has a vacancy-hop barrier above a few eV: it "
+    "would decompose first",
+    "material.D_cl_ref_cm2_per_s": "faster than self-diffusion in liquid water (2.3e-5 cm^2/s) "
+    "is not hopping in a solid",
+    "material.hop_ratio_br_cl": "a ratio of two hop rates of neighbouring halides",
+    "material.eps_r": "no halide perovskite comes near",
+    "bias.field_V_per_um": "10 MV/cm, ten times the dielectric breakdown of any halide "
+    "perovskite",
+    "mesh.growth": "neighbouring cells differing by more than 2x spoil the flux approximation",
+    "time.t_end_s": "1 fs (shorter than a lattice vibration) to 300 years",
+    "time.dt_initial_s": "1 fs (shorter than a lattice vibration) to 300 years",
+    "time.dt_min_s": "1 fs (shorter than a lattice vibration) to 300 years",
+    "time.dt_max_s": "1 fs (shorter than a lattice vibration) to 300 years",
+    "bias.ramp_s": "at most 300 years",
+    "time.tol_y": "below 1e-12 the tolerance is beneath the round-off of the solution",
+    "time.tol_psi_VT": "below 1e-12 the tolerance is beneath the round-off of the solution",
+    "time.rtol_x_v": "below 1e-12 the tolerance is beneath the round-off of the solution",
+    "solver.newton_stol": "below 1e-14 Newton cannot converge in double precision",
+}
+
+
+def _unit_of(description: str | None) -> str:
+    """The unit in a field description's leading ``[unit]`` (``""`` for ``[-]`` or none)."""
+    match = re.match(r"\[([^\]]*)\]", description or "")
+    unit = match.group(1) if match else ""
+    return "" if unit == "-" else unit
+
+
+def unit_of_key(dotted: str) -> str:
+    """The unit of a dotted case key, from its description (``""`` if dimensionless)."""
+    parts = dotted.split(".")
+    model = _model_at(parts[:-1])
+    field = model.model_fields.get(parts[-1]) if model else None
+    return _unit_of(field.description) if field else ""
+
+
+def range_hint(key: str, value: float, unit: str = "") -> str:
+    """``did you give <unit>? (...)`` if ``value`` read in a frequent wrong unit is usual for
+    ``key`` (:data:`PLAUSIBLE`), else ``""``."""
+    p = PLAUSIBLE.get(key)
+    if p is None or not math.isfinite(value):
+        return ""
+    best: tuple[float, str] | None = None
+    for wrong, scale, offset in p.units:
+        converted = value * scale + offset
+        size = abs(converted) if p.signed else converted
+        if not (p.lo <= size <= p.hi) or size <= 0.0:
+            continue
+        distance = abs(math.log10(size) - math.log10(p.ref))
+        u = f" {unit}" if unit else ""
+        text = f"did you give {wrong}? ({value:g} {wrong} = {converted:.5g}{u})"
+        if best is None or distance < best[0]:
+            best = (distance, text)
+    return best[1] if best else ""
+
+
+def _bound_message(loc: Sequence[Any], value: Any) -> str | None:
+    """``"<value> <unit> is below <lo> <unit> (expected lo <= key <= hi unit: why); hint"`` for a
+    value outside a field's numeric range, or None if ``loc`` is not a plain numeric field."""
+    model = _model_at(loc[:-1])
+    name = loc[-1] if loc else None
+    if model is None or not isinstance(name, str) or name not in model.model_fields:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    field = model.model_fields[name]
+    unit = _unit_of(field.description)
+    lower = upper = None
+    for meta in field.metadata:
+        if isinstance(meta, annotated_types.Gt):
+            lower = (meta.gt, "<", value > meta.gt)
+        elif isinstance(meta, annotated_types.Ge):
+            lower = (meta.ge, "<=", value >= meta.ge)
+        elif isinstance(meta, annotated_types.Lt):
+            upper = (meta.lt, "<", value < meta.lt)
+        elif isinstance(meta, annotated_types.Le):
+            upper = (meta.le, "<=", value <= meta.le)
+    u = f" {unit}" if unit else ""
+    expected = name
+    if lower:
+        expected = f"{lower[0]:g} {lower[1]} {expected}"
+    if upper:
+        expected = f"{expected} {upper[1]} {upper[0]:g}"
+    if lower and not lower[2]:
+        head = f"{value:g}{u} is {'not above' if lower[1] == '<' else 'below'} {lower[0]:g}{u}"
+    elif upper and not upper[2]:
+        head = f"{value:g}{u} is {'not below' if upper[1] == '<' else 'above'} {upper[0]:g}{u}"
+    else:
+        return None
+    dotted = _format_loc(loc)
+    why = _RANGE_WHY.get(dotted)
+    text = f"{head} (expected {expected}{u}{': ' + why if why else ''})"
+    hint = range_hint(dotted, float(value), unit)
+    return f"{text}; {hint}" if hint else text
+
+
 class Geometry(BaseModel):
     """Wire geometry along z (0 = left wire end)."""
 
     model_config = _MODEL_CONFIG
 
-    length_um: float = Field(7.0, gt=0, description="[µm] wire length; z runs from 0 to length_um")
+    length_um: float = Field(7.0, ge=0.01, le=1.0e4,
+                             description="[µm] wire length; z runs from 0 to length_um")
     interface_um: float = Field(
         3.5,
         description="[µm] initial Br/Cl interface position; must lie strictly inside the gap "
@@ -111,14 +312,16 @@ class Geometry(BaseModel):
         "left", description="[-] side of the interface holding the Br-rich segment"
     )
     interface_width_nm: float = Field(
-        30.0, gt=0, description="[nm] tanh half-width of the initial composition step"
+        30.0, ge=0.01, le=1.0e5, description="[nm] tanh half-width of the initial composition step"
     )
     dimension: Literal[1, 3] = Field(
         1, description="[-] 1 = wire axis only (graded interval mesh); 3 = the wire as a solid "
         "on two bottom electrodes (gmsh, or mesh.file)",
     )
-    width_um: float = Field(0.2, gt=0, description="[µm] 3D: wire width (across, y)")
-    height_um: float = Field(0.2, gt=0, description="[µm] 3D: wire height (z; bottom on the "
+    width_um: float = Field(0.2, ge=1.0e-3, le=100.0,
+                            description="[µm] 3D: wire width (across, y)")
+    height_um: float = Field(0.2, ge=1.0e-3, le=100.0,
+                             description="[µm] 3D: wire height (z; bottom on the "
                              "electrodes); hexagon: flat-to-flat height")
     cross_section: Literal["rectangle", "hexagon"] = Field(
         "rectangle", description="[-] 3D: cross-section shape of the generated wire"
@@ -189,7 +392,7 @@ class Bias(BaseModel):
     model_config = _MODEL_CONFIG
 
     field_V_per_um: float = Field(
-        4.0,
+        4.0, ge=-1000.0, le=1000.0,
         description="[V/µm] signed applied field over the gap; forward field = field_V_per_um "
         "* (+1 forward, -1 reverse); positive forward field puts the higher potential on the "
         "Br-rich electrode",
@@ -198,7 +401,8 @@ class Bias(BaseModel):
         "forward", description="[-] multiplies the sign of field_V_per_um (reverse = -1)"
     )
     ramp_s: float = Field(
-        0.0, ge=0, description="[s] duration of a linear ramp of the bias from 0; 0 = step"
+        0.0, ge=0, le=1.0e10,
+        description="[s] duration of a linear ramp of the bias from 0; 0 = step"
     )
 
 
@@ -207,7 +411,7 @@ class Temperature(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    T_K: float = Field(300.0, gt=0, description="[K] temperature")
+    T_K: float = Field(300.0, gt=0, le=900.0, description="[K] temperature")
 
 
 class Material(BaseModel):
@@ -216,12 +420,13 @@ class Material(BaseModel):
     model_config = _MODEL_CONFIG
 
     lattice_constant_nm: float = Field(
-        0.58, gt=0, description="[nm] lattice constant a; site density c_s = 3/a^3"
+        0.58, ge=0.2, le=2.0, description="[nm] lattice constant a; site density c_s = 3/a^3"
     )
     jump_length_nm: float | None = Field(
-        None, gt=0, description="[nm] hop length lambda; null = lattice constant (seed 000 Eq. 2)"
+        None, ge=0.1, le=2.0,
+        description="[nm] hop length lambda; null = lattice constant (seed 000 Eq. 2)"
     )
-    eps_r: float = Field(250.0, ge=1, description="[-] relative permittivity")
+    eps_r: float = Field(250.0, ge=1, le=1.0e5, description="[-] relative permittivity")
     x_v_br: float = Field(
         2.0e-9, gt=0, lt=1, description="[-] equilibrium vacancy fraction of pure CsPbBr3"
     )
@@ -234,15 +439,17 @@ class Material(BaseModel):
     y_cl_segment: float = Field(
         0.10, ge=0, lt=1, description="[-] initial y of the Cl-rich segment (< y_br_segment)"
     )
-    hop_ratio_br_cl: float = Field(3.0, gt=0, description="[-] hop-rate ratio w_Br / w_Cl")
+    hop_ratio_br_cl: float = Field(3.0, ge=1.0e-4, le=1.0e4,
+                                   description="[-] hop-rate ratio w_Br / w_Cl")
     D_cl_ref_cm2_per_s: float = Field(
         1.0e-12,
-        gt=0,
+        gt=0, le=1.0e-4,
         description="[cm^2/s] lambda^2 x_v_cl w_Cl at T_ref_K; fixes the hop-rate scale",
     )
-    T_ref_K: float = Field(373.15, gt=0, description="[K] reference temperature of D_cl_ref")
+    T_ref_K: float = Field(373.15, gt=0, le=900.0,
+                           description="[K] reference temperature of D_cl_ref")
     hop_activation_eV: float = Field(
-        0.28, ge=0, description="[eV] Arrhenius activation energy of w_Br and w_Cl"
+        0.28, ge=0, le=5.0, description="[eV] Arrhenius activation energy of w_Br and w_Cl"
     )
     vacancy_model: Literal["frozen", "formation_energy"] = Field(
         "frozen",
@@ -255,19 +462,23 @@ class Material(BaseModel):
         "(1-y) ln x_V,Cl (ideal solution: formation free energy linear in y). docs/thermal.md",
     )
     formation_lattice_br_eV: float = Field(
-        1.32, description="[eV] vacancy_model formation_energy: lattice part of the vacancy "
+        1.32, ge=-10.0, le=10.0,
+        description="[eV] vacancy_model formation_energy: lattice part of the vacancy "
         "formation free energy in CsPbBr3 (seed 000, MD thermodynamic integration)",
     )
     formation_lattice_cl_eV: float = Field(
-        1.44, description="[eV] vacancy_model formation_energy: lattice part of the vacancy "
+        1.44, ge=-10.0, le=10.0,
+        description="[eV] vacancy_model formation_energy: lattice part of the vacancy "
         "formation free energy in CsPbCl3 (seed 000)",
     )
     chemical_potential_br_eV: float = Field(
-        -0.9, description="[eV] vacancy_model formation_energy: standard-state chemical "
+        -0.9, ge=-10.0, le=10.0,
+        description="[eV] vacancy_model formation_energy: standard-state chemical "
         "potential of Br (seed 000, synthesis conditions, excess Cl)",
     )
     chemical_potential_cl_eV: float = Field(
-        -1.09, description="[eV] vacancy_model formation_energy: standard-state chemical "
+        -1.09, ge=-10.0, le=10.0,
+        description="[eV] vacancy_model formation_energy: standard-state chemical "
         "potential of Cl (seed 000)",
     )
 
@@ -369,11 +580,13 @@ class Mesh(BaseModel):
     model_config = _MODEL_CONFIG
 
     h_min_nm: float = Field(
-        0.5, gt=0, description="[nm] cell size at the contact lines and the interface"
+        0.5, gt=0, description="[nm] cell size at the contact lines and the interface (>= 0.01 "
+        "material.lattice_constant_nm)"
     )
-    h_max_um: float = Field(0.01, gt=0, description="[µm] largest cell size (>= h_min_nm)")
+    h_max_um: float = Field(0.01, gt=0, description="[µm] largest cell size (>= h_min_nm, "
+                             "<= geometry.length_um)")
     growth: float = Field(
-        1.08, gt=1, description="[-] geometric growth factor away from refinement points"
+        1.08, gt=1, le=2.0, description="[-] geometric growth factor away from refinement points"
     )
     degree: Literal[1, 2] = Field(1, description="[-] Lagrange element degree")
     max_cells: int = Field(200000, gt=0, description="[-] refuse meshes with more cells")
@@ -411,7 +624,7 @@ class Time(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    t_end_s: float = Field(_DEFAULT_T_END_S, gt=0, description="[s] end time")
+    t_end_s: float = Field(_DEFAULT_T_END_S, ge=1.0e-15, le=1.0e10, description="[s] end time")
     output_times_s: tuple[float, ...] = Field(
         tuple(_DEFAULT_T_END_S * i / (_N_DEFAULT_OUTPUTS - 1) for i in range(_N_DEFAULT_OUTPUTS)),
         strict=False,
@@ -421,14 +634,19 @@ class Time(BaseModel):
     )
     scheme: Literal["bdf1", "bdf2"] = Field("bdf2", description="[-] time-stepping scheme")
     dt_initial_s: float = Field(
-        1.0e-9, gt=0, description="[s] first time step (dt_min_s <= . <= dt_max_s)"
+        1.0e-9, ge=1.0e-15, le=1.0e10,
+        description="[s] first time step (dt_min_s <= . <= dt_max_s)"
     )
-    dt_min_s: float = Field(1.0e-12, gt=0, description="[s] smallest time step")
-    dt_max_s: float = Field(1000.0, gt=0, description="[s] largest time step")
-    tol_y: float = Field(2.0e-3, gt=0, description="[-] local error tolerance on y")
-    tol_psi_VT: float = Field(0.05, gt=0, description="[k_BT/e] local error tolerance on psi")
-    rtol_x_v: float = Field(0.05, gt=0, description="[-] relative local error tolerance on x_V")
-    atol_x_v: float = Field(1.0e-10, gt=0, description="[-] absolute floor of the x_V tolerance")
+    dt_min_s: float = Field(1.0e-12, ge=1.0e-15, le=1.0e10, description="[s] smallest time step")
+    dt_max_s: float = Field(1000.0, ge=1.0e-15, le=1.0e10, description="[s] largest time step")
+    tol_y: float = Field(2.0e-3, ge=1.0e-12, le=1.0,
+                         description="[-] local error tolerance on y")
+    tol_psi_VT: float = Field(0.05, ge=1.0e-12, le=100.0,
+                              description="[k_BT/e] local error tolerance on psi")
+    rtol_x_v: float = Field(0.05, ge=1.0e-12, le=1.0,
+                            description="[-] relative local error tolerance on x_V")
+    atol_x_v: float = Field(1.0e-10, gt=0, le=1.0,
+                            description="[-] absolute floor of the x_V tolerance")
 
     @model_validator(mode="before")
     @classmethod
@@ -448,7 +666,7 @@ class Time(BaseModel):
             if not 0.0 <= t <= self.t_end_s:
                 raise _rule(f"output_times_s[{i}]", f"{t:g} not in [0, time.t_end_s = "
                             f"{self.t_end_s:g}]")
-        if any(b <= a for a, b in zip(times[:-1], times[1:], strict=True)):
+        if any(b <= a for a, b in itertools.pairwise(times)):
             raise _rule("output_times_s", "must be strictly increasing")
         if self.dt_min_s > self.dt_initial_s:
             raise _rule("dt_initial_s", f"must be >= time.dt_min_s = {self.dt_min_s:g}")
@@ -462,9 +680,11 @@ class Solver(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    newton_max_it: int = Field(30, ge=1, description="[-] maximum Newton iterations per step")
+    newton_max_it: int = Field(30, ge=1, le=1000,
+                               description="[-] maximum Newton iterations per step")
     newton_stol: float = Field(
-        1.0e-9, gt=0, description="[-] converged when the damped update's scaled max norm < this"
+        1.0e-9, ge=1.0e-14, le=1.0,
+        description="[-] converged when the damped update's scaled max norm < this"
     )
     max_update_VT: float = Field(
         10.0, gt=0, description="[k_BT/e] damping: cap on |d psi| and |d ln x_V| per iteration"
@@ -478,7 +698,9 @@ class Solver(BaseModel):
     petsc_options: dict[str, str | int | float] = Field(
         default_factory=dict,
         description="[-] extra PETSc options for the Newton solver (prefix-free, e.g. "
-        "ksp_rtol: 1e-10, mat_mumps_icntl_14: 80); applied after the linear_solver preset",
+        "mat_mumps_icntl_14: 80, or ksp_type: gmres with ksp_rtol: 1e-10); applied after the "
+        "linear_solver preset; each must be an option PETSc reads with the resulting solver "
+        "(checked before the run)",
     )
 
 
@@ -507,7 +729,8 @@ class Checkpoint(BaseModel):
         100, ge=0, description="[-] checkpoint every this many accepted steps (0 = not by count)"
     )
     every_minutes: float = Field(
-        10.0, ge=0, description="[min] checkpoint after this much wall time since the last one "
+        10.0, ge=0, le=1.0e6,
+        description="[min] checkpoint after this much wall time since the last one "
         "(0 = not by time)",
     )
 
@@ -557,6 +780,40 @@ class Case(BaseModel):
                 "geometry.interface_um",
                 f"must lie strictly inside the gap between the contact lines ({lo:g}, {hi:g})",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _check_sizes(self) -> "Case":
+        """Mesh sizes between a hundredth of a lattice constant and the wire length; a mesh
+        file only in 3D."""
+        m, length = self.mesh, self.geometry.length_um
+        floor_nm = 0.01 * self.material.lattice_constant_nm
+        why = ("a continuum cell below a hundredth of a lattice constant means nothing, and far "
+               "below it the mesh coordinates drown in round-off")
+        if m.h_min_nm < floor_nm:
+            raise _rule("mesh.h_min_nm", f"{m.h_min_nm:g} nm is below 0.01 x "
+                        f"material.lattice_constant_nm = {floor_nm:g} nm (expected {floor_nm:g} "
+                        f"nm <= h_min_nm <= mesh.h_max_um: {why})")
+        for name in ("h_max_um", "h3d_max_um", "h3d_min_um", "h3d_axial_um",
+                     "grading_distance_um"):
+            value = getattr(m, name)
+            if value is None:
+                continue
+            expected = f"expected {floor_nm * 1e-3:g} <= {name} <= {length:g} µm"
+            if value * 1e3 < floor_nm:
+                raise _rule(f"mesh.{name}", f"{value:g} µm is below 0.01 x "
+                            f"material.lattice_constant_nm = {floor_nm * 1e-3:g} µm ({expected}: "
+                            f"{why})")
+            if value > length and name != "grading_distance_um":
+                raise _rule(f"mesh.{name}", f"{value:g} µm is above geometry.length_um = "
+                            f"{length:g} µm ({expected}: a cell cannot be longer than the wire)")
+        if m.file is not None:
+            if not m.file.strip():
+                raise _rule("mesh.file", "must be a mesh file path, or null to generate the mesh")
+            if self.geometry.dimension != 3:
+                raise _rule("mesh.file", "a mesh file is only read in 3D, and this case is 1D "
+                            "(geometry.dimension = 1, the graded interval is generated): set "
+                            "geometry.dimension: 3, or remove mesh.file")
         return self
 
     @property
@@ -630,7 +887,7 @@ _CaseLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 def _parse_yaml(text: str, where: str) -> Any:
     """Parse YAML text with ``_CaseLoader``; errors become a one-line ``CaseError``."""
     try:
-        return yaml.load(text, Loader=_CaseLoader)  # noqa: S506 (SafeLoader subclass)
+        return yaml.load(text, Loader=_CaseLoader)  # SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         place = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -707,9 +964,13 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict:
 
 
 def _is_scalar_field(loc: Sequence[str]) -> bool:
-    """True if ``loc`` names a known case field that is not a section (sub-model)."""
+    """True if ``loc`` names a known case field that is neither a section (sub-model) nor a
+    mapping (``solver.petsc_options``: ``--set solver.petsc_options.ksp_type=gmres``)."""
     parent = _model_at(loc[:-1])
-    return parent is not None and loc[-1] in parent.model_fields and _model_at(loc) is None
+    if parent is None or loc[-1] not in parent.model_fields or _model_at(loc) is not None:
+        return False
+    annotation = parent.model_fields[loc[-1]].annotation
+    return getattr(annotation, "__origin__", annotation) is not dict
 
 
 # --------------------------------------------------------------------------------------------
@@ -777,6 +1038,10 @@ def _case_error_from_validation(exc: ValidationError) -> CaseError:
         return CaseError(_format_loc(loc), msg + _got(err["input"]))
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return CaseError(_format_loc(loc), "must be a mapping of keys" + _got(err["input"]))
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        text = _bound_message(loc, err.get("input"))
+        if text:
+            return CaseError(_format_loc(loc), text)
     msg = err["msg"].removeprefix("Value error, ")
     return CaseError(_format_loc(loc), msg + _got(err.get("input")))
 

@@ -10,29 +10,59 @@ adds what needs a little computation, and is called by the CLI before anything i
   checked when it is read);
 - the derived model parameters (hop rates, Debye length, contact potentials) must be finite and
   positive where they have to be: extreme but individually valid temperatures or activation
-  energies can overflow or underflow them;
+  energies can overflow or underflow them; a hop rate above ``MAX_HOP_RATE_PER_S`` (faster than
+  the lattice vibrates) is refused;
+- a user mesh (``mesh.file``) is read (:func:`solver.mesh3d.inspect_mesh_file`: physical groups,
+  tags, cells) and its extent compared with the case geometry, naming the likely unit of a mesh
+  not written in µm;
+- the PETSc options of the Newton solver (each ``solver.linear_solver`` preset the run may use,
+  plus ``solver.petsc_options``) are set on a throwaway solver that solves a 2 x 2 system: an
+  unknown type, a value PETSc cannot parse, a component the install lacks, or an option PETSc
+  reads with none of those presets is refused;
+- :func:`case_warnings`: legal but unusual values (outside :data:`solver.config.PLAUSIBLE`);
 - :func:`derived_parameters`: the resolved numbers, with units, that ``--check`` prints.
 
-Imports neither dolfinx nor UFL.
+:func:`check` runs all of it; the CLI calls it for ``--check`` and before a run, and
+:func:`solver.run.run_case` calls it again (as :func:`check_case`), so ``--check`` refuses exactly
+what a run would refuse before writing anything. Imports neither dolfinx nor UFL (petsc4py, gmsh
+and meshio lazily).
 """
 
 from __future__ import annotations
 
+import ctypes
+import difflib
+import io
 import itertools
 import math
-from dataclasses import dataclass
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from solver.config import Case, CaseError
+from solver.config import PLAUSIBLE, Case, CaseError, range_hint, unit_of_key
 
 __all__ = [
     "EXACT_COUNT_LIMIT",
+    "MAX_HOP_RATE_PER_S",
+    "Checked",
     "Derived",
+    "case_warnings",
+    "check",
     "check_case",
     "count_cells",
     "derived_parameters",
     "estimate_cells",
     "mesh_points_um",
+    "newton_petsc_options",
+    "possible_presets",
 ]
+
+#: Largest admissible hop rate [1/s]: no hop is faster than the lattice vibrates (optical
+#: phonons of lead-halide perovskites: 1e12-1e13 Hz).
+MAX_HOP_RATE_PER_S = 1.0e14
 
 #: Largest estimated cell count for which the exact count is computed (building the vertices).
 EXACT_COUNT_LIMIT = 5_000_000
@@ -152,10 +182,10 @@ def _check_mesh_3d(case: Case) -> int:
     return n
 
 
-def _check_mesh(case: Case) -> int:
-    """Cell count; raise CaseError if it exceeds ``mesh.max_cells``."""
+def _check_mesh(case: Case) -> tuple[int, bool]:
+    """Cell count and whether it is exact; raise CaseError if it exceeds ``mesh.max_cells``."""
     if not _is_1d(case):
-        return _check_mesh_3d(case)
+        return _check_mesh_3d(case), False
     limit = case.mesh.max_cells
     est = estimate_cells(case)
     if est > ESTIMATE_MARGIN * limit + 10 and est > CHEAP_EXACT_COUNT:
@@ -163,12 +193,12 @@ def _check_mesh(case: Case) -> int:
         raise CaseError("mesh.max_cells", f"the mesh would have {shown} cells, more than "
                         f"mesh.max_cells = {limit} (raise mesh.h_min_nm, mesh.h_max_um or "
                         "mesh.growth, or mesh.max_cells)")
-    n, _ = count_cells(case)
+    n, exact = count_cells(case)
     if n > limit:
         raise CaseError("mesh.max_cells", f"the mesh would have {n} cells, more than "
                         f"mesh.max_cells = {limit} (raise mesh.h_min_nm, mesh.h_max_um or "
                         "mesh.growth, or mesh.max_cells)")
-    return n
+    return n, exact
 
 
 @dataclass(frozen=True)
@@ -218,28 +248,369 @@ def _check_params(p) -> None:
     if not p.x_ref < 1.0:
         raise CaseError("material", f"derived pure-phase vacancy fraction {p.x_ref:g} is not < 1 "
                         "(check the vacancy parameters)")
+    for name, rate in (("w_Br", p.w_br), ("w_Cl", p.w_cl)):
+        if rate > MAX_HOP_RATE_PER_S:
+            raise CaseError("material.D_cl_ref_cm2_per_s", f"derived hop rate {name} = {rate:.3g} "
+                            f"/s is above {MAX_HOP_RATE_PER_S:g} /s, faster than the lattice "
+                            "vibrates (check it together with material.x_v_cl, "
+                            "material.jump_length_nm, material.hop_ratio_br_cl, "
+                            "material.hop_activation_eV, material.T_ref_K and temperature.T_K)")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What :func:`check` found: the mesh size and the warnings (``"<key>: <message>"``)."""
+
+    n_cells: int
+    cells_note: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def check(case: Case, comm=None) -> Checked:
+    """Every check a run makes before it writes anything (also what ``--check`` runs).
+
+    Args:
+        case: validated case.
+        comm: MPI communicator whose ranks all call this; a user mesh file is then read on its
+            rank 0 only. None: read it here.
+
+    Returns:
+        The cell count and the plausibility warnings.
+
+    Raises:
+        CaseError: the mesh (size, user mesh file), a derived parameter or a PETSc option.
+    """
+    if getattr(case.mesh, "file", None) and not _is_1d(case):
+        info = _mesh_file_info(case.mesh.file, comm)
+        _check_mesh_extent(case, info)
+        n, note = info.n_cells, f"{info.cell_type}, from mesh.file"
+        if n > case.mesh.max_cells:
+            raise CaseError("mesh.max_cells", f"{info.path} has {n} cells, more than "
+                            f"mesh.max_cells = {case.mesh.max_cells}")
+    elif _is_1d(case):
+        n, exact = _check_mesh(case)
+        note = "exact" if exact else "estimate"
+    else:
+        n, note = _check_mesh_3d(case), "3D estimate"
+    _check_params(_model_parameters(case))
+    _check_petsc_options(case, 1 if comm is None else comm.size)
+    return Checked(n, note, case_warnings(case))
 
 
 def check_case(case: Case) -> int:
-    """Everything that must hold before a run starts; return the number of mesh cells.
+    """:func:`check` (without a communicator); return the number of mesh cells."""
+    return check(case).n_cells
+
+
+# --------------------------------------------------------------------------------------------
+# Plausibility warnings
+
+
+def _value_at(case: Case, dotted: str) -> Any:
+    """The value of a dotted key of ``case`` (None if absent)."""
+    node: Any = case
+    for part in dotted.split("."):
+        node = getattr(node, part, None)
+    return node
+
+
+def case_warnings(case: Case) -> list[str]:
+    """``"<key>: <message>"`` for every value outside its usual range (``PLAUSIBLE``).
+
+    Legal but unusual: the run goes ahead, the CLI prints these as ``warning:`` lines. The
+    formation-energy keys are only looked at when ``material.vacancy_model`` uses them.
+    """
+    out = []
+    for key, p in PLAUSIBLE.items():
+        formation = "formation" in key or "chemical_potential" in key
+        if formation and case.material.vacancy_model != "formation_energy":
+            continue
+        value = _value_at(case, key)
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        size = abs(value) if p.signed else value
+        if p.lo <= size <= p.hi:
+            continue
+        unit = unit_of_key(key)
+        u = f" {unit}" if unit else ""
+        side = "below" if size < p.lo else "above"
+        what = f"|{key.rsplit('.', 1)[-1]}| = " if p.signed else ""
+        text = (f"{key}: {what}{value:g}{u} is {side} the usual range {p.lo:g} ... {p.hi:g}{u} "
+                f"({p.why})")
+        hint = range_hint(key, float(value), unit)
+        out.append(f"{text}; {hint}" if hint else text)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# User mesh files
+
+#: Mesh coordinate units other than µm: (unit, name, coordinate value of 1 µm).
+_LENGTH_UNITS = (("m", "metres", 1e-6), ("mm", "millimetres", 1e-3), ("cm", "centimetres", 1e-4),
+                 ("nm", "nanometres", 1e3), ("Å", "ångström", 1e4), ("pm", "picometres", 1e6))
+
+
+def _mesh_file_info(path: str, comm):
+    """:func:`solver.mesh3d.inspect_mesh_file`, on rank 0 of ``comm`` (broadcast)."""
+    from solver.mesh3d import inspect_mesh_file
+
+    def inspect():
+        try:
+            return inspect_mesh_file(path)
+        except CaseError as exc:
+            return exc
+        except Exception as exc:  # any reader failure is bad input
+            text = " ".join(str(exc).split())[:160]
+            return CaseError("mesh.file", f"{path} cannot be read ({type(exc).__name__}: {text})")
+
+    if comm is None or comm.size == 1:
+        result = inspect()
+    else:
+        result = comm.bcast(inspect() if comm.rank == 0 else None, root=0)
+    if isinstance(result, CaseError):
+        raise result
+    return result
+
+
+def _check_mesh_extent(case: Case, info) -> None:
+    """The mesh runs along x from 0 to ``geometry.length_um`` (µm) and holds the sampled lines.
+
+    A mesh whose length is the wire length times 1e-6, 1e-3, 1e3, ... is reported with its
+    likely unit.
+    """
+    g = case.geometry
+    length = g.length_um
+    (x0, y0, z0), (x1, y1, z1) = info.lower, info.upper
+    # The run samples x = 1e-9 L ... (1 - 1e-9) L (solver/run.py): the mesh must cover it.
+    covers = x0 <= 1e-9 * length and x1 >= (1.0 - 1e-9) * length
+    if not (covers and x1 <= (1.0 + 1e-3) * length and x0 >= -1e-3 * length):
+        span = x1 - x0
+        ratio = span / length
+        for unit, name, per_um in _LENGTH_UNITS:
+            if span > 0.0 and abs(math.log10(ratio / per_um)) < 0.15:
+                raise CaseError("mesh.file", f"{info.path} spans x = {x0:g} ... {x1:g} along the "
+                                f"wire, {ratio:.3g} x geometry.length_um = {length:g}: it looks "
+                                f"written in {name} ({unit}), and mesh coordinates must be in "
+                                f"µm; scale it by {1.0 / per_um:g} (gmsh: -clscale or "
+                                "Mesh.ScalingFactor) or write it in µm")
+        raise CaseError("mesh.file", f"{info.path} spans x = {x0:g} ... {x1:g} µm along the wire, "
+                        f"but the wire runs along x from 0 to geometry.length_um = {length:g} µm "
+                        "and the mesh must cover exactly that; set geometry.length_um (and the "
+                        "electrodes) to the mesh, or fix the mesh")
+    from solver.sampling import cross_section_grid
+
+    width = g.width_um if g.cross_section == "rectangle" else g.height_um / math.sqrt(3.0)
+    ys, zs = zip(*cross_section_grid(width, g.height_um), strict=True)
+    if min(ys) < y0 or max(ys) > y1 or min(zs) < z0 or max(zs) > z1:
+        raise CaseError("mesh.file", f"{info.path}: its section spans y = {y0:g} ... {y1:g}, "
+                        f"z = {z0:g} ... {z1:g} µm, but the run samples y = {min(ys):g} ... "
+                        f"{max(ys):g}, z = {min(zs):g} ... {max(zs):g} µm (from "
+                        f"geometry.width_um = {g.width_um:g}, geometry.height_um = "
+                        f"{g.height_um:g}); set them to the mesh's section (centred on y = 0, "
+                        "bottom at z = 0)")
+
+
+# --------------------------------------------------------------------------------------------
+# PETSc options
+
+_PETSC_PREFIX = "pvkpreflight_"
+_OPTION_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def newton_petsc_options(preset: str, max_it: int,
+                         extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The PETSc options of the run's Newton solver with the linear-solver ``preset``
+    (:data:`solver.linear_solvers.PRESETS`), as :class:`solver.problem.TransportProblem` sets
+    them, then ``extra`` (``solver.petsc_options``).
+
+    The Newton part is kept in step with solver/problem.py; tests/unit/test_input_checks.py
+    compares the result with the solver of a built problem.
+    """
+    from solver.linear_solvers import petsc_options
+
+    return {
+        "snes_type": "newtonls",
+        "snes_linesearch_type": "basic",
+        "snes_max_it": max_it,
+        "snes_atol": 0.0,
+        "snes_rtol": 0.0,
+        "snes_stol": 0.0,
+        **petsc_options(preset, dict(extra or {})),
+    }
+
+
+def possible_presets(requested: str, n_ranks: int = 1) -> tuple[str, ...]:
+    """The linear-solver presets a run with ``solver.linear_solver = requested`` may use.
+
+    ``auto`` picks ``lu`` or ``mumps`` by problem size (and ``mumps`` on several ranks); a run on
+    ``lu`` falls back to ``mumps`` when PETSc's LU fails (solver/problem.py).
 
     Raises:
-        CaseError: the mesh exceeds ``mesh.max_cells`` or a derived parameter is not finite.
+        CaseError: a serial-only preset on more than one rank.
     """
-    n = _check_mesh(case)
-    _check_params(_model_parameters(case))
-    return n
+    from solver.linear_solvers import choose_linear_solver
+
+    if requested == "auto":
+        return ("lu", "mumps") if n_ranks == 1 else ("mumps",)
+    try:
+        chosen = choose_linear_solver(requested, 0, n_ranks)
+    except ValueError as exc:
+        raise CaseError(str(exc)) from None
+    return (chosen, "mumps") if chosen == "lu" else (chosen,)
 
 
-def derived_parameters(case: Case) -> list[Derived]:
-    """Resolved model parameters with units, for ``--check`` (the case must pass check_case)."""
+class _Silenced:
+    """Discard what PETSc monitors and viewers print: petsc4py routes PETSc's output through
+    Python's ``sys.stdout``, C code may also write to file descriptors 1 and 2."""
+
+    def __enter__(self):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self._flush()
+        self.saved = [os.dup(1), os.dup(2)]
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        os.close(null)
+        self.streams = (sys.stdout, sys.stderr)
+        sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
+        return self
+
+    def __exit__(self, *exc):
+        sys.stdout, sys.stderr = self.streams
+        self._flush()
+        for fd, saved in zip((1, 2), self.saved, strict=True):
+            os.dup2(saved, fd)
+            os.close(saved)
+        return False
+
+    @staticmethod
+    def _flush():
+        try:
+            ctypes.CDLL(None).fflush(None)
+        except (OSError, AttributeError):
+            pass
+
+
+def _petsc_trial(opts: Mapping[str, Any], watch: Sequence[str] = ()):
+    """Solve a 2 x 2 linear system with a SNES set up from ``opts``.
+
+    Returns:
+        ``(problem, used)``: PETSc's last error line (None if it worked) and, for each option in
+        ``watch``, whether PETSc read it.
+    """
+    from petsc4py import PETSc
+
+    db = PETSc.Options()
+    for key, value in opts.items():
+        db.setValue(_PETSC_PREFIX + key, value)
+    problem = None
+    with _Silenced():
+        snes = PETSc.SNES().create(PETSc.COMM_SELF)
+        A = PETSc.Mat().createAIJ([2, 2], nnz=2, comm=PETSc.COMM_SELF)
+        try:
+            A.setValues([0, 1], [0, 1], [[2.0, 1.0], [1.0, 3.0]])
+            A.assemble()
+            x, f = A.createVecs()
+            snes.setOptionsPrefix(_PETSC_PREFIX)
+
+            def residual(_snes, xx, ff):
+                A.mult(xx, ff)
+                ff.shift(-1.0)
+
+            snes.setFunction(residual, f)
+            snes.setJacobian(lambda *_: None, A, A)
+            snes.setFromOptions()
+            snes.solve(None, x)
+        except PETSc.Error as exc:
+            lines = [ln.removeprefix("[0]").strip() for ln in str(exc).splitlines()]
+            lines = [ln for ln in lines if ln and "() at " not in ln and not ln.startswith("See")]
+            problem = lines[-1] if lines else f"PETSc error {exc.ierr}"
+        finally:
+            used = {key: bool(db.used(_PETSC_PREFIX + key)) for key in watch}
+            for key in opts:
+                db.delValue(_PETSC_PREFIX + key)
+            snes.destroy()
+            A.destroy()
+    return problem, used
+
+
+def _type_candidates(name: str) -> list[str]:
+    """The PETSc type names petsc4py knows for a ``*_type`` option (installed or not)."""
+    from petsc4py import PETSc
+
+    enum = {"snes_type": PETSc.SNES.Type, "ksp_type": PETSc.KSP.Type, "pc_type": PETSc.PC.Type,
+            "snes_linesearch_type": PETSc.SNESLineSearch.Type,
+            "pc_factor_mat_solver_type": PETSc.Mat.SolverType, "mat_type": PETSc.Mat.Type}
+    kind = next((v for k, v in enum.items() if name.endswith(k)), None)
+    if kind is None:
+        return []
+    return sorted({str(getattr(kind, a)) for a in dir(kind) if a.isupper()})
+
+
+def _check_petsc_options(case: Case, n_ranks: int = 1) -> None:
+    """Refuse PETSc options the run's solver cannot use (see the module doc).
+
+    Every preset the run may use (:func:`possible_presets`) is tried: an option PETSc refuses
+    with any of them is refused, an option none of them reads is refused.
+    """
+    sv = case.solver
+    user = dict(sv.petsc_options)
+    for name in user:
+        if not _OPTION_NAME.fullmatch(name):
+            raise CaseError(f"solver.petsc_options.{name}", "not a PETSc option name: write it "
+                            "in lower case without the leading '-' and without a prefix, e.g. "
+                            "mat_mumps_icntl_14")
+    presets = possible_presets(sv.linear_solver, n_ranks)
+    used = dict.fromkeys(user, False)
+    described = []
+    for preset in presets:
+        base = newton_petsc_options(preset, sv.newton_max_it)
+        problem, _ = _petsc_trial(base)
+        if problem:
+            raise CaseError("solver.linear_solver", f"{sv.linear_solver}: this PETSc cannot set "
+                            f"up the {preset} preset ({problem})")
+        opts = dict(base)
+        for name, value in user.items():
+            opts[name] = value
+            problem, seen = _petsc_trial(opts, watch=list(user))
+            if problem:
+                if "Unable to find requested" in problem or "Could not locate" in problem:
+                    problem += " (misspelt, or a package this PETSc was built without)"
+                others = [q for q in presets if q != preset and _petsc_trial(
+                    {**newton_petsc_options(q, sv.newton_max_it), name: value})[0] is None]
+                with_preset = (f" with the {preset} linear solver (which solver.linear_solver: "
+                               f"{sv.linear_solver} may use)" if others else "")
+                raise CaseError(f"solver.petsc_options.{name}", f"PETSc refuses {value!r}"
+                                f"{with_preset}: {problem}{_type_suggestion(name, value, opts)}")
+        used = {name: used[name] or seen[name] for name in user} if user else used
+        kinds = " ".join(f"{k.split('_')[0]} {opts[k]}" for k in ("ksp_type", "pc_type")
+                         if k in opts)
+        factor = opts.get("pc_factor_mat_solver_type")
+        described.append(f"{preset}: {kinds}{f' ({factor})' if factor else ''}")
+    unused = [name for name in user if not used[name]]
+    if unused:
+        raise CaseError(f"solver.petsc_options.{unused[0]}", "PETSc does not use this option "
+                        f"with the run's solver (snes newtonls; {'; '.join(described)}), so it "
+                        "would be silently ignored: it is misspelt, or it belongs to a solver "
+                        "type that is not selected")
+
+
+def _type_suggestion(name: str, value: Any, opts: Mapping[str, Any]) -> str:
+    """``; did you mean 'x'?`` for a ``*_type`` value close to an installed type, else ``""``."""
+    close = difflib.get_close_matches(str(value).lower(), _type_candidates(name), n=3, cutoff=0.6)
+    for candidate in close:
+        if _petsc_trial({**opts, name: candidate})[0] is None:
+            return f"; did you mean '{candidate}'?"
+    return ""
+
+
+def derived_parameters(case: Case, checked: Checked | None = None) -> list[Derived]:
+    """Resolved model parameters with units, for ``--check`` (the case must pass :func:`check`;
+    ``checked`` is its result, computed again if not given)."""
     p = _model_parameters(case)
-    if _is_1d(case):
-        n_cells, exact = count_cells(case)
-        cells_note = "exact" if exact else "estimate"
-    else:
-        n_cells = _check_mesh_3d(case)
-        cells_note = "from mesh.file" if n_cells == 0 else "3D estimate"
+    checked = checked or check(case)
+    n_cells, cells_note = checked.n_cells, checked.cells_note
     V_T = p.thermal_voltage_V
     lam_nm = math.sqrt(p.lambda2_um2) * 1e3
     lam2_cm2 = p.lambda2_um2 * 1e-8

@@ -198,7 +198,9 @@ def test_boundary_values_accepted():
 
 def test_error_message_is_short_and_names_the_problem():
     text = rejects(with_name(time={"t_end_s": -1}))
-    assert text.startswith("time.t_end_s: Input should be greater than 0")
+    # value, unit, the violated bound and the whole range
+    assert text.startswith("time.t_end_s: -1 s is below 1e-15 s (expected 1e-15 <= t_end_s <= "
+                           "1e+10 s")
     text = rejects(with_name(geometry={"lenght_um": 7.0}))
     assert "length_um" in text  # suggestion
 

@@ -1,4 +1,5 @@
-"""Fuzzing the case loader and the CLI (hypothesis): bad input exits 2 with one line, writes nothing.
+"""Fuzzing the case loader and the CLI (hypothesis): bad input exits 2 with one line, writes
+nothing.
 
 Every generated case file or ``--set`` override goes through ``solver.cli.main`` in-process, with
 ``solver.run`` replaced by a stub (no solve). The outcome must be either exit 2 with exactly one
@@ -186,12 +187,15 @@ def test_fuzz_overrides(stub_run, key, raw):
 
 
 @pytest.mark.parametrize("overrides, expected", [
-    (["mesh.h_min_nm=1e-3", "mesh.h_max_um=1e-5"], "mesh.max_cells: the mesh would have about"),
-    (["mesh.h_min_nm=1e-300", "mesh.h_max_um=1e-300", "mesh.growth=1.0000000001"],
+    (["mesh.h_min_nm=0.01", "mesh.h_max_um=2e-5"], "mesh.max_cells: the mesh would have about"),
+    (["mesh.h_min_nm=0.006", "mesh.h_max_um=1e-5", "mesh.growth=1.0000000001"],
      "mesh.max_cells:"),
+    (["mesh.h_min_nm=1e-300", "mesh.h_max_um=1e-300", "mesh.growth=1.0000000001"],
+     "mesh.h_min_nm: 1e-300 nm is below 0.01 x material.lattice_constant_nm"),
     (["mesh.max_cells=100"], "mesh.max_cells: the mesh would have 916 cells"),
     (["temperature.T_K=1"], "temperature.T_K: derived hop rate"),
-    (["temperature.T_K=1e300", "material.hop_activation_eV=1e300"], "temperature.T_K:"),
+    (["temperature.T_K=1e300", "material.hop_activation_eV=1e300"],
+     "temperature.T_K: 1e+300 K is above 900 K"),
 ])
 def test_absurd_but_schema_valid_values_exit_2(stub_run, tmp_path, overrides, expected):
     out = tmp_path / "out"
@@ -211,7 +215,7 @@ def test_huge_mesh_subprocess_leaves_no_directory(tmp_path):
     out = tmp_path / "results" / "huge"
     proc = subprocess.run(
         [sys.executable, "run_case.py", str(GOOD_CASE), "--output", str(out),
-         "--set", "mesh.h_min_nm=1e-4", "--set", "mesh.h_max_um=1e-6"],
+         "--set", "mesh.h_min_nm=0.01", "--set", "mesh.h_max_um=1e-5"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: mesh.max_cells: ") and "Traceback" not in proc.stderr
