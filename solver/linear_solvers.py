@@ -108,3 +108,19 @@ def choose_linear_solver(requested: str, n_dofs: int, n_ranks: int) -> str:
 def petsc_options(preset: str, overrides: dict | None = None) -> dict:
     """PETSc options of ``preset`` with the case's ``solver.petsc_options`` applied on top."""
     return {**PRESETS[preset], **(overrides or {})}
+
+
+def newton_petsc_options(preset: str, max_it: int, overrides: dict | None = None) -> dict:
+    """All PETSc options of the Newton solver (solver.problem.TransportProblem): SNES Newton
+    with a plain (undamped) line search, whose damping and convergence test the problem
+    supplies itself (so PETSc's own tolerances are off), the linear-solver ``preset``, then the
+    case's ``solver.petsc_options`` (``overrides``). The preflight tries exactly these."""
+    return {
+        "snes_type": "newtonls",
+        "snes_linesearch_type": "basic",
+        "snes_max_it": max_it,
+        "snes_atol": 0.0,
+        "snes_rtol": 0.0,
+        "snes_stol": 0.0,
+        **petsc_options(preset, overrides),
+    }

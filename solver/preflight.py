@@ -419,24 +419,11 @@ _OPTION_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 def newton_petsc_options(preset: str, max_it: int,
                          extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The PETSc options of the run's Newton solver with the linear-solver ``preset``
-    (:data:`solver.linear_solvers.PRESETS`), as :class:`solver.problem.TransportProblem` sets
-    them, then ``extra`` (``solver.petsc_options``).
+    """The PETSc options of the run's Newton solver (one home:
+    :func:`solver.linear_solvers.newton_petsc_options`)."""
+    from solver.linear_solvers import newton_petsc_options as options
 
-    The Newton part is kept in step with solver/problem.py; tests/unit/test_input_checks.py
-    compares the result with the solver of a built problem.
-    """
-    from solver.linear_solvers import petsc_options
-
-    return {
-        "snes_type": "newtonls",
-        "snes_linesearch_type": "basic",
-        "snes_max_it": max_it,
-        "snes_atol": 0.0,
-        "snes_rtol": 0.0,
-        "snes_stol": 0.0,
-        **petsc_options(preset, dict(extra or {})),
-    }
+    return options(preset, max_it, dict(extra or {}))
 
 
 def possible_presets(requested: str, n_ranks: int = 1) -> tuple[str, ...]:

@@ -27,8 +27,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from solver.compat import collapse
-from solver.linear_solvers import choose_linear_solver
-from solver.linear_solvers import petsc_options as linear_solver_options
+from solver.linear_solvers import choose_linear_solver, newton_petsc_options
 from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
 from solver.physics.initial import harmonic_potential, initial_composition, initial_ln_vacancy
 from solver.physics.poisson import poisson_terms
@@ -197,15 +196,8 @@ class TransportProblem:
         #: "mumps" during the run (see :meth:`solve`).
         self.linear_solver = choose_linear_solver(self.options.linear_solver, n_dofs,
                                                   self.comm.size)
-        opts = {
-            "snes_type": "newtonls",
-            "snes_linesearch_type": "basic",
-            "snes_max_it": self.options.max_it,
-            "snes_atol": 0.0,
-            "snes_rtol": 0.0,
-            "snes_stol": 0.0,
-            **linear_solver_options(self.linear_solver, self.options.petsc_options),
-        }
+        opts = newton_petsc_options(self.linear_solver, self.options.max_it,
+                                    self.options.petsc_options)
         self.problem = fem_petsc.NonlinearProblem(
             F, self.w, bcs=self.bcs, petsc_options_prefix=f"pvk{id(self)}_",
             petsc_options=opts,
