@@ -23,7 +23,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from baseline import REPO, checkout, describe, env_for  # noqa: E402
+from baseline import REPO, checkout, describe, env_for
 
 EVENTS = {
     "residual": "SNESFunctionEval",
@@ -38,9 +38,9 @@ def measure(case_file: str, overrides: list[str]) -> dict:
     """Run the case twice in this process; report the second run (called in the subprocess)."""
     import tempfile
 
-    import solver  # noqa: F401  (dolfinx_solver first)
     from petsc4py import PETSc
 
+    import solver  # noqa: F401  (dolfinx_solver first)
     from solver.config import load_case
     from solver.run import run_case
 

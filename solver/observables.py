@@ -20,11 +20,11 @@ FRONT_LEVEL = 0.55  # [-] y level that defines the front (docs/model.md, "Observ
 
 __all__ = [
     "FRONT_LEVEL",
+    "cl_uptake",
     "crossings",
     "front_position",
-    "migration_length",
     "integrate",
-    "cl_uptake",
+    "migration_length",
     "sharpness",
 ]
 

@@ -31,8 +31,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from solver import observables  # noqa: E402
 from solver.campaign import run_campaign  # noqa: E402
-from validation.common import report_arguments  # noqa: E402
 from solver.outputs import provenance, read_profile_csv, read_timeseries_csv  # noqa: E402
+from validation.common import report_arguments  # noqa: E402
 
 CAMPAIGNS = ("fig1e", "source_models", "absorbing_contact")
 T_END = 14400.0

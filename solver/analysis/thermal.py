@@ -42,7 +42,7 @@ __all__ = [
     "vacancy_potential_shift",
 ]
 
-from solver.analysis.matano import UM2_TO_CM2  # noqa: E402  [cm²/µm²], defined once
+from solver.analysis.matano import UM2_TO_CM2
 
 
 @dataclass(frozen=True)

@@ -81,12 +81,12 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "ONSAGER_MODELS",
     "F0_PEROVSKITE_ANION",
+    "ONSAGER_MODELS",
     "ReducedOnsager",
+    "manning_escape_frequency",
     "reduced_onsager",
     "tracer_correlation_factors",
-    "manning_escape_frequency",
 ]
 
 ONSAGER_MODELS = ("ideal", "manning")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from reference_values import (
     ATOL_UM,
     QUANTITIES,

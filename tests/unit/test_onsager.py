@@ -327,11 +327,11 @@ def test_manning_against_kmc_perovskite_anion_lattice():
 
 
 def test_ufl_assembly_matches_numpy():
-    import solver  # noqa: F401  (imports dolfinx_solver before dolfinx)
-    from mpi4py import MPI
-
     import ufl
     from dolfinx import fem, mesh
+    from mpi4py import MPI
+
+    import solver  # noqa: F401  (imports dolfinx_solver before dolfinx)
 
     msh = mesh.create_unit_interval(MPI.COMM_WORLD, 4)
     V = fem.functionspace(msh, ("Lagrange", 1))
@@ -374,11 +374,11 @@ def test_ufl_assembly_matches_numpy():
 
 def test_ufl_spatially_varying_profile():
     """x_Br varying in space (P1), integrated with a high quadrature degree vs numpy."""
-    import solver  # noqa: F401
-    from mpi4py import MPI
-
     import ufl
     from dolfinx import fem, mesh
+    from mpi4py import MPI
+
+    import solver  # noqa: F401
 
     msh = mesh.create_unit_interval(MPI.COMM_WORLD, 8)
     V = fem.functionspace(msh, ("Lagrange", 1))
