@@ -54,6 +54,10 @@ IRRELEVANT_X_V_OVER_X_REF = 1e-20
 #: contraction rate (see TransportProblem.remaining_error_estimate).
 NEWTON_ESTIMATE_MAX_UPDATE = 1e-3
 
+#: Largest Newton update [scaled max norm] after which the next iteration reuses the Jacobian
+#: and its factorisation (see TransportProblem._assemble_jacobian).
+JACOBIAN_REUSE_MAX_UPDATE = 1e-3
+
 #: NewtonStats.reason when PETSc raised an error (e.g. a failed factorisation) instead of
 #: returning a converged reason.
 REASON_PETSC_ERROR = -99
@@ -214,6 +218,7 @@ class TransportProblem:
         snes.setConvergenceTest(self._converged)
         self._ln_x_v_irrelevant = float(np.log(IRRELEVANT_X_V_OVER_X_REF * params.x_ref))
         self._last_update = self._prev_update = np.inf
+        self._reuse_jacobian = False
         self._last_update_field = ""
         self._last_update_z = float("nan")
 
@@ -406,7 +411,8 @@ class TransportProblem:
         start when the contact potentials did not change) that term is exactly zero, so only
         then is it skipped.
         """
-        self._set_row_scale(x)
+        if not self._reuse_jacobian:
+            self._set_row_scale(x)
         if self._boundary_values_hold(x):
             dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
             fem_petsc.assign(x, self.w)
@@ -421,6 +427,17 @@ class TransportProblem:
         b.pointwiseMult(b, self.row_scale)
 
     def _assemble_jacobian(self, snes, x, A, P):
+        """J(x), row-scaled like the residual; or, in the quadratic regime, the previous J.
+
+        Once the last Newton update was below JACOBIAN_REUSE_MAX_UPDATE, the next iterate is
+        that close to the one the Jacobian (and its factorisation) belongs to, and reusing both
+        changes the next update only by ~|update| relatively (a chord step): the iteration count
+        is unchanged and one assembly and factorisation per time step are saved. The matrix is
+        left untouched, so PETSc keeps its factorisation; the row scaling is frozen with it
+        (see _assemble_residual).
+        """
+        if self._reuse_jacobian:
+            return
         fem_petsc.assemble_jacobian(snes, x, A, None, self.w, self.problem.J, None, self.bcs)
         A.diagonalScale(self.row_scale, None)
 
@@ -497,6 +514,7 @@ class TransportProblem:
         gval = self.comm.allreduce(vals[k], op=MPI.MAX)
         self._prev_update = self._last_update
         self._last_update = gval if np.isfinite(gval) else np.inf
+        self._reuse_jacobian = self._last_update < JACOBIAN_REUSE_MAX_UPDATE
         self._last_update_field = FIELDS[k]
         self._last_update_z = norms[k][1]
         return True
@@ -520,6 +538,7 @@ class TransportProblem:
             return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
         if it == 0:
             self._last_update = self._prev_update = np.inf
+            self._reuse_jacobian = False
             return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm == 0.0 else 0
         if self.remaining_error_estimate() < self.options.stol:
             return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
@@ -557,6 +576,7 @@ class TransportProblem:
     def _solve_once(self) -> NewtonStats:
         """Run one Newton solve from the current ``w`` (the initial guess)."""
         snes = self.problem.solver
+        self._reuse_jacobian = False
         try:
             self.problem.solve()
         except PETSc.Error as exc:
