@@ -25,10 +25,11 @@ for c in $(PYTHON) python3.12 \
 done
 endef
 
-.PHONY: help venv test test-slow run validate validate-3d bench clean clean-results
+.PHONY: help venv lint test test-slow run validate validate-3d bench clean clean-results
 
 help:
 	@echo "make venv          create/update $(VENV) (pip install -e .[test])"
+	@echo "make lint          ruff check (rules in pyproject.toml [tool.ruff.lint])"
 	@echo "make test          fast test suite (-m 'not slow')"
 	@echo "make test-slow     slow validation tests (-m slow)"
 	@echo "make run           reference +-4 V/um pair, Fig. 1e campaign, figures -> results/"
@@ -54,6 +55,9 @@ $(STAMP): pyproject.toml | $(PY)
 	@touch $@
 
 venv: $(STAMP)
+
+lint: venv
+	$(PY) -m ruff check .
 
 test: venv
 	$(PY) -m pytest -m "not slow" -q

@@ -12,6 +12,7 @@ Tags (the contract with the forms):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +51,7 @@ def graded_segment(a: float, b: float, h_min: float, h_max: float, growth: float
     if sizes and middle < 0.5 * h_last:
         sizes.pop()
         middle += 2.0 * h_last
-    n_mid = max(1, int(round(middle / h_last)))
+    n_mid = max(1, round(middle / h_last))
     left = a + np.cumsum([0.0, *sizes])
     right = b - np.cumsum([0.0, *sizes])[::-1]
     mid = np.linspace(left[-1], right[0], n_mid + 1)
@@ -60,7 +61,7 @@ def graded_segment(a: float, b: float, h_min: float, h_max: float, growth: float
 def graded_vertices(points_um, h_min_um: float, h_max_um: float, growth: float) -> np.ndarray:
     """Return sorted vertices over [min(points), max(points)], graded toward every point."""
     pts = np.unique(np.asarray(points_um, dtype=float))
-    pieces = [graded_segment(a, b, h_min_um, h_max_um, growth) for a, b in zip(pts[:-1], pts[1:], strict=True)]
+    pieces = [graded_segment(a, b, h_min_um, h_max_um, growth) for a, b in itertools.pairwise(pts)]
     out = np.concatenate([pieces[0]] + [p[1:] for p in pieces[1:]])
     return out
 
@@ -133,7 +134,8 @@ def create_mesh1d(comm, vertices_um: np.ndarray, contacts_um, zones_um) -> Tagge
     return TaggedMesh(msh, facet_tags, cell_tags, n_cells, h_min)
 
 
-def mesh_for_parameters(comm, params, h_min_nm: float, h_max_um: float, growth: float) -> TaggedMesh:
+def mesh_for_parameters(comm, params, h_min_nm: float, h_max_um: float,
+                        growth: float) -> TaggedMesh:
     """Graded mesh for the device in ``params`` (a :class:`ModelParameters`)."""
     pts = [
         0.0,

@@ -83,7 +83,7 @@ def inspect_mesh_file(path: str | Path) -> MeshFileInfo:
         import meshio
 
         m = meshio.read(path)
-    except Exception as exc:  # meshio raises anything on a bad file
+    except Exception as exc:  # noqa: BLE001  (meshio raises anything on a bad file)
         raise CaseError("mesh.file", f"{path} cannot be read ({type(exc).__name__}: "
                         f"{' '.join(str(exc).split())[:160]})") from None
     problem = _meshio_problem(m, path)
@@ -127,7 +127,7 @@ def _inspect_msh(path: Path) -> MeshFileInfo:
         gmsh.model.add("perovskite_ions_mesh_check")
         try:
             gmsh.merge(str(path))
-        except Exception as exc:  # gmsh raises a bare Exception
+        except Exception as exc:  # noqa: BLE001  (gmsh's API raises a bare Exception)
             raise CaseError("mesh.file", f"{path} cannot be read as a gmsh mesh "
                             f"({' '.join(str(exc).split())[:160]})") from None
         return _msh_info(gmsh, path)

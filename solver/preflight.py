@@ -359,7 +359,8 @@ def _mesh_file_info(path: str, comm):
             return inspect_mesh_file(path)
         except CaseError as exc:
             return exc
-        except Exception as exc:  # any reader failure is bad input
+        except Exception as exc:  # noqa: BLE001  (any reader failure is bad input, and rank 0
+            # must return it, not raise: the other ranks wait in the bcast below)
             text = " ".join(str(exc).split())[:160]
             return CaseError("mesh.file", f"{path} cannot be read ({type(exc).__name__}: {text})")
 

@@ -66,10 +66,10 @@ class LineSampler:
         """(weights, dofs), both (n_local_points, dofs_per_cell): the value of ``func`` at the
         local points is ``(weights * func.x.array[dofs]).sum(axis=1)``.
 
-        Built once per function space: the points' reference coordinates (one pull-back per cell) and the
-        element's basis tabulated there. Evaluating through it is a gather and a dot product,
-        instead of a pull-back per point at every call of Function.eval (37 ms per field on the
-        3D test wire, called at every accepted step).
+        Built once per function space: the points' reference coordinates (one pull-back per
+        cell) and the element's basis tabulated there. Evaluating through it is a gather and a
+        dot product, instead of a pull-back per point at every call of Function.eval (37 ms per
+        field on the 3D test wire, called at every accepted step).
         """
         V = func.function_space
         key = id(V)

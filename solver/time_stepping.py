@@ -9,8 +9,11 @@ previous steps (Milne's device):
 
 measured per field in a max norm: |err_y|/tol_y, |err_phi|/tol_phi and, for vacancies,
 |err_xV|/(atol_xV + rtol_xV x_V). A step is rejected when that norm exceeds 1 or Newton fails
-(after one retry with BDF1 if BDF2 failed; dt is then cut by 4); the next dt is dt · clip(0.9 norm^(-1/(p+1)), 0.2, growth). Steps land
-exactly on output times and on the end of the bias ramp.
+(after one retry with BDF1 if BDF2 failed; dt is then cut by 4); the next dt is
+
+    dt · clip(0.9 norm^(-1/(p+1)), 0.2, growth).
+
+Steps land exactly on output times and on the end of the bias ramp.
 
 After Newton converges the new state is checked (:func:`check_state`): every value finite,
 y in [-STATE_TOL, 1 + STATE_TOL] and x_V <= 1 (hence x_Br, x_Cl = 1 - x_Br - x_V in the same

@@ -237,7 +237,8 @@ def main(argv=None) -> int:
          "smoother at higher bias (Fig. 2b)",
          ", ".join(f"{f:g} V/µm: {widths[f] * 1e3:.0f} nm" for f in widths)
          + " (criterion: width at 4 V/µm > 1.2 × width at 1.5 V/µm)", verdict(smooths)),
-        ("B. No sources: abs(L_m) after 4 h at ±2, ±4 V/µm", "no motion (Fig. S10; accept < 0.02 µm)",
+        ("B. No sources: abs(L_m) after 4 h at ±2, ±4 V/µm",
+         "no motion (Fig. S10; accept < 0.02 µm)",
          f"max abs(L_m) = {nosrc_max:.2e} µm", verdict(nosrc_max < 0.02)),
         ("C. Absorbing contact's α scanned over 3 decades (forward 4 V/µm)",
          "barely changes L_m (Fig. S16; criterion: spread < 10 %)",
@@ -343,7 +344,8 @@ def main(argv=None) -> int:
         "  layer) at the contact line, where the potential is imposed, so it does not screen the",
         "  gap; the forward L_m equals that of the consistent form. The choice between the two",
         "  therefore does not matter for the targets; the default keeps the consistent form",
-        "  (`auto`: full-rate creation at the positive contact, local equilibrium at the negative).",
+        ("  (`auto`: full-rate creation at the positive contact, local equilibrium at the "
+         "negative)."),
         "",
     ]
     thermal = docs / "validation_thermal.md"

@@ -20,16 +20,19 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+# Run as a script (python validation/wire3d.py): the repository root must be on sys.path before
+# `solver` and `validation` are imported, and the Agg backend chosen before pyplot is imported;
+# hence the imports below come after code (as in rectification.py and thermal.py).
 sys.path.insert(0, str(REPO))
 
-import matplotlib
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt  # noqa: E402
 
-from solver.campaign import run_campaign
-from solver.outputs import provenance, read_profile_csv, read_timeseries_csv
-from validation.common import report_arguments
+from solver.campaign import run_campaign  # noqa: E402
+from solver.outputs import provenance, read_profile_csv, read_timeseries_csv  # noqa: E402
+from validation.common import report_arguments  # noqa: E402
 
 CAMPAIGN = "wire3d_consistency"
 RESOLUTION = "wire3d_resolution"  # the 200 nm wire at +4 V/µm with 4 x 4 cells across
@@ -137,6 +140,8 @@ def main(argv=None) -> int:
     prov = provenance()
     thin = {f: summary(root, "3d_200nm", f) for f in FIELDS}
     thick = {f: summary(root, "3d_400nm", f) for f in FIELDS}
+    thick_vs_1d = {f: relative_difference(thick[f]["migration_length_um"],
+                                          ref[f]["migration_length_um"]) for f in FIELDS}
     lines = [
         "# 3D wires: consistency with 1D and the thick-wire study",
         "",
@@ -181,10 +186,10 @@ def main(argv=None) -> int:
         "## Thick wire (400 nm)",
         "",
         (f"Forward: L_m = {thick[4.0]['migration_length_um']:.4f} µm "
-        f"({100 * relative_difference(thick[4.0]['migration_length_um'], ref[4.0]['migration_length_um']):+.1f}% "
+        f"({100 * thick_vs_1d[4.0]:+.1f}% "
         f"vs 1D), lateral front spread {1e3 * thick[4.0]['front_lateral_spread_um']:.1f} nm; "
         f"reverse: L_m = {thick[-4.0]['migration_length_um']:.4f} µm "
-        f"({100 * relative_difference(thick[-4.0]['migration_length_um'], ref[-4.0]['migration_length_um']):+.1f}%)."),
+        f"({100 * thick_vs_1d[-4.0]:+.1f}%)."),
         "",
         *resolution_lines(Path(args.results) / RESOLUTION, root),
         *explanation(ref, thin, thick),
@@ -198,6 +203,9 @@ def resolution_lines(res_root: Path, root: Path) -> list[str]:
     """The mesh check of the lateral spread: 2 x 2 vs 4 x 4 cells across the 200 nm wire."""
     coarse = summary(root, "3d_200nm", 4.0)
     fine = json.loads((res_root / "3d_200nm_section_50nm" / "summary.json").read_text())
+    lm_change = relative_difference(fine["migration_length_um"], coarse["migration_length_um"])
+    spread_change = relative_difference(fine["front_lateral_spread_um"],
+                                        coarse["front_lateral_spread_um"])
     return [
         "## Mesh check of the lateral spread (200 nm wire, +4 V/µm, 4 h)",
         "",
@@ -208,9 +216,9 @@ def resolution_lines(res_root: Path, root: Path) -> list[str]:
           for label, s in (("2 x 2 (100 nm)", coarse), ("4 x 4 (50 nm)", fine))],
         "",
         ("Halving the cells across the section changes L_m by "
-        f"{100 * relative_difference(fine['migration_length_um'], coarse['migration_length_um']):+.1f}%"
+        f"{100 * lm_change:+.1f}%"
         " but the lateral spread by "
-        f"{100 * relative_difference(fine['front_lateral_spread_um'], coarse['front_lateral_spread_um']):+.0f}%:"),
+        f"{100 * spread_change:+.0f}%:"),
         "L_m is mesh-converged to well within the 10% acceptance, the lateral spread is not",
         "(2–4 cells across the section); read the spreads above as orders of magnitude.",
         "",
@@ -225,13 +233,18 @@ def explanation(ref: dict, thin: dict, thick: dict) -> list[str]:
         # distance the axial drift carries vacancies while they diffuse across the height
         return field_kT_per_um * height_um ** 2 / np.pi ** 2
 
+    thin_fwd = relative_difference(thin[4.0]["migration_length_um"],
+                                   ref[4.0]["migration_length_um"])
+    thick_rev = relative_difference(thick[-4.0]["migration_length_um"],
+                                    ref[-4.0]["migration_length_um"])
+    thick_rev_shift_um = abs(thick[-4.0]["migration_length_um"] - ref[-4.0]["migration_length_um"])
     return [
         "### Why",
         "",
         "- The mean front (hence L_m) is set by the total vacancy current through the wire, and",
         "  the 3D contacts inject the same total rate per cross-section as 1D (flux density",
         ("  r·A_cross/A_contact on the bottom facets). So L_m agrees with 1D to within "
-        f"{100 * abs(relative_difference(thin[4.0]['migration_length_um'], ref[4.0]['migration_length_um'])):.1f}%"
+        f"{100 * abs(thin_fwd):.1f}%"
         " (forward) in the 200 nm wire."),
         "- What 1D cannot show is the shape of the front across the section. The likely",
         "  mechanism (a diagnostic run of the 200 nm wire on one cell across found x_V about",
@@ -247,9 +260,9 @@ def explanation(ref: dict, thin: dict, thick: dict) -> list[str]:
         f"{1e3 * thick[4.0]['front_lateral_spread_um']:.0f} nm (400 nm) after 4 h forward."),
         "- In reverse bias the front hardly moves (tens of nm), and the same vertical structure",
         ("  is a larger fraction of that small displacement: "
-        f"{100 * relative_difference(thick[-4.0]['migration_length_um'], ref[-4.0]['migration_length_um']):+.1f}%"
+        f"{100 * thick_rev:+.1f}%"
         " for the 400 nm wire, i.e. "
-        f"{1e3 * abs(thick[-4.0]['migration_length_um'] - ref[-4.0]['migration_length_um']):.1f} nm."),
+        f"{1e3 * thick_rev_shift_um:.1f} nm."),
         "",
     ]
 

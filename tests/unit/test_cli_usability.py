@@ -97,5 +97,6 @@ def test_run_logs_progress_lines_unless_quiet(tmp_path):
     assert "INFO t = 5e-06 s (50%)" in proc.stderr and "INFO t = 1e-05 s (100%)" in proc.stderr
     assert "reference_forward: L_m = " in proc.stdout  # the summary line
     proc = subprocess.run([sys.executable, "run_case.py", *args, "--output", str(tmp_path / "b"),
-                           "--quiet"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+                           "--quiet"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+                          check=False)
     assert proc.returncode == 0 and proc.stderr == "" and proc.stdout == ""

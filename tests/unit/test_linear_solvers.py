@@ -33,7 +33,7 @@ def test_choice_by_size_and_ranks(requested, dofs, ranks, expected):
 
 
 def test_serial_lu_refused_on_two_ranks():
-    with pytest.raises(ValueError, match="solver.linear_solver: 'lu'.*one MPI rank"):
+    with pytest.raises(ValueError, match=r"solver.linear_solver: 'lu'.*one MPI rank"):
         choose_linear_solver("lu", 100, 2)
 
 
@@ -43,7 +43,7 @@ def test_case_override_and_schema_agree_with_presets():
     assert load_case("cases/reference_forward.yaml").solver.linear_solver == "auto"
     field = type(case.solver).model_fields["linear_solver"]
     assert set(field.annotation.__args__) == set(LINEAR_SOLVERS)
-    with pytest.raises(CaseError, match="solver.linear_solver"):
+    with pytest.raises(CaseError, match=r"solver.linear_solver"):
         load_case("cases/reference_forward.yaml", ["solver.linear_solver=gmres_hypre"])
 
 

@@ -367,8 +367,8 @@ def test_member_directory_must_resolve_inside(tmp_path):
     _member_dirs_inside(root, members)
     (tmp_path / "elsewhere").mkdir()
     (root / "m").symlink_to(tmp_path / "elsewhere")
-    with pytest.raises(CaseError, match="campaign member m: its directory .*elsewhere is not "
-                                        "inside the campaign directory"):
+    with pytest.raises(CaseError, match=r"campaign member m: its directory .*elsewhere is not "
+                                        r"inside the campaign directory"):
         _member_dirs_inside(root, members)
 
 

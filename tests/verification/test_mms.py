@@ -55,8 +55,9 @@ def mms_parameters(onsager_model: str, rate_law: str, flux_scheme: str,
         base, length_um=1.0, contact_left_um=0.25, contact_right_um=0.75,
         electrode_left_um=(0.0, 0.25), electrode_right_um=(0.75, 1.0), interface_um=0.5,
         interface_width_um=0.05, ln_x_v_br=math.log(0.02), ln_x_v_cl=math.log(0.08),
-        x_ref=0.05, lambda2_um2=10.0, w_br=3.0, w_cl=1.0, debye2_um2=0.2, onsager_model=onsager_model,
-        source_model=source_model, rate_law=rate_law, bias_V=2.0, ramp_s=0.0,
+        x_ref=0.05, lambda2_um2=10.0, w_br=3.0, w_cl=1.0, debye2_um2=0.2,
+        onsager_model=onsager_model, source_model=source_model, rate_law=rate_law, bias_V=2.0,
+        ramp_s=0.0,
         source_left=ElectrodeSourceParameters(0.4, 0.3, "half"),
         source_right=ElectrodeSourceParameters(0.5, 0.2, "local"),
         alpha_br=0.6, alpha_cl=0.2, flux_scheme=flux_scheme,
@@ -112,7 +113,8 @@ def l2_errors(n_cells: int, degree: int, onsager_model: str, rate_law: str, flux
         (2, "galerkin", (16, 32, 64), 2.9),
     ],
 )
-@pytest.mark.parametrize("onsager_model, rate_law", [("manning", "composition"), ("ideal", "fixed")])
+@pytest.mark.parametrize("onsager_model, rate_law",
+                         [("manning", "composition"), ("ideal", "fixed")])
 def test_mms_convergence_order(degree, flux_scheme, meshes, min_rate, onsager_model, rate_law):
     errors = np.array(
         [l2_errors(n, degree, onsager_model, rate_law, flux_scheme) for n in meshes]

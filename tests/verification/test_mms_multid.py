@@ -9,8 +9,9 @@ so that J is not diagonal (J^{-T} != J^{-1}).
 
 The setting is a 2D rectangle [0, 1] x [0, 0.5] (in rotated coordinates s, r) of quadrilaterals
 with the contacts at its end edges (s = 0 and s = 1): phi is imposed there and the electrode
-reactions act there as facet fluxes, as on the bottom facets of the 3D wire. Forcing: the weak residual of the exact solution
-built by the same term builder (as in test_mms.py), so the measured error is spatial only.
+reactions act there as facet fluxes, as on the bottom facets of the 3D wire. Forcing: the weak
+residual of the exact solution built by the same term builder (as in test_mms.py), so the
+measured error is spatial only.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def exact(xy, t, lib):
 
 
 def rectangle(n: int) -> TaggedMesh:
-    """n x n/4 quadrilaterals of aspect ratio 2 (h_x = 1/n, h_y = 2/n) with contact and zone tags."""
+    """n x n/4 quadrilaterals of aspect ratio 2 (h_x = 1/n, h_y = 2/n) with contact and zone
+    tags."""
     comm = MPI.COMM_WORLD
     msh = dmesh.create_rectangle(comm, [[0.0, 0.0], [1.0, HEIGHT]], [n, n // 4],
                                  cell_type=dmesh.CellType.quadrilateral)
