@@ -3,8 +3,11 @@
 Reports cells, dofs, wall time, steps, Newton and Krylov iterations, peak memory per rank and the
 parallel efficiency T1 / (2 T2). Each run is a separate ``mpirun -n N run_case.py`` process, so
 form compilation is included in the first run only if the JIT cache is cold (warm it first).
+With ``--baseline REF`` the same runs are repeated with the package of an earlier commit (a
+temporary git worktree, see benchmarks/baseline.py) and the speed-ups are printed.
 
     python benchmarks/bench_3d.py [CASE] [--ranks 1 2] [--set key=value ...] [--out DIR]
+                                  [--baseline 7d54ae3]
 
 Examples:
     python benchmarks/bench_3d.py cases/wire3d.yaml                         # 4 h reference
@@ -22,21 +25,49 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline import REPO, checkout, describe, env_for
+
 MPIRUN = Path(sys.executable).parent / "mpirun"
 
 
-def run(case: str, ranks: int, overrides: list[str], out: Path) -> dict:
-    cmd = [sys.executable, str(REPO / "run_case.py"), case, "--output", str(out), "--quiet",
-           "--force", "--set", "output.vtx=false", "--set", "output.figures=false"]
+def run(case: str, ranks: int, overrides: list[str], out: Path, tree: Path | None = None) -> dict:
+    """One run as its own process; ``tree``: the package of an earlier commit (None: this one).
+    ``-P`` keeps the script's folder off sys.path so that PYTHONPATH decides the package."""
+    cmd = [sys.executable, "-P", str((tree or REPO) / "run_case.py"), case, "--output",
+           str(out), "--quiet", "--force", "--set", "output.vtx=false",
+           "--set", "output.figures=false"]
     for o in overrides:
         cmd += ["--set", o]
     if ranks > 1:
         cmd = [str(MPIRUN), "-n", str(ranks), *cmd]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env_for(tree))
     if proc.returncode != 0:
         raise SystemExit(f"run with {ranks} rank(s) failed: {proc.stderr.strip()[-500:]}")
     return json.loads((out / "summary.json").read_text())
+
+
+def runs(a, root: Path, tree: Path | None) -> dict:
+    rows = []
+    for n in a.ranks:
+        s = run(a.case, n, a.overrides, root / f"ranks{n}", tree)
+        rows.append({
+            "ranks": n, "cells": s["n_cells"], "dofs": s["n_dofs"],
+            "t_final_s": s["t_final_s"], "wall_time_s": round(s["wall_time_s"], 1),
+            "steps": s["steps"], "rejected_steps": s["rejected_steps"],
+            "newton_iterations": s["newton_iterations"],
+            "krylov_iterations": s.get("linear_iterations"),
+            "linear_solver": s.get("linear_solver", "mumps"),
+            "peak_rss_MB_per_rank": s["peak_rss_MB_per_rank"],
+            "migration_length_um": round(s["migration_length_um"], 5),
+            "front_lateral_spread_um": s.get("front_lateral_spread_um"),
+        })
+    t = {r["ranks"]: r["wall_time_s"] for r in rows}
+    report = {"runs": rows}
+    if 1 in t and 2 in t:
+        report["parallel_efficiency_1_to_2"] = round(t[1] / (2 * t[2]), 3)
+    return report
 
 
 def main() -> None:
@@ -45,26 +76,18 @@ def main() -> None:
     ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     ap.add_argument("--out", default=None, help="keep the runs here (default: temporary)")
+    ap.add_argument("--baseline", metavar="REF", help="also run this commit (e.g. 7d54ae3)")
     a = ap.parse_args()
-    rows = []
+    report = {"case": a.case, "overrides": a.overrides}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(a.out) if a.out else Path(tmp)
-        for n in a.ranks:
-            s = run(a.case, n, a.overrides, root / f"ranks{n}")
-            rows.append({
-                "ranks": n, "cells": s["n_cells"], "dofs": s["n_dofs"],
-                "t_final_s": s["t_final_s"], "wall_time_s": round(s["wall_time_s"], 1),
-                "steps": s["steps"], "rejected_steps": s["rejected_steps"],
-                "newton_iterations": s["newton_iterations"],
-                "krylov_iterations": s.get("linear_iterations"),
-                "peak_rss_MB_per_rank": s["peak_rss_MB_per_rank"],
-                "migration_length_um": round(s["migration_length_um"], 5),
-                "front_lateral_spread_um": s.get("front_lateral_spread_um"),
-            })
-    t = {r["ranks"]: r["wall_time_s"] for r in rows}
-    report = {"case": a.case, "overrides": a.overrides, "runs": rows}
-    if 1 in t and 2 in t:
-        report["parallel_efficiency_1_to_2"] = round(t[1] / (2 * t[2]), 3)
+        report["this_checkout"] = new = runs(a, root / "this", None)
+        if a.baseline:
+            with checkout(a.baseline) as tree:
+                report[f"baseline {describe(a.baseline)}"] = base = runs(a, root / "base", tree)
+            report["speed-up (baseline / this), wall"] = {
+                f"ranks {r['ranks']}": round(b["wall_time_s"] / r["wall_time_s"], 2)
+                for r, b in zip(new["runs"], base["runs"], strict=True)}
     print(json.dumps(report, indent=2))
 
 
