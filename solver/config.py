@@ -691,7 +691,7 @@ class Solver(BaseModel):
     )
     linear_solver: Literal["auto", "lu", "mumps", "mumps_blr", "gmres_asm"] = Field(
         "auto", description="[-] linear solver of the Newton steps (solver/linear_solvers.py): "
-        "auto = lu for serial runs up to 10 000 dofs, else mumps; lu = PETSc's sparse LU with "
+        "auto = lu for serial runs up to 25 000 dofs, else mumps; lu = PETSc's sparse LU with "
         "RCM ordering (serial only); mumps = MUMPS LU; mumps_blr = MUMPS with block low-rank "
         "compression as a GMRES preconditioner; gmres_asm = GMRES with additive Schwarz/ILU(1)",
     )

@@ -11,7 +11,7 @@ preset         what it is, and where it fits
 ``lu``         PETSc's own sparse LU with reverse Cuthill–McKee ordering. Serial only. The
                Jacobian of a wire is banded (1D: bandwidth 2 x 3 dofs), and for banded
                matrices this has far less overhead than a multifrontal solver: 1D reference
-               device 0.2 ms per factorisation against 1.6 ms with MUMPS (2751 dofs).
+               device 0.1 ms per factorisation against 1.2 ms with MUMPS (2751 dofs).
 ``mumps``      MUMPS multifrontal LU (nested-dissection ordering), serial or parallel: 3D
                meshes and every run on more than one rank. Memory grows with the square of
                the section's node count (docs: README "Benchmark").
@@ -26,7 +26,7 @@ preset         what it is, and where it fits
 =============  ===========================================================================
 
 ``auto`` (the default) picks ``lu`` for a serial run with at most :data:`SERIAL_LU_MAX_DOFS`
-dofs and ``mumps`` otherwise. ``solver.petsc_options`` are applied after the preset.
+(25 000) dofs and ``mumps`` otherwise. ``solver.petsc_options`` are applied after the preset.
 """
 
 from __future__ import annotations
@@ -74,9 +74,12 @@ LINEAR_SOLVERS = ("auto", *PRESETS)
 #: Presets that need a single MPI rank.
 SERIAL_ONLY = ("lu",)
 
-#: Largest problem (global dofs) that ``auto`` gives to PETSc's serial LU. The 3D test wire
-#: (about 19 000 dofs) is already faster with MUMPS's multifrontal factorisation.
-SERIAL_LU_MAX_DOFS = 10_000
+#: Largest problem (global dofs) that ``auto`` gives to PETSc's serial LU. Measured: the 1D
+#: device (2751 dofs) 0.1 ms per factorisation against 1.2 ms with MUMPS; the 3D test wire
+#: (cases/wire3d.yaml, 18 927 dofs, quasi-1D, 600 s forward) 66 s against 82 s in all.
+#: Beyond a few 10^4 dofs the banded fill of an RCM-ordered 3D section grows faster than
+#: MUMPS's nested dissection.
+SERIAL_LU_MAX_DOFS = 25_000
 
 
 def choose_linear_solver(requested: str, n_dofs: int, n_ranks: int) -> str:
