@@ -170,8 +170,8 @@ class TransportProblem:
         self.flux_scheme = getattr(params, "flux_scheme", "galerkin")
         if self.flux_scheme == "exponential_fitting" and not exponential_fitting_supported(
                 msh.ufl_domain(), degree):
-            raise ValueError("exponential_fitting fluxes require degree 1 on intervals or "
-                             "hexahedra (use galerkin on tetrahedra)")
+            raise ValueError("exponential_fitting fluxes require degree 1 (use galerkin for "
+                             "degree 2)")
         self.contact_scale = self._contact_scale()
         self.dx_flux = self._flux_measure(msh, degree)
 
@@ -236,9 +236,11 @@ class TransportProblem:
           stencil, an M-matrix for diffusion); one-point quadrature would leave hourglass modes
           that only the storage term controls, which made Newton stall at round-off for steps
           of ~1 s.
-        - Intervals and simplices, degree 1: the midpoint (the exponentially fitted flux is
-          constant per interval; P1 gradients are constant on simplices and the Onsager
-          Jacobian kernel is large, so one point instead of four).
+        - Intervals and simplices, degree 1: the midpoint/centroid (the exponentially fitted
+          flux is constant per cell: per interval, and on triangles/tetrahedra the
+          edge-averaged flux, which recovers its nodal values from this point; Galerkin: P1
+          gradients are constant on simplices and the Onsager Jacobian kernel is large, so one
+          point instead of four).
         - Otherwise the storage measure.
         """
         cell = msh.ufl_cell().cellname
