@@ -33,7 +33,9 @@ from solver.physics.initial import harmonic_potential, initial_composition, init
 from solver.physics.poisson import poisson_terms
 from solver.physics.sources import source_terms
 from solver.physics.transport import (
+    SIMPLEX_CELLS,
     exponential_fitting_supported,
+    nonnegative_edge_mask,
     site_fractions,
     transport_terms,
 )
@@ -174,6 +176,10 @@ class TransportProblem:
                              "degree 2)")
         self.contact_scale = self._contact_scale()
         self.dx_flux = self._flux_measure(msh, degree)
+        # Simplices, exponential fitting: edges with a negative assembled stiffness weight are
+        # dropped (transport.halide_fluxes_edge_averaged, "Monotonicity").
+        self.edge_mask = (nonnegative_edge_mask(msh) if self.flux_scheme == "exponential_fitting"
+                          and msh.ufl_cell().cellname in SIMPLEX_CELLS else None)
 
         # Frozen background x_V,eq(y(z, 0)) as exp of a P-degree function, so that the initial
         # state is exactly neutral at every quadrature point.
@@ -266,7 +272,7 @@ class TransportProblem:
             dx_flux = ufl.Measure("dx", domain=self.mesh1d.mesh,
                                   metadata={"quadrature_degree": exact_flux_degree})
         terms = transport_terms(w, w_n, w_nm1, tests, self.params, self.bdf, self.dx,
-                                dx_flux, scheme)
+                                dx_flux, scheme, edge_mask=self.edge_mask)
         terms.update(poisson_terms(phi, x.x_v, ufl.exp(self.u_background), tests[2],
                                    self.params, self.dx))
         terms.update(source_terms(y, u, tests, self.bias_V, self.params, self.dS, self.dx,

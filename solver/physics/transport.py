@@ -63,6 +63,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import basix
 import ufl
 from ufl.domain import extract_unique_domain
 from ufl.geometry import CellVertices
@@ -242,7 +243,7 @@ def halide_fluxes_exponential_fitting(y, u, phi, params, jacobian, points: str =
     return inv_jac_t * ufl.as_vector(ref_br), inv_jac_t * ufl.as_vector(ref_cl)
 
 
-def halide_fluxes_edge_averaged(y, u, phi, params, jacobian):
+def halide_fluxes_edge_averaged(y, u, phi, params, jacobian, edge_mask=None):
     r"""(J_Br, J_Cl) [µm/s] on P1 simplices: edge-averaged finite elements (EAFE).
 
     Xu & Zikatanov, "A monotone finite element scheme for convection-diffusion equations",
@@ -285,20 +286,32 @@ def halide_fluxes_edge_averaged(y, u, phi, params, jacobian):
     :math:`\nabla\lambda_k` (k >= 1) the rows of :math:`J^{-1}`,
     :math:`\nabla\lambda_0 = -\sum_k \nabla\lambda_k`.
 
-    Monotonicity: at a node where x_a = 0 every edge term of halide a points into the node when
-    :math:`\omega_E \ge 0` on all its edges, so with lumped storage and backward Euler
-    0 <= y <= 1 as on intervals and hexahedra. :math:`\omega_E = |e'_E|\cot\theta_E/(d(d-1))`
-    (θ_E the dihedral angle at the opposite edge e'_E; in 2D ω_E = cot θ_E / 2) is negative
-    for obtuse cells: the guarantee holds on meshes whose P1 stiffness matrix is an M-matrix
-    (sum of ω_E over the cells around each edge >= 0, e.g. Delaunay meshes in 2D;
-    tetrahedral meshes need non-obtuse dihedral angles for a cell-wise guarantee). Elsewhere
-    the scheme stays consistent and conservative, and the stepper's state check catches an
-    overshoot.
+    Monotonicity: :math:`F_{a,E}` depends only on the two nodes of E, so the assembled residual
+    is the edge-based (Voronoi-box) finite-volume scheme
+    :math:`\sum_E \omega_E F_{a,E}(v_j - v_i)` with the assembled edge weight
+    :math:`\omega_E = \sum_{T \ni E}\omega_E^T` (the negated off-diagonal of the P1 stiffness
+    matrix). At a node where x_a = 0 every edge term of halide a points into the node when every
+    :math:`\omega_E \ge 0`, so with lumped storage and backward Euler 0 <= y <= 1, as on
+    intervals and hexahedra. But :math:`\omega_E^T = |e'_E|\cot\theta_E/(d(d-1))` (θ_E the
+    dihedral angle at the opposite edge e'_E; in 2D :math:`\cot\theta_E/2`) is negative for
+    obtuse cells, and the assembled weight is >= 0 only on meshes whose stiffness matrix is an
+    M-matrix (e.g. Delaunay meshes in 2D, Kuhn-split boxes). gmsh's tetrahedral wires are not:
+    16% of the edges of an unstructured wire (down to -0.41 times the largest weight) and 25% of
+    the hexagonal-section extruded one (down to -0.007) have negative weight; with them Newton
+    failed near a contact where x_V changes by decades per cell (no positive x_V solves the
+    vacancy balance). ``edge_mask`` (from :func:`nonnegative_edge_mask`, 1 or 0 per cell edge)
+    therefore drops the edges whose *assembled* weight is negative, i.e. the assembled weight
+    becomes :math:`\max(\omega_E, 0)`, as box-method device simulators do with negative
+    Voronoi coupling areas. The scheme is then monotone on any simplicial mesh; it is
+    unchanged (and consistent) where the mesh is M-matrix-type, and loses consistency only on
+    the dropped edges.
 
     Args:
         y, u, phi: unknowns (UFL). params: ModelParameters.
         jacobian: the cell Jacobian (``ufl.Jacobian(domain)``) of a triangle or tetrahedron,
             square (tdim == gdim).
+        edge_mask: optional DG0 vector (one component per cell edge, basix edge order) that
+            multiplies each edge weight; None keeps every edge.
 
     Returns:
         (J_Br, J_Cl): UFL vectors [µm/s], constant per cell.
@@ -322,15 +335,76 @@ def halide_fluxes_edge_averaged(y, u, phi, params, jacobian):
     grad_lam = [-sum(grad_lam[1:], grad_lam[0])] + grad_lam
     edge_to = [ufl.as_vector([0.0] * tdim)] + [jacobian[:, k] for k in range(tdim)]
     j_br = j_cl = ufl.as_vector([0.0] * tdim)
+    edge_number = _simplex_edge_numbers(tdim)
     for i in range(tdim + 1):
         for j in range(i + 1, tdim + 1):
             c = -ufl.dot(grad_lam[i], grad_lam[j])
+            if edge_mask is not None:
+                c = edge_mask[edge_number[i, j]] * c
             e = edge_to[j] - edge_to[i]
             f_br, f_cl = _exchange_edge_flux(y_n[i], y_n[j], xv_n[i], xv_n[j],
                                              phi_n[j] - phi_n[i], params)
             j_br = j_br + (c * f_br) * e
             j_cl = j_cl + (c * f_cl) * e
     return j_br, j_cl
+
+
+def _simplex_edge_numbers(tdim: int) -> dict:
+    """{(i, j): k}: basix's number k of the edge between reference vertices i < j."""
+    cell = {2: basix.CellType.triangle, 3: basix.CellType.tetrahedron}[tdim]
+    return {tuple(sorted(e)): k for k, e in enumerate(basix.topology(cell)[1])}
+
+
+def simplex_edge_weights(msh):
+    r"""Cell-wise and assembled P1 stiffness edge weights of a triangle/tetrahedron mesh.
+
+    Returns (omega_T, omega): arrays of shape (local cells incl. ghosts, edges per cell), in
+    basix edge order, with omega_T the cell's :math:`-|T|\nabla\lambda_i\cdot\nabla\lambda_j`
+    and omega the sum over every cell of the mesh (all ranks) sharing the edge. The vertex
+    order is the geometry dofmap's, as for ``ufl.Jacobian``; the edges are numbered and summed
+    across ranks through the dofmap of lowest-order Nédélec elements (one dof per edge).
+    """
+    import numpy as np
+    from dolfinx import fem, la
+
+    tdim, gdim = msh.topology.dim, msh.geometry.dim
+    if gdim != tdim:
+        raise ValueError("edge weights need tdim == gdim")
+    imap = msh.topology.index_map(tdim)
+    n_owned, n_all = imap.size_local, imap.size_local + imap.num_ghosts
+    nodes = msh.geometry.x[msh.geometry.dofmaps[0][:n_all], :gdim]  # (cells, d + 1, gdim)
+    jac = np.swapaxes(nodes[:, 1:, :] - nodes[:, :1, :], 1, 2)  # columns e_k = x_k - x_0
+    inv = np.linalg.inv(jac)  # rows: grad lambda_k, k >= 1
+    grad_lam = np.concatenate([-inv.sum(axis=1, keepdims=True), inv], axis=1)
+    volume = np.abs(np.linalg.det(jac)) / (2.0 if tdim == 2 else 6.0)
+    edges = sorted(_simplex_edge_numbers(tdim).items(), key=lambda item: item[1])
+    omega_t = np.stack([-volume * np.einsum("ck,ck->c", grad_lam[:, i], grad_lam[:, j])
+                        for (i, j), _ in edges], axis=1)
+    space = fem.functionspace(msh, ("N1curl", 1))
+    cell_edges = space.dofmap.list[:n_all]
+    total = la.vector(space.dofmap.index_map, space.dofmap.index_map_bs)
+    total.array[:] = 0.0
+    np.add.at(total.array, cell_edges[:n_owned].ravel(), omega_t[:n_owned].ravel())
+    total.scatter_reverse(la.InsertMode.add)
+    total.scatter_forward()
+    return omega_t, total.array[cell_edges]
+
+
+def nonnegative_edge_mask(msh):
+    """DG0 vector field on a triangle/tetrahedron mesh, one component per cell edge (basix edge
+    order): 1 where the edge's assembled stiffness weight is positive, else 0 (see
+    :func:`halide_fluxes_edge_averaged`, "Monotonicity"). Edges of zero weight (right angles)
+    carry nothing either way."""
+    from dolfinx import fem
+
+    _, omega = simplex_edge_weights(msh)
+    n_edges = omega.shape[1]
+    space = fem.functionspace(msh, ("DG", 0, (n_edges,)))
+    mask = fem.Function(space, name="edge_mask")
+    values = mask.x.array.reshape(-1, n_edges)
+    values[space.dofmap.list[: omega.shape[0], 0]] = omega > 0.0
+    mask.x.scatter_forward()
+    return mask
 
 
 EXPONENTIAL_FITTING_CELLS = ("interval", "quadrilateral", "hexahedron", "triangle", "tetrahedron")
@@ -352,7 +426,7 @@ def storage_rate(q, q_n, q_nm1, bdf):
 
 
 def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
-                    flux_scheme: str = "galerkin") -> dict:
+                    flux_scheme: str = "galerkin", edge_mask=None) -> dict:
     """Named residual terms (F = sum = 0) for Br and vacancy transport.
 
     Args:
@@ -364,6 +438,8 @@ def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
         dx_flux: cell measure of the flux terms (midpoint rule for exponential fitting);
             defaults to ``dx``.
         flux_scheme: "galerkin" or "exponential_fitting" (see module docstring).
+        edge_mask: simplices, exponential fitting: :func:`nonnegative_edge_mask` (None: every
+            edge, monotone only on M-matrix-type meshes).
     """
     (y, u, phi), (y_n, u_n, _), (y_m, u_m, _) = w, w_n, w_nm1
     v_y, v_u, _ = tests
@@ -380,7 +456,7 @@ def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
         if domain.ufl_cell().cellname in SIMPLEX_CELLS:
             if points != "midpoint" or dx_flux.metadata().get("quadrature_degree") != 1:
                 raise ValueError("edge-averaged fluxes need the one-point (centroid) rule")
-            j_br, j_cl = halide_fluxes_edge_averaged(y, u, phi, params, jacobian)
+            j_br, j_cl = halide_fluxes_edge_averaged(y, u, phi, params, jacobian, edge_mask)
         else:
             j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, jacobian, points)
     else:
