@@ -177,7 +177,7 @@ class TransportProblem:
         self.contact_scale = self._contact_scale()
         self.dx_flux = self._flux_measure(msh, degree)
         # Simplices, exponential fitting: edges with a negative assembled stiffness weight are
-        # dropped (transport.halide_fluxes_edge_averaged, "Monotonicity").
+        # limited (transport.halide_fluxes_edge_averaged, "Monotonicity").
         self.edge_mask = (nonnegative_edge_mask(msh) if self.flux_scheme == "exponential_fitting"
                           and msh.ufl_cell().cellname in SIMPLEX_CELLS else None)
 

@@ -297,21 +297,33 @@ def halide_fluxes_edge_averaged(y, u, phi, params, jacobian, edge_mask=None):
     obtuse cells, and the assembled weight is >= 0 only on meshes whose stiffness matrix is an
     M-matrix (e.g. Delaunay meshes in 2D, Kuhn-split boxes). gmsh's tetrahedral wires are not:
     16% of the edges of an unstructured wire (down to -0.41 times the largest weight) and 25% of
-    the hexagonal-section extruded one (down to -0.007) have negative weight; with them Newton
-    failed near a contact where x_V changes by decades per cell (no positive x_V solves the
-    vacancy balance). ``edge_mask`` (from :func:`nonnegative_edge_mask`, 1 or 0 per cell edge)
-    therefore drops the edges whose *assembled* weight is negative, i.e. the assembled weight
-    becomes :math:`\max(\omega_E, 0)`, as box-method device simulators do with negative
-    Voronoi coupling areas. The scheme is then monotone on any simplicial mesh; it is
-    unchanged (and consistent) where the mesh is M-matrix-type, and loses consistency only on
-    the dropped edges.
+    the hexagonal-section extruded one (down to -0.007) have negative weight. On such an edge
+    the term at a node where x_a = 0 points *out* of it (∝ the neighbour's x_a), and likewise
+    the vacancy outflow from a depleted node is ∝ the neighbour's x_V: with every edge kept,
+    Newton failed at t = 3e-5 s next to a contact of the unstructured wire (no positive x_V
+    balances it). Dropping those edges (assembled weight max(ω_E, 0), as box-method device
+    simulators do) is monotone but not consistent: on randomly perturbed triangles the MMS
+    error then does not decrease at all.
+
+    Hence a limiter on the negative-weight edges only (``edge_mask`` = 0 there, from
+    :func:`nonnegative_edge_mask`; 1 elsewhere): their weight in the flux of halide a is
+    multiplied by :math:`\theta_{a,E} = \theta(q_V)\,\theta(q_a)`, with
+    :math:`q_s = |x_{s,i} - x_{s,j}| / (x_{s,i} + x_{s,j} + \epsilon_s)` the relative jump of
+    the site fraction across the edge (ε_s a floor above round-off, :func:`_jump_limiter`) and
+    θ a C¹ step from 1 (q <= :data:`LIMITER_Q_FULL`) to 0 (q >= :data:`LIMITER_Q_NONE`). Where the solution is resolved q = O(h) and θ = 1: the
+    scheme is full EAFE, consistent and second order. At a node where x_a = 0 next to x_a > 0,
+    q_a = 1 and θ = 0, so only positive-weight edges act there and the maximum principle holds
+    on any simplicial mesh; a depleted node next to a populated one (q_V -> 1) likewise.
+    (Each halide is limited by its own jump: limiting the Br flux by the Cl jump where x_Cl ~
+    1e-8 in the Br-rich segment made Newton stall at updates of 1e-7.)
 
     Args:
         y, u, phi: unknowns (UFL). params: ModelParameters.
         jacobian: the cell Jacobian (``ufl.Jacobian(domain)``) of a triangle or tetrahedron,
             square (tdim == gdim).
-        edge_mask: optional DG0 vector (one component per cell edge, basix edge order) that
-            multiplies each edge weight; None keeps every edge.
+        edge_mask: optional DG0 vector (one component per cell edge, basix edge order): 1 on
+            edges of positive assembled weight, 0 on the others, which get the limiter θ_E;
+            None: every edge unlimited (monotone only on M-matrix-type meshes).
 
     Returns:
         (J_Br, J_Cl): UFL vectors [µm/s], constant per cell.
@@ -339,14 +351,48 @@ def halide_fluxes_edge_averaged(y, u, phi, params, jacobian, edge_mask=None):
     for i in range(tdim + 1):
         for j in range(i + 1, tdim + 1):
             c = -ufl.dot(grad_lam[i], grad_lam[j])
+            c_br = c_cl = c
             if edge_mask is not None:
-                c = edge_mask[edge_number[i, j]] * c
+                keep = edge_mask[edge_number[i, j]]
+                xs_i, xs_j = site_fractions(y_n[i], u_n[i]), site_fractions(y_n[j], u_n[j])
+                theta_v = _jump_limiter(xv_n[i], xv_n[j], LIMITER_FLOOR_VACANCY * params.x_ref)
+                c_br = (keep + (1.0 - keep) * theta_v * _jump_limiter(
+                    xs_i.x_br, xs_j.x_br, LIMITER_FLOOR_HALIDE)) * c
+                c_cl = (keep + (1.0 - keep) * theta_v * _jump_limiter(
+                    xs_i.x_cl, xs_j.x_cl, LIMITER_FLOOR_HALIDE)) * c
             e = edge_to[j] - edge_to[i]
             f_br, f_cl = _exchange_edge_flux(y_n[i], y_n[j], xv_n[i], xv_n[j],
                                              phi_n[j] - phi_n[i], params)
-            j_br = j_br + (c * f_br) * e
-            j_cl = j_cl + (c * f_cl) * e
+            j_br = j_br + (c_br * f_br) * e
+            j_cl = j_cl + (c_cl * f_cl) * e
     return j_br, j_cl
+
+
+#: Limiter of the negative-weight simplex edges (:func:`halide_fluxes_edge_averaged`): full
+#: weight up to this relative jump |a - b| / (a + b) of a site fraction across the edge
+#: (a/b = 5/3) ...
+LIMITER_Q_FULL = 0.25
+#: ... and none from this one on (a/b = 3).
+LIMITER_Q_NONE = 0.5
+
+
+#: Floors of the limiter's relative jump (see _jump_limiter): halide fractions, and vacancy
+#: fractions relative to x_ref.
+LIMITER_FLOOR_HALIDE = 1e-10
+LIMITER_FLOOR_VACANCY = 1e-20
+
+
+def _jump_limiter(a, b, floor):
+    """θ(q), q = |a - b| / (a + b + floor): 1 for q <= LIMITER_Q_FULL, 0 for q >= LIMITER_Q_NONE,
+    a C¹ cubic between. ``floor`` keeps θ = 1 where both fractions are round-off (a pure phase:
+    |a - b| / (a + b) of two ~1e-17 values would flicker between 0 and 1 and stall Newton);
+    then θ = 0 at a node with a = 0 only once b >= floor, i.e. the maximum principle holds up
+    to excursions of order floor."""
+    a, b = ufl.max_value(a, 0.0), ufl.max_value(b, 0.0)
+    q = abs(a - b) / (a + b + floor)
+    s = ufl.min_value(ufl.max_value((q - LIMITER_Q_FULL) / (LIMITER_Q_NONE - LIMITER_Q_FULL),
+                                    0.0), 1.0)
+    return 1.0 - s * s * (3.0 - 2.0 * s)
 
 
 def _simplex_edge_numbers(tdim: int) -> dict:
@@ -392,17 +438,20 @@ def simplex_edge_weights(msh):
 
 def nonnegative_edge_mask(msh):
     """DG0 vector field on a triangle/tetrahedron mesh, one component per cell edge (basix edge
-    order): 1 where the edge's assembled stiffness weight is positive, else 0 (see
-    :func:`halide_fluxes_edge_averaged`, "Monotonicity"). Edges of zero weight (right angles)
-    carry nothing either way."""
+    order): 1 where the edge's assembled stiffness weight is >= 0, else 0 (limited edges, see
+    :func:`halide_fluxes_edge_averaged`, "Monotonicity"). Zero-weight edges (right angles)
+    carry nothing either way; round-off of ±1e-15 of the largest weight counts as zero."""
+    import numpy as np
     from dolfinx import fem
+    from mpi4py import MPI
 
     _, omega = simplex_edge_weights(msh)
     n_edges = omega.shape[1]
+    scale = msh.comm.allreduce(float(np.abs(omega).max(initial=0.0)), op=MPI.MAX)
     space = fem.functionspace(msh, ("DG", 0, (n_edges,)))
     mask = fem.Function(space, name="edge_mask")
     values = mask.x.array.reshape(-1, n_edges)
-    values[space.dofmap.list[: omega.shape[0], 0]] = omega > 0.0
+    values[space.dofmap.list[: omega.shape[0], 0]] = omega >= -1e-15 * scale
     mask.x.scatter_forward()
     return mask
 
@@ -438,8 +487,8 @@ def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
         dx_flux: cell measure of the flux terms (midpoint rule for exponential fitting);
             defaults to ``dx``.
         flux_scheme: "galerkin" or "exponential_fitting" (see module docstring).
-        edge_mask: simplices, exponential fitting: :func:`nonnegative_edge_mask` (None: every
-            edge, monotone only on M-matrix-type meshes).
+        edge_mask: simplices, exponential fitting: :func:`nonnegative_edge_mask` (None: no
+            limiter, monotone only on M-matrix-type meshes).
     """
     (y, u, phi), (y_n, u_n, _), (y_m, u_m, _) = w, w_n, w_nm1
     v_y, v_u, _ = tests
