@@ -517,7 +517,8 @@ class Transport(BaseModel):
     flux_scheme: Literal["exponential_fitting", "galerkin"] = Field(
         "exponential_fitting",
         description="[-] flux discretisation: exponential_fitting (Scharfetter-Gummel per cell "
-        "edge; P1 intervals and hexahedra, tetrahedra fall back to galerkin) or galerkin (log "
+        "edge; degree 1: intervals, hexahedra, triangles/tetrahedra (edge-averaged); degree 2 "
+        "falls back to galerkin) or galerkin (log "
         "variables at quadrature points)",
     )
 

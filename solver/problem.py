@@ -33,7 +33,9 @@ from solver.physics.initial import harmonic_potential, initial_composition, init
 from solver.physics.poisson import poisson_terms
 from solver.physics.sources import source_terms
 from solver.physics.transport import (
+    SIMPLEX_CELLS,
     exponential_fitting_supported,
+    nonnegative_edge_mask,
     site_fractions,
     transport_terms,
 )
@@ -174,10 +176,14 @@ class TransportProblem:
         self.flux_scheme = getattr(params, "flux_scheme", "galerkin")
         if self.flux_scheme == "exponential_fitting" and not exponential_fitting_supported(
                 msh.ufl_domain(), degree):
-            raise ValueError("exponential_fitting fluxes require degree 1 on intervals or "
-                             "hexahedra (use galerkin on tetrahedra)")
+            raise ValueError("exponential_fitting fluxes require degree 1 (use galerkin for "
+                             "degree 2)")
         self.contact_scale = self._contact_scale()
         self.dx_flux = self._flux_measure(msh, degree)
+        # Simplices, exponential fitting: edges with a negative assembled stiffness weight are
+        # limited (transport.halide_fluxes_edge_averaged, "Monotonicity").
+        self.edge_mask = (nonnegative_edge_mask(msh) if self.flux_scheme == "exponential_fitting"
+                          and msh.ufl_cell().cellname in SIMPLEX_CELLS else None)
 
         # Frozen background x_V,eq(y(z, 0)) as exp of a P-degree function, so that the initial
         # state is exactly neutral at every quadrature point.
@@ -234,9 +240,11 @@ class TransportProblem:
           stencil, an M-matrix for diffusion); one-point quadrature would leave hourglass modes
           that only the storage term controls, which made Newton stall at round-off for steps
           of ~1 s.
-        - Intervals and simplices, degree 1: the midpoint (the exponentially fitted flux is
-          constant per interval; P1 gradients are constant on simplices and the Onsager
-          Jacobian kernel is large, so one point instead of four).
+        - Intervals and simplices, degree 1: the midpoint/centroid (the exponentially fitted
+          flux is constant per cell: per interval, and on triangles/tetrahedra the
+          edge-averaged flux, which recovers its nodal values from this point; Galerkin: P1
+          gradients are constant on simplices and the Onsager Jacobian kernel is large, so one
+          point instead of four).
         - Otherwise the storage measure.
         """
         cell = msh.ufl_cell().cellname
@@ -262,7 +270,7 @@ class TransportProblem:
             dx_flux = ufl.Measure("dx", domain=self.mesh1d.mesh,
                                   metadata={"quadrature_degree": exact_flux_degree})
         terms = transport_terms(w, w_n, w_nm1, tests, self.params, self.bdf, self.dx,
-                                dx_flux, scheme)
+                                dx_flux, scheme, edge_mask=self.edge_mask)
         terms.update(poisson_terms(phi, x.x_v, ufl.exp(self.u_background), tests[2],
                                    self.params, self.dx))
         terms.update(source_terms(y, u, tests, self.bias_V, self.params, self.dS, self.dx,
@@ -551,7 +559,7 @@ class TransportProblem:
         self.problem.solver.getKSP().getPC().reset()
 
     def _fall_back_to_mumps(self) -> None:
-        """Switch the factorisation from PETSc's LU (no pivoting) to MUMPS for the rest of the run."""
+        """Switch from PETSc's LU (no pivoting) to MUMPS for the rest of the run."""
         pc = self.problem.solver.getKSP().getPC()
         pc.reset()
         pc.setFactorSolverType("mumps")

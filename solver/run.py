@@ -428,7 +428,8 @@ def _check_same_mesh(problem, arrays: dict) -> None:
 
 
 def _flux_scheme_for_mesh(params, tagged, degree: int):
-    """Exponential fitting needs P1 intervals or Q1 hexahedra; tetrahedra fall back to Galerkin.
+    """Exponential fitting needs degree 1 (intervals, hexahedra, triangles/tetrahedra with
+    edge-averaged fluxes); degree 2 falls back to Galerkin with a warning.
 
     The scheme actually used is logged and recorded in summary.json (``flux_scheme``).
     """
@@ -436,9 +437,9 @@ def _flux_scheme_for_mesh(params, tagged, degree: int):
 
     if params.flux_scheme == "exponential_fitting" and not exponential_fitting_supported(
             tagged.mesh.ufl_domain(), degree):
-        log.warning("transport.flux_scheme: exponential_fitting needs degree 1 on intervals or "
-                    "hexahedra; this mesh (%s, degree %d) uses galerkin fluxes",
-                    tagged.mesh.topology.cell_type.name, degree)
+        log.warning("transport.flux_scheme: exponential_fitting needs degree 1; this mesh "
+                    "(%s, degree %d) uses galerkin fluxes", tagged.mesh.topology.cell_type.name,
+                    degree)
         return dataclasses.replace(params, flux_scheme="galerkin")
     return params
 

@@ -31,7 +31,8 @@ Newton sees O(1) rows where x_V ~ x_ref.
 Flux discretisations (``flux_scheme``):
 
 - ``galerkin``: the expressions above at the quadrature points (any degree, any dimension).
-- ``exponential_fitting`` (P1 on intervals, Q1 on hexahedra): the vacancy-carried part :math:`x_V\nabla\eta` is replaced on
+- ``exponential_fitting`` (degree 1: intervals, quadrilaterals/hexahedra, triangles/tetrahedra):
+  the vacancy-carried part :math:`x_V\nabla\eta` is replaced on
   each cell by its Scharfetter–Gummel value, exact for a constant flux through a cell with
   linear phi:
 
@@ -50,12 +51,19 @@ Flux discretisations (``flux_scheme``):
   J^{-T} (:func:`halide_fluxes_exponential_fitting`); with vertex quadrature for the fluxes and
   for the storage (chosen by :class:`solver.problem.TransportProblem`) this is the box
   (edge-based) Scharfetter–Gummel finite-volume scheme with lumped storage.
+
+  On triangles and tetrahedra (P1) every cell edge carries the same edge difference, weighted
+  by the edge's share of the P1 stiffness matrix (:func:`halide_fluxes_edge_averaged`): the
+  edge-averaged finite elements of Xu & Zikatanov (1999), which with lumped storage are the
+  Voronoi-box Scharfetter–Gummel scheme. One idea on every degree-1 mesh: the exchange
+  difference of :func:`halide_fluxes_exponential_fitting` along cell edges, lumped storage.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import basix
 import ufl
 from ufl.domain import extract_unique_domain
 from ufl.geometry import CellVertices
@@ -148,6 +156,29 @@ def vanishing_mean(a, b):
     return 2.0 * a * b / ufl.max_value(a + b, 1e-100)
 
 
+def _exchange_edge_flux(y_l, y_r, xv_l, xv_r, dphi, params):
+    """Exchange-type Scharfetter–Gummel edge fluxes (e·J_Br, e·J_Cl) from node L to node R.
+
+    The edge kernel shared by :func:`halide_fluxes_exponential_fitting` (its docstring) and
+    :func:`halide_fluxes_edge_averaged`: y and x_V at the two ends, Δφ = φ_R - φ_L; returns
+    -λ² Σ_b g_ab D_b with D_b = B(Δφ) x_V,L x_b,R - B(-Δφ) x_V,R x_b,L, for a = Br, Cl.
+    """
+    xbr_l, xbr_r = y_l * (1.0 - xv_l), y_r * (1.0 - xv_r)
+    xcl_l, xcl_r = (1.0 - y_l) * (1.0 - xv_l), (1.0 - y_r) * (1.0 - xv_r)
+    b_plus, b_minus = bernoulli(dphi), bernoulli(-dphi)
+    p_br = b_plus * xv_l * xbr_r - b_minus * xv_r * xbr_l
+    p_cl = b_plus * xv_l * xcl_r - b_minus * xv_r * xcl_l
+    y_bar = clamp01(0.5 * (y_l + y_r))
+    xv_bar = 0.5 * (xv_l + xv_r)
+    m = reduced_onsager(y_bar * (1.0 - xv_bar), (1.0 - y_bar) * (1.0 - xv_bar),
+                        params.w_br, params.w_cl, params.onsager_model, params.f0)
+    g_brcl = vanishing_mean(xbr_l, xbr_r) * m.cross
+    g_clbr = vanishing_mean(xcl_l, xcl_r) * m.cross
+    lam2 = params.lambda2_um2
+    return (-lam2 * (m.g_brbr * p_br + g_brcl * p_cl),
+            -lam2 * (g_clbr * p_br + m.g_clcl * p_cl))
+
+
 def halide_fluxes_exponential_fitting(y, u, phi, params, jacobian, points: str = "midpoint"):
     r"""(J_Br, J_Cl) [µm/s] as exchange-type Scharfetter–Gummel fluxes along the cell edges.
 
@@ -200,34 +231,239 @@ def halide_fluxes_exponential_fitting(y, u, phi, params, jacobian, points: str =
     tdim = jacobian.ufl_shape[1]
     xi = quadrature_point_coordinate(jacobian, points)
     dy, du, dphi = jac_t * ufl.grad(y), jac_t * ufl.grad(u), jac_t * ufl.grad(phi)
-    lam2 = params.lambda2_um2
     ref_br, ref_cl = [], []
     for k in range(tdim):
         # End values on the line through the quadrature point along e_k.
         y_l, y_r = y - xi[k] * dy[k], y + (1.0 - xi[k]) * dy[k]
         xv_l, xv_r = ufl.exp(u - xi[k] * du[k]), ufl.exp(u + (1.0 - xi[k]) * du[k])
-        xbr_l, xbr_r = y_l * (1.0 - xv_l), y_r * (1.0 - xv_r)
-        xcl_l, xcl_r = (1.0 - y_l) * (1.0 - xv_l), (1.0 - y_r) * (1.0 - xv_r)
-        b_plus, b_minus = bernoulli(dphi[k]), bernoulli(-dphi[k])
-        p_br = b_plus * xv_l * xbr_r - b_minus * xv_r * xbr_l
-        p_cl = b_plus * xv_l * xcl_r - b_minus * xv_r * xcl_l
-        y_bar = clamp01(0.5 * (y_l + y_r))
-        xv_bar = 0.5 * (xv_l + xv_r)
-        m = reduced_onsager(y_bar * (1.0 - xv_bar), (1.0 - y_bar) * (1.0 - xv_bar),
-                            params.w_br, params.w_cl, params.onsager_model, params.f0)
-        g_brcl = vanishing_mean(xbr_l, xbr_r) * m.cross
-        g_clbr = vanishing_mean(xcl_l, xcl_r) * m.cross
-        ref_br.append(-lam2 * (m.g_brbr * p_br + g_brcl * p_cl))
-        ref_cl.append(-lam2 * (g_clbr * p_br + m.g_clcl * p_cl))
+        f_br, f_cl = _exchange_edge_flux(y_l, y_r, xv_l, xv_r, dphi[k], params)
+        ref_br.append(f_br)
+        ref_cl.append(f_cl)
     inv_jac_t = ufl.transpose(ufl.inv(jacobian))
     return inv_jac_t * ufl.as_vector(ref_br), inv_jac_t * ufl.as_vector(ref_cl)
 
 
-EXPONENTIAL_FITTING_CELLS = ("interval", "quadrilateral", "hexahedron")
+def halide_fluxes_edge_averaged(y, u, phi, params, jacobian, edge_mask=None):
+    r"""(J_Br, J_Cl) [µm/s] on P1 simplices: edge-averaged finite elements (EAFE).
+
+    Xu & Zikatanov, "A monotone finite element scheme for convection-diffusion equations",
+    Math. Comp. 68 (1999) 1429–1446. For P1 on a simplex T with barycentric functions
+    :math:`\lambda_i` (gradients constant on T) and any linear f, v,
+
+    .. math::
+        \int_T \nabla f\cdot\nabla v = \sum_{E=(i,j)} \omega_E\,(f_j - f_i)(v_j - v_i),
+        \qquad \omega_E = -|T|\,\nabla\lambda_i\cdot\nabla\lambda_j,
+
+    the sum over the d(d+1)/2 edges of T. EAFE replaces the edge difference of f by an
+    exponentially fitted one. Here, with the exchange-type fluxes of
+    :func:`halide_fluxes_exponential_fitting` (:math:`J_a = -\lambda^2\sum_b g_{ab} P_b`),
+    the edge E from node i (L) to node j (R), :math:`e_E = x_j - x_i` and
+    :math:`\Delta\phi_E = \phi_j - \phi_i`:
+
+    .. math::
+        D_{b,E} = B(\Delta\phi_E)\,x_{V,i}\,x_{b,j} - B(-\Delta\phi_E)\,x_{V,j}\,x_{b,i}
+        \ \approx\ e_E\cdot P_b,
+        \qquad F_{a,E} = -\lambda^2 \sum_b g_{ab,E}\, D_{b,E},
+
+    with the same edge coefficients as on intervals and hexahedra (g_aa at the edge-mean
+    composition, cross terms through :func:`vanishing_mean`), and the flux term of the weak form
+
+    .. math::
+        -\int_T J_a\cdot\nabla v = -\sum_E \omega_E\,F_{a,E}\,(v_j - v_i),
+        \qquad\text{i.e.}\quad
+        J_a|_T = \sum_E c_E\,F_{a,E}\,e_E,\quad c_E = -\nabla\lambda_i\cdot\nabla\lambda_j,
+
+    a vector constant on T, returned here and integrated exactly by one-point quadrature. Since
+    :math:`\sum_E c_E\, e_E e_E^T = I`, J equals the Galerkin flux when every
+    :math:`D_{b,E} = e_E\cdot P_b` (consistency); on an interval (one edge, c = 1/h²) it is
+    the 1D scheme exactly. Orientation does not matter (swapping i, j flips D and e_E).
+
+    Nodal values are recovered exactly from the value and gradient at the quadrature point,
+    which must be the cell centroid (the one-point rule, ``quadrature_degree`` 1):
+    :math:`f(x_k) = f(x_q) + (\xi_k - \xi_q)\cdot J^T\nabla f` with :math:`\xi_q =
+    (1/(d+1), \dots)` and :math:`\xi_k` the reference vertices, and x_V = e^u is taken once
+    per node. The edge vectors are Jacobian columns and their differences, and
+    :math:`\nabla\lambda_k` (k >= 1) the rows of :math:`J^{-1}`,
+    :math:`\nabla\lambda_0 = -\sum_k \nabla\lambda_k`.
+
+    Monotonicity: :math:`F_{a,E}` depends only on the two nodes of E, so the assembled residual
+    is the edge-based (Voronoi-box) finite-volume scheme
+    :math:`\sum_E \omega_E F_{a,E}(v_j - v_i)` with the assembled edge weight
+    :math:`\omega_E = \sum_{T \ni E}\omega_E^T` (the negated off-diagonal of the P1 stiffness
+    matrix). At a node where x_a = 0 every edge term of halide a points into the node when every
+    :math:`\omega_E \ge 0`, so with lumped storage and backward Euler 0 <= y <= 1, as on
+    intervals and hexahedra. But :math:`\omega_E^T = |e'_E|\cot\theta_E/(d(d-1))` (θ_E the
+    dihedral angle at the opposite edge e'_E; in 2D :math:`\cot\theta_E/2`) is negative for
+    obtuse cells, and the assembled weight is >= 0 only on meshes whose stiffness matrix is an
+    M-matrix (e.g. Delaunay meshes in 2D, Kuhn-split boxes). gmsh's tetrahedral wires are not:
+    16% of the edges of an unstructured wire (down to -0.41 times the largest weight) and 25% of
+    the hexagonal-section extruded one (down to -0.007) have negative weight. On such an edge
+    the term at a node where x_a = 0 points *out* of it (∝ the neighbour's x_a), and likewise
+    the vacancy outflow from a depleted node is ∝ the neighbour's x_V: with every edge kept,
+    Newton failed at t = 3e-5 s next to a contact of the unstructured wire (no positive x_V
+    balances it). Dropping those edges (assembled weight max(ω_E, 0), as box-method device
+    simulators do) is monotone but not consistent: on randomly perturbed triangles the MMS
+    error then does not decrease at all.
+
+    Hence a limiter on the negative-weight edges only (``edge_mask`` = 0 there, from
+    :func:`nonnegative_edge_mask`; 1 elsewhere): their weight in the flux of halide a is
+    multiplied by :math:`\theta_{a,E} = \theta(q_V)\,\theta(q_a)`, with
+    :math:`q_s = |x_{s,i} - x_{s,j}| / (x_{s,i} + x_{s,j} + \epsilon_s)` the relative jump of
+    the site fraction across the edge (ε_s a floor above round-off, :func:`_jump_limiter`) and
+    θ a C¹ step from 1 (q <= :data:`LIMITER_Q_FULL`) to 0 (q >= :data:`LIMITER_Q_NONE`).
+    Where the solution is resolved q = O(h) and θ = 1: the scheme is full EAFE, consistent
+    and second order. At a node where x_a = 0 next to x_a > 0, q_a = 1 and θ = 0, so only
+    positive-weight edges act there and the maximum principle holds on any simplicial mesh;
+    a depleted node next to a populated one (q_V -> 1) likewise.
+    (Each halide is limited by its own jump: limiting the Br flux by the Cl jump where x_Cl ~
+    1e-8 in the Br-rich segment made Newton stall at updates of 1e-7.)
+
+    Args:
+        y, u, phi: unknowns (UFL). params: ModelParameters.
+        jacobian: the cell Jacobian (``ufl.Jacobian(domain)``) of a triangle or tetrahedron,
+            square (tdim == gdim).
+        edge_mask: optional DG0 vector (one component per cell edge, basix edge order): 1 on
+            edges of positive assembled weight, 0 on the others, which get the limiter θ_E;
+            None: every edge unlimited (monotone only on M-matrix-type meshes).
+
+    Returns:
+        (J_Br, J_Cl): UFL vectors [µm/s], constant per cell.
+    """
+    gdim, tdim = jacobian.ufl_shape
+    if gdim != tdim:
+        raise ValueError("edge-averaged fluxes need tdim == gdim")
+    jac_t = ufl.transpose(jacobian)
+    inv_jac = ufl.inv(jacobian)
+    xi_q = 1.0 / (tdim + 1)  # the centroid's reference coordinates
+
+    def nodal(f):
+        """Values of the P1 function f at the d + 1 vertices, from f and grad f at the centroid."""
+        df = jac_t * ufl.grad(f)  # derivatives along e_k = x_k - x_0, k = 1..d
+        base = f - xi_q * sum(df[k] for k in range(tdim))
+        return [base] + [base + df[k] for k in range(tdim)]
+
+    y_n, u_n, phi_n = nodal(y), nodal(u), nodal(phi)
+    xv_n = [ufl.exp(uk) for uk in u_n]
+    grad_lam = [inv_jac[k, :] for k in range(tdim)]
+    grad_lam = [-sum(grad_lam[1:], grad_lam[0]), *grad_lam]
+    edge_to = [ufl.as_vector([0.0] * tdim)] + [jacobian[:, k] for k in range(tdim)]
+    j_br = j_cl = ufl.as_vector([0.0] * tdim)
+    edge_number = _simplex_edge_numbers(tdim)
+    for i in range(tdim + 1):
+        for j in range(i + 1, tdim + 1):
+            c = -ufl.dot(grad_lam[i], grad_lam[j])
+            c_br = c_cl = c
+            if edge_mask is not None:
+                keep = edge_mask[edge_number[i, j]]
+                xs_i, xs_j = site_fractions(y_n[i], u_n[i]), site_fractions(y_n[j], u_n[j])
+                theta_v = _jump_limiter(xv_n[i], xv_n[j], LIMITER_FLOOR_VACANCY * params.x_ref)
+                c_br = (keep + (1.0 - keep) * theta_v * _jump_limiter(
+                    xs_i.x_br, xs_j.x_br, LIMITER_FLOOR_HALIDE)) * c
+                c_cl = (keep + (1.0 - keep) * theta_v * _jump_limiter(
+                    xs_i.x_cl, xs_j.x_cl, LIMITER_FLOOR_HALIDE)) * c
+            e = edge_to[j] - edge_to[i]
+            f_br, f_cl = _exchange_edge_flux(y_n[i], y_n[j], xv_n[i], xv_n[j],
+                                             phi_n[j] - phi_n[i], params)
+            j_br = j_br + (c_br * f_br) * e
+            j_cl = j_cl + (c_cl * f_cl) * e
+    return j_br, j_cl
+
+
+#: Limiter of the negative-weight simplex edges (:func:`halide_fluxes_edge_averaged`): full
+#: weight up to this relative jump |a - b| / (a + b) of a site fraction across the edge
+#: (a/b = 5/3) ...
+LIMITER_Q_FULL = 0.25
+#: ... and none from this one on (a/b = 3).
+LIMITER_Q_NONE = 0.5
+
+
+#: Floors of the limiter's relative jump (see _jump_limiter): halide fractions, and vacancy
+#: fractions relative to x_ref.
+LIMITER_FLOOR_HALIDE = 1e-10
+LIMITER_FLOOR_VACANCY = 1e-20
+
+
+def _jump_limiter(a, b, floor):
+    """θ(q), q = |a - b| / (a + b + floor): 1 for q <= LIMITER_Q_FULL, 0 for q >= LIMITER_Q_NONE,
+    a C¹ cubic between. ``floor`` keeps θ = 1 where both fractions are round-off (a pure phase:
+    |a - b| / (a + b) of two ~1e-17 values would flicker between 0 and 1 and stall Newton);
+    then θ = 0 at a node with a = 0 only once b >= floor, i.e. the maximum principle holds up
+    to excursions of order floor."""
+    a, b = ufl.max_value(a, 0.0), ufl.max_value(b, 0.0)
+    q = abs(a - b) / (a + b + floor)
+    s = ufl.min_value(ufl.max_value((q - LIMITER_Q_FULL) / (LIMITER_Q_NONE - LIMITER_Q_FULL),
+                                    0.0), 1.0)
+    return 1.0 - s * s * (3.0 - 2.0 * s)
+
+
+def _simplex_edge_numbers(tdim: int) -> dict:
+    """{(i, j): k}: basix's number k of the edge between reference vertices i < j."""
+    cell = {2: basix.CellType.triangle, 3: basix.CellType.tetrahedron}[tdim]
+    return {tuple(sorted(e)): k for k, e in enumerate(basix.topology(cell)[1])}
+
+
+def simplex_edge_weights(msh):
+    r"""Cell-wise and assembled P1 stiffness edge weights of a triangle/tetrahedron mesh.
+
+    Returns (omega_T, omega): arrays of shape (local cells incl. ghosts, edges per cell), in
+    basix edge order, with omega_T the cell's :math:`-|T|\nabla\lambda_i\cdot\nabla\lambda_j`
+    and omega the sum over every cell of the mesh (all ranks) sharing the edge. The vertex
+    order is the geometry dofmap's, as for ``ufl.Jacobian``; the edges are numbered and summed
+    across ranks through the dofmap of lowest-order Nédélec elements (one dof per edge).
+    """
+    import numpy as np
+    from dolfinx import fem, la
+
+    tdim, gdim = msh.topology.dim, msh.geometry.dim
+    if gdim != tdim:
+        raise ValueError("edge weights need tdim == gdim")
+    imap = msh.topology.index_map(tdim)
+    n_owned, n_all = imap.size_local, imap.size_local + imap.num_ghosts
+    nodes = msh.geometry.x[msh.geometry.dofmaps[0][:n_all], :gdim]  # (cells, d + 1, gdim)
+    jac = np.swapaxes(nodes[:, 1:, :] - nodes[:, :1, :], 1, 2)  # columns e_k = x_k - x_0
+    inv = np.linalg.inv(jac)  # rows: grad lambda_k, k >= 1
+    grad_lam = np.concatenate([-inv.sum(axis=1, keepdims=True), inv], axis=1)
+    volume = np.abs(np.linalg.det(jac)) / (2.0 if tdim == 2 else 6.0)
+    edges = sorted(_simplex_edge_numbers(tdim).items(), key=lambda item: item[1])
+    omega_t = np.stack([-volume * np.einsum("ck,ck->c", grad_lam[:, i], grad_lam[:, j])
+                        for (i, j), _ in edges], axis=1)
+    space = fem.functionspace(msh, ("N1curl", 1))
+    cell_edges = space.dofmap.list[:n_all]
+    total = la.vector(space.dofmap.index_map, space.dofmap.index_map_bs)
+    total.array[:] = 0.0
+    np.add.at(total.array, cell_edges[:n_owned].ravel(), omega_t[:n_owned].ravel())
+    total.scatter_reverse(la.InsertMode.add)
+    total.scatter_forward()
+    return omega_t, total.array[cell_edges]
+
+
+def nonnegative_edge_mask(msh):
+    """DG0 vector field on a triangle/tetrahedron mesh, one component per cell edge (basix edge
+    order): 1 where the edge's assembled stiffness weight is >= 0, else 0 (limited edges, see
+    :func:`halide_fluxes_edge_averaged`, "Monotonicity"). Zero-weight edges (right angles)
+    carry nothing either way; round-off of ±1e-15 of the largest weight counts as zero."""
+    import numpy as np
+    from dolfinx import fem
+    from mpi4py import MPI
+
+    _, omega = simplex_edge_weights(msh)
+    n_edges = omega.shape[1]
+    scale = msh.comm.allreduce(float(np.abs(omega).max(initial=0.0)), op=MPI.MAX)
+    space = fem.functionspace(msh, ("DG", 0, (n_edges,)))
+    mask = fem.Function(space, name="edge_mask")
+    values = mask.x.array.reshape(-1, n_edges)
+    values[space.dofmap.list[: omega.shape[0], 0]] = omega >= -1e-15 * scale
+    mask.x.scatter_forward()
+    return mask
+
+
+EXPONENTIAL_FITTING_CELLS = ("interval", "quadrilateral", "hexahedron", "triangle", "tetrahedron")
+#: Cells on which exponential fitting uses :func:`halide_fluxes_edge_averaged`.
+SIMPLEX_CELLS = ("triangle", "tetrahedron")
 
 
 def exponential_fitting_supported(domain, degree: int) -> bool:
-    """Exponential fitting needs degree 1 and cells with a reference direction per axis."""
+    """Exponential fitting needs degree 1 (intervals, quadrilaterals/hexahedra, simplices)."""
     return degree == 1 and domain.ufl_cell().cellname in EXPONENTIAL_FITTING_CELLS
 
 
@@ -240,7 +476,7 @@ def storage_rate(q, q_n, q_nm1, bdf):
 
 
 def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
-                    flux_scheme: str = "galerkin") -> dict:
+                    flux_scheme: str = "galerkin", edge_mask=None) -> dict:
     """Named residual terms (F = sum = 0) for Br and vacancy transport.
 
     Args:
@@ -252,6 +488,8 @@ def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
         dx_flux: cell measure of the flux terms (midpoint rule for exponential fitting);
             defaults to ``dx``.
         flux_scheme: "galerkin" or "exponential_fitting" (see module docstring).
+        edge_mask: simplices, exponential fitting: :func:`nonnegative_edge_mask` (None: no
+            limiter, monotone only on M-matrix-type meshes).
     """
     (y, u, phi), (y_n, u_n, _), (y_m, u_m, _) = w, w_n, w_nm1
     v_y, v_u, _ = tests
@@ -262,9 +500,15 @@ def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
                    x_m.x_v + VACANCY_STORAGE_FLOOR * u_m)
     dx_flux = dx if dx_flux is None else dx_flux
     if flux_scheme == "exponential_fitting":
-        jacobian = ufl.Jacobian(dx.ufl_domain())
+        domain = dx.ufl_domain()
+        jacobian = ufl.Jacobian(domain)
         points = "vertex" if dx_flux.metadata().get("quadrature_rule") == "vertex" else "midpoint"
-        j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, jacobian, points)
+        if domain.ufl_cell().cellname in SIMPLEX_CELLS:
+            if points != "midpoint" or dx_flux.metadata().get("quadrature_degree") != 1:
+                raise ValueError("edge-averaged fluxes need the one-point (centroid) rule")
+            j_br, j_cl = halide_fluxes_edge_averaged(y, u, phi, params, jacobian, edge_mask)
+        else:
+            j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, jacobian, points)
     else:
         j_br, j_cl = halide_fluxes(y, u, phi, params)
     j_v = -(j_br + j_cl)

@@ -14,7 +14,8 @@ from solver.outputs import read_profile_csv, read_timeseries_csv
 
 REPO = Path(__file__).resolve().parents[2]
 MPIRUN = Path(sys.executable).parent / "mpirun"
-COARSE = ["--set", "mesh.h3d_max_um=0.1", "--set", "mesh.h3d_min_um=0.025", "--set", "mesh.h3d_axial_um=0.05",
+COARSE = ["--set", "mesh.h3d_max_um=0.1", "--set", "mesh.h3d_min_um=0.025",
+          "--set", "mesh.h3d_axial_um=0.05",
           "--set", "time.t_end_s=0.05", "--set", "output.figures=false", "--quiet"]
 
 
@@ -96,9 +97,9 @@ def test_user_msh_and_vtu_meshes(tmp_path):
     a = json.loads((out / "summary.json").read_text())
     b = json.loads((out2 / "summary.json").read_text())
     assert a["n_cells"] == b["n_cells"]
-    # Tetrahedra: exponential fitting (the case default) falls back to Galerkin, with a warning.
-    assert (a["cell_type"], a["flux_scheme"]) == ("tetrahedron", "galerkin")
-    assert "uses galerkin fluxes" in proc.stderr
+    # Tetrahedra: exponential fitting (the case default) with edge-averaged fluxes, no fallback.
+    assert (a["cell_type"], a["flux_scheme"]) == ("tetrahedron", "exponential_fitting")
+    assert "uses galerkin fluxes" not in proc.stderr
     assert abs(a["total_br_final_um"] - b["total_br_final_um"]) < 1e-12 * a["total_br_final_um"]
     # Missing tags: one-line error, exit 2
     bad = tmp_path / "bad.vtu"
