@@ -611,11 +611,7 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
         restarts = int(meta.get("restarts", 0)) + 1 if restart else 0
         _begin_outputs(out, comm, case, case_path, overrides, restarts, fresh=not restart)
         tc = case.time
-        settings = StepSettings(
-            t_end=tc.t_end_s, output_times=tuple(tc.output_times_s), scheme=tc.scheme,
-            dt_initial=tc.dt_initial_s, dt_min=tc.dt_min_s, dt_max=tc.dt_max_s, tol_y=tc.tol_y,
-            tol_phi=tc.tol_psi_VT, rtol_x_v=tc.rtol_x_v, atol_x_v=tc.atol_x_v,
-        )
+        settings = StepSettings.from_config(tc)
         rec = _Recorder(problem, params, out, case)
         writer, write_fields, vtx_failed = None, None, False  # failed: no further field writes
         if case.output.vtx:

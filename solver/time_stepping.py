@@ -121,6 +121,20 @@ class StepSettings:
     growth: float = 3.0
     cut: float = 0.25
 
+    @classmethod
+    def from_config(cls, time_cfg, *, t_end: float | None = None,
+                    output_times: tuple | None = None) -> StepSettings:
+        """Settings from a case's ``time`` section (docs/case_format.md), optionally with
+        another end time [s] or output times [s] (verification runs)."""
+        tc = time_cfg
+        return cls(
+            t_end=tc.t_end_s if t_end is None else t_end,
+            output_times=tuple(tc.output_times_s if output_times is None else output_times),
+            scheme=tc.scheme, dt_initial=tc.dt_initial_s, dt_min=tc.dt_min_s,
+            dt_max=tc.dt_max_s, tol_y=tc.tol_y, tol_phi=tc.tol_psi_VT, rtol_x_v=tc.rtol_x_v,
+            atol_x_v=tc.atol_x_v,
+        )
+
 
 @dataclass
 class StepCounters:

@@ -66,10 +66,7 @@ def _run(flux_scheme):
         seen["t"] = t
 
     tc = case.time
-    settings = StepSettings(t_end=tc.t_end_s, output_times=(), scheme=tc.scheme,
-                            dt_initial=tc.dt_initial_s, dt_min=tc.dt_min_s, dt_max=tc.dt_max_s,
-                            tol_y=tc.tol_y, tol_phi=tc.tol_psi_VT, rtol_x_v=tc.rtol_x_v,
-                            atol_x_v=tc.atol_x_v)
+    settings = StepSettings.from_config(tc, output_times=())
     TimeStepper(pb, settings, on_step=on_step).run()
     return seen
 

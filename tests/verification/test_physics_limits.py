@@ -30,10 +30,7 @@ def build(case, params=None):
 
 def settings(case, t_end, outputs=()):
     t = case.time
-    return StepSettings(t_end=t_end, output_times=tuple(outputs), scheme=t.scheme,
-                        dt_initial=t.dt_initial_s, dt_min=t.dt_min_s, dt_max=t.dt_max_s,
-                        tol_y=t.tol_y, tol_phi=t.tol_psi_VT, rtol_x_v=t.rtol_x_v,
-                        atol_x_v=t.atol_x_v)
+    return StepSettings.from_config(t, t_end=t_end, output_times=tuple(outputs))
 
 
 @pytest.mark.parametrize("scheme", ["bdf1", "bdf2"])
