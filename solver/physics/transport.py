@@ -55,7 +55,8 @@ Flux discretisations (``flux_scheme``):
   On triangles and tetrahedra (P1) every cell edge carries the same edge difference, weighted
   by the edge's share of the P1 stiffness matrix (:func:`halide_fluxes_edge_averaged`): the
   edge-averaged finite elements of Xu & Zikatanov (1999), which with lumped storage are the
-  Voronoi-box Scharfetter–Gummel scheme. One idea on every degree-1 mesh: the exchange
+  Voronoi-box Scharfetter–Gummel scheme; edges of negative assembled weight (obtuse cells) are
+  limited next to a vanishing site fraction. One idea on every degree-1 mesh: the exchange
   difference of :func:`halide_fluxes_exponential_fitting` along cell edges, lumped storage.
 """
 
