@@ -55,7 +55,8 @@ Flux discretisations (``flux_scheme``):
   On triangles and tetrahedra (P1) every cell edge carries the same edge difference, weighted
   by the edge's share of the P1 stiffness matrix (:func:`halide_fluxes_edge_averaged`): the
   edge-averaged finite elements of Xu & Zikatanov (1999), which with lumped storage are the
-  Voronoi-box Scharfetter–Gummel scheme. One idea on every degree-1 mesh: the exchange
+  Voronoi-box Scharfetter–Gummel scheme; edges of negative assembled weight (obtuse cells) are
+  limited next to a vanishing site fraction. One idea on every degree-1 mesh: the exchange
   difference of :func:`halide_fluxes_exponential_fitting` along cell edges, lumped storage.
 """
 
@@ -310,13 +311,16 @@ def halide_fluxes_edge_averaged(y, u, phi, params, jacobian, edge_mask=None):
     multiplied by :math:`\theta_{a,E} = \theta(q_V)\,\theta(q_a)`, with
     :math:`q_s = |x_{s,i} - x_{s,j}| / (x_{s,i} + x_{s,j} + \epsilon_s)` the relative jump of
     the site fraction across the edge (ε_s a floor above round-off, :func:`_jump_limiter`) and
-    θ a C¹ step from 1 (q <= :data:`LIMITER_Q_FULL`) to 0 (q >= :data:`LIMITER_Q_NONE`).
-    Where the solution is resolved q = O(h) and θ = 1: the scheme is full EAFE, consistent
-    and second order. At a node where x_a = 0 next to x_a > 0, q_a = 1 and θ = 0, so only
-    positive-weight edges act there and the maximum principle holds on any simplicial mesh;
-    a depleted node next to a populated one (q_V -> 1) likewise.
+    θ a C² step from 1 (q <= :data:`LIMITER_Q_FULL`, a ratio of 9) to 0 (q >=
+    :data:`LIMITER_Q_NONE`, a ratio of 99). Where the solution is resolved q = O(h) and θ = 1:
+    the scheme is full EAFE, consistent and second order; an under-resolved front (ratios of a
+    few per edge) is not limited either. At a node where x_a = 0 next to x_a > 0, q_a = 1 and
+    θ = 0, so only positive-weight edges act there and the maximum principle holds on any
+    simplicial mesh; a depleted node next to a populated one (q_V -> 1) likewise.
     (Each halide is limited by its own jump: limiting the Br flux by the Cl jump where x_Cl ~
-    1e-8 in the Br-rich segment made Newton stall at updates of 1e-7.)
+    1e-8 in the Br-rich segment made Newton stall at updates of 1e-7. A narrower band, full
+    weight up to a ratio of 5/3 and none from 3, limited the Br flux inside a 40 nm-cell front
+    and made Newton cycle there.)
 
     Args:
         y, u, phi: unknowns (UFL). params: ModelParameters.
@@ -371,10 +375,10 @@ def halide_fluxes_edge_averaged(y, u, phi, params, jacobian, edge_mask=None):
 
 #: Limiter of the negative-weight simplex edges (:func:`halide_fluxes_edge_averaged`): full
 #: weight up to this relative jump |a - b| / (a + b) of a site fraction across the edge
-#: (a/b = 5/3) ...
-LIMITER_Q_FULL = 0.25
-#: ... and none from this one on (a/b = 3).
-LIMITER_Q_NONE = 0.5
+#: (a/b = 9) ...
+LIMITER_Q_FULL = 0.8
+#: ... and none from this one on (a/b = 99).
+LIMITER_Q_NONE = 0.98
 
 
 #: Floors of the limiter's relative jump (see _jump_limiter): halide fractions, and vacancy
@@ -385,7 +389,7 @@ LIMITER_FLOOR_VACANCY = 1e-20
 
 def _jump_limiter(a, b, floor):
     """θ(q), q = |a - b| / (a + b + floor): 1 for q <= LIMITER_Q_FULL, 0 for q >= LIMITER_Q_NONE,
-    a C¹ cubic between. ``floor`` keeps θ = 1 where both fractions are round-off (a pure phase:
+    a C² quintic between. ``floor`` keeps θ = 1 where both fractions are round-off (a pure phase:
     |a - b| / (a + b) of two ~1e-17 values would flicker between 0 and 1 and stall Newton);
     then θ = 0 at a node with a = 0 only once b >= floor, i.e. the maximum principle holds up
     to excursions of order floor."""
@@ -393,7 +397,7 @@ def _jump_limiter(a, b, floor):
     q = abs(a - b) / (a + b + floor)
     s = ufl.min_value(ufl.max_value((q - LIMITER_Q_FULL) / (LIMITER_Q_NONE - LIMITER_Q_FULL),
                                     0.0), 1.0)
-    return 1.0 - s * s * (3.0 - 2.0 * s)
+    return 1.0 - s * s * s * (10.0 + s * (6.0 * s - 15.0))
 
 
 def _simplex_edge_numbers(tdim: int) -> dict:
