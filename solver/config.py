@@ -506,8 +506,10 @@ class Transport(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    onsager_model: Literal["ideal", "manning"] = Field(
-        "manning", description="[-] Onsager coefficients: ideal (uncorrelated) or Manning"
+    onsager_model: Literal["ideal", "manning", "kmc"] = Field(
+        "manning", description="[-] Onsager coefficients: ideal (uncorrelated), Manning, or kmc "
+        "(fitted kinetic Monte Carlo table, docs/onsager_kmc.md; material.hop_ratio_br_cl must "
+        "be one of the table's ratios 1/3, 1, 3, 10)"
     )
     f0: float = Field(
         0.6889, gt=0, lt=1,

@@ -223,6 +223,18 @@ def _model_parameters(case: Case):
                         "material.hop_activation_eV and the material energies") from None
 
 
+def _check_onsager_table(case: Case, p) -> None:
+    """``transport.onsager_model: kmc`` needs the rate ratio w_Br/w_Cl in the shipped table."""
+    if case.transport.onsager_model != "kmc":
+        return
+    from solver.physics.onsager import kmc_fit_for_ratio
+
+    try:
+        kmc_fit_for_ratio(p.w_br / p.w_cl)
+    except (OSError, ValueError) as exc:
+        raise CaseError("material.hop_ratio_br_cl", str(exc)) from None
+
+
 def _check_params(p) -> None:
     """Refuse derived parameters that are not finite, or zero where they must be positive."""
     activation = "material.hop_activation_eV and material.T_ref_K"
@@ -292,7 +304,9 @@ def check(case: Case, comm=None) -> Checked:
         note = "exact" if exact else "estimate"
     else:
         n, note = _check_mesh_3d(case), "3D estimate"
-    _check_params(_model_parameters(case))
+    params = _model_parameters(case)
+    _check_params(params)
+    _check_onsager_table(case, params)
     _check_petsc_options(case, 1 if comm is None else comm.size)
     return Checked(n, note, case_warnings(case))
 

@@ -60,6 +60,22 @@ motion of a single species by a vacancy is uncorrelated); dilute impurity
 ``f_Cl → M_0 w_Br / (M_0 w_Br + 2 w_Cl)`` (the five-frequency-model result with all solvent
 rates equal).  ``m`` is symmetric positive definite (diagonal positive + rank-one positive).
 
+``kmc``     — kinetic Monte Carlo of this lattice (:mod:`solver.analysis.kmc`), shipped as the
+table ``solver/physics/data/onsager_kmc.json`` (rates ratios ``w_Br/w_Cl`` = 1/3, 1, 3, 10) and
+used through a smooth fit per ratio: Manning's coefficients times a polynomial correction in
+``c = x_Br/(x_Br + x_Cl)``,
+
+.. math::
+
+    m_{BrBr} = m^{M}_{BrBr}\,[1 + (1 - c) P_{BrBr}(c)],\quad
+    m_{ClCl} = m^{M}_{ClCl}\,[1 + c\, P_{ClCl}(c)],\quad
+    m_{BrCl} = m^{M}_{BrCl}\,[1 + P_{BrCl}(c)],
+
+(``m^M``: ``manning`` with the table's ``f0``; the factors ``(1 - c)`` and ``c`` keep the exact
+one-species limits).  For equal rates only ``P_BrCl`` is fitted and the diagonal follows from the
+sum rule ``m_aa + m_ab = x_a w``.  A rate ratio not in the table raises ``ValueError``
+(:func:`kmc_fit_for_ratio`).  See ``docs/onsager_kmc.md``.
+
 Sources and caveats: see ``docs/onsager.md``.  The Moleko–Allnatt–Allnatt (1989)
 self-consistent theory is *not* implemented (its formulas could not be verified here).
 
@@ -77,19 +93,30 @@ they stay finite when ``x_b → 0``; they are what multiplies ``∇x_b`` when th
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "F0_PEROVSKITE_ANION",
+    "KMC_TABLE_PATH",
     "ONSAGER_MODELS",
     "ReducedOnsager",
+    "fit_kmc_table",
+    "kmc_fit_for_ratio",
     "manning_escape_frequency",
     "reduced_onsager",
     "tracer_correlation_factors",
 ]
 
-ONSAGER_MODELS = ("ideal", "manning")
+ONSAGER_MODELS = ("ideal", "manning", "kmc")
+
+#: KMC table shipped with the package (``python -m solver.analysis.kmc run`` then ``fit``).
+KMC_TABLE_PATH = Path(__file__).resolve().parent / "data" / "onsager_kmc.json"
+#: Relative tolerance on ``w_Br/w_Cl`` when picking a table entry.
+KMC_RATIO_RTOL = 1e-6
 
 #: Tracer correlation factor f0 of a single vacancy on the X (anion) sublattice of the ideal
 #: cubic perovskite ABX3 (each X has 8 X neighbours at a/√2 along the BX6 octahedron edges).
@@ -243,4 +270,121 @@ def reduced_onsager(
             g_clcl=g_clcl,
             cross=cross,
         )
+    if model == "kmc":
+        return _kmc_onsager(x_br, x_cl, w_br, w_cl)
     raise ValueError(f"unknown onsager model {model!r}; expected one of {ONSAGER_MODELS}")
+
+
+# --------------------------------------------------------------------------------------------
+# kmc: fitted kinetic-Monte-Carlo table
+
+
+def _poly(coef, c: Any) -> Any:
+    """``Σ_k coef[k] c^k`` by Horner (``+``/``*`` only: floats, numpy arrays, UFL)."""
+    out = 0.0 * c + float(coef[-1])
+    for a in reversed(coef[:-1]):
+        out = out * c + float(a)
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _load_kmc_fit(path: str) -> dict:
+    table = json.loads(Path(path).read_text())
+    if "fit" not in table:
+        raise ValueError(f"{path} has no 'fit' section (run python -m solver.analysis.kmc fit)")
+    return table["fit"]
+
+
+def kmc_fit_for_ratio(ratio: float, path: Path | str = KMC_TABLE_PATH) -> dict:
+    """The fitted table entry for ``w_Br/w_Cl = ratio`` (relative tolerance 1e-6).
+
+    Raises:
+        ValueError: one line naming the ratio and the table's ratios, if it is not in the table.
+    """
+    fit = _load_kmc_fit(str(path))
+    for entry in fit["entries"]:
+        if abs(entry["ratio_br_cl"] - ratio) <= KMC_RATIO_RTOL * ratio:
+            return entry
+    have = ", ".join(f"{r:.6g}" for r in fit["ratios"])
+    raise ValueError(f"onsager_model kmc: rate ratio w_Br/w_Cl = {ratio:.6g} is not in the KMC "
+                     f"table (ratios {have}; add it with python -m solver.analysis.kmc run)")
+
+
+def _scalar_ratio(w_br: Any, w_cl: Any) -> float:
+    """``w_Br/w_Cl`` as one float (the kmc table is per ratio); numpy inputs must agree."""
+    try:
+        import numpy as np
+
+        r = np.unique(np.asarray(w_br, dtype=float) / np.asarray(w_cl, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError("onsager_model kmc needs numeric rates w_Br, w_Cl (the table is "
+                         "selected by their ratio)") from None
+    if r.size != 1:
+        raise ValueError("onsager_model kmc needs one rate ratio w_Br/w_Cl per call")
+    return float(r[0])
+
+
+def _kmc_onsager(x_br: Any, x_cl: Any, w_br: Any, w_cl: Any) -> ReducedOnsager:
+    """``kmc`` model: fitted KMC corrections to Manning (module docstring)."""
+    entry = kmc_fit_for_ratio(_scalar_ratio(w_br, w_cl))
+    base = reduced_onsager(x_br, x_cl, w_br, w_cl, "manning", entry["f0"])
+    c = x_br / (x_br + x_cl)
+    q_x = 1.0 + _poly(entry["p_brcl"], c)
+    cross = base.cross * q_x
+    g_brcl = base.g_brcl * q_x
+    g_clbr = base.g_clbr * q_x
+    m_brcl = base.m_brcl * q_x
+    if entry["equal_rates"]:
+        # sum rule m_aa + m_ab = x_a w: g_BrBr = w_Br - g_ClBr (= m_BrCl / x_Br), etc.
+        g_brbr = w_br - g_clbr
+        g_clcl = w_cl - g_brcl
+    else:
+        g_brbr = base.g_brbr * (1.0 + (1.0 - c) * _poly(entry["p_brbr"], c))
+        g_clcl = base.g_clcl * (1.0 + c * _poly(entry["p_clcl"], c))
+    return ReducedOnsager(m_brbr=x_br * g_brbr, m_brcl=m_brcl, m_clcl=x_cl * g_clcl,
+                          g_brbr=g_brbr, g_brcl=g_brcl, g_clbr=g_clbr, g_clcl=g_clcl,
+                          cross=cross)
+
+
+def fit_kmc_table(rows: list[dict], degree: int = 2, f0: float = F0_PEROVSKITE_ANION) -> dict:
+    """Fit the per-ratio polynomial corrections of the ``kmc`` model to KMC rows.
+
+    Each row (from :func:`solver.analysis.kmc.production_rows`) holds ``y_br`` (``c_Br``),
+    ``w_br_per_s``, ``w_cl_per_s``, ``ratio_br_cl`` and ``m_ab_per_s ± m_ab_err_per_s``.  For each
+    ratio, weighted least squares (weights ``1/σ²``) of ``m_kmc/m_manning - 1`` on the bases
+    ``(1-c) c^k`` (BrBr), ``c c^k`` (ClCl), ``c^k`` (BrCl), ``k = 0…degree``, with Manning at
+    ``x_Br = c``, ``x_Cl = 1 - c`` (``x_V → 0``).  Equal rates: only ``P_BrCl`` (diagonal from the
+    sum rule).  Returns ``{"ratios", "degree", "entries": [{ratio_br_cl, f0, equal_rates,
+    p_brbr, p_brcl, p_clcl, chi2_dof_brbr, ...}]}`` (rates are scaled out: the corrections
+    depend on the ratio only).
+    """
+    import numpy as np
+
+    by_ratio: dict[float, list[dict]] = {}
+    for r in rows:
+        by_ratio.setdefault(round(float(r["ratio_br_cl"]), 12), []).append(r)
+    entries = []
+    for ratio in sorted(by_ratio):
+        rs = by_ratio[ratio]
+        c = np.array([r["y_br"] for r in rs])
+        man = reduced_onsager(c, 1.0 - c, np.array([r["w_br_per_s"] for r in rs]),
+                              np.array([r["w_cl_per_s"] for r in rs]), "manning", f0)
+        equal = abs(ratio - 1.0) <= KMC_RATIO_RTOL
+        entry: dict[str, Any] = {"ratio_br_cl": ratio, "f0": f0, "equal_rates": equal}
+        powers = np.arange(degree + 1)
+        for name, factor in (("brbr", 1.0 - c), ("brcl", np.ones_like(c)), ("clcl", c)):
+            if equal and name != "brcl":
+                entry[f"p_{name}"] = [0.0]
+                continue
+            mk = np.array([r[f"m_{name}_per_s"] for r in rs])
+            err = np.array([r[f"m_{name}_err_per_s"] for r in rs])
+            mm = getattr(man, f"m_{name}")
+            q = mk / mm - 1.0
+            sig = err / mm
+            a = factor[:, None] * c[:, None] ** powers[None, :]
+            coef, *_ = np.linalg.lstsq(a / sig[:, None], q / sig, rcond=None)
+            chi2 = float(((((a @ coef) - q) / sig) ** 2).sum())
+            entry[f"p_{name}"] = [float(v) for v in coef]
+            entry[f"chi2_dof_{name}"] = chi2 / max(len(c) - len(coef), 1)
+        entries.append(entry)
+    return {"ratios": sorted(by_ratio), "degree": degree, "entries": entries}
