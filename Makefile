@@ -25,7 +25,8 @@ for c in $(PYTHON) python3.12 \
 done
 endef
 
-.PHONY: help venv lint test test-slow run validate validate-3d bench clean clean-results
+.PHONY: help venv lint test test-slow run validate validate-3d bench clean clean-results \
+	onsager-kmc onsager-report
 
 help:
 	@echo "make venv          create/update $(VENV) (pip install -e .[test])"
@@ -36,6 +37,8 @@ help:
 	@echo "make validate      run/resume the campaigns and regenerate docs/validation.md"
 	@echo "make validate-3d   1D/3D consistency and thick wire -> docs/validation_3d.md (~1 h)"
 	@echo "make bench         1D benchmark"
+	@echo "make onsager-kmc   KMC Onsager table -> solver/physics/data/onsager_kmc.json (~25 min)"
+	@echo "make onsager-report KMC vs Manning/ideal, solver impact -> docs/onsager_kmc.md (~1 min)"
 	@echo "make clean         remove caches and build artefacts (keeps .venv and results/)"
 	@echo "make clean-results remove results/"
 
@@ -90,6 +93,16 @@ validate-3d: venv
 
 bench: venv
 	$(PY) benchmarks/bench_1d.py
+
+# KMC Onsager coefficients (issue 12): the table shipped as package data, then its fit.
+onsager-kmc: venv
+	$(PY) -m solver.analysis.kmc run
+	$(PY) -m solver.analysis.kmc fit
+
+# Report from the shipped table (does not rerun the KMC); runs six 1D reference cases and
+# three thermal anneals (a few seconds each) into results/onsager_kmc.
+onsager-report: venv
+	$(PY) tools/onsager_kmc_report.py
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache

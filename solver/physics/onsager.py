@@ -346,17 +346,19 @@ def _kmc_onsager(x_br: Any, x_cl: Any, w_br: Any, w_cl: Any) -> ReducedOnsager:
                           cross=cross)
 
 
-def fit_kmc_table(rows: list[dict], degree: int = 2, f0: float = F0_PEROVSKITE_ANION) -> dict:
+def fit_kmc_table(rows: list[dict], max_degree: int = 3, f0: float = F0_PEROVSKITE_ANION) -> dict:
     """Fit the per-ratio polynomial corrections of the ``kmc`` model to KMC rows.
 
     Each row (from :func:`solver.analysis.kmc.production_rows`) holds ``y_br`` (``c_Br``),
     ``w_br_per_s``, ``w_cl_per_s``, ``ratio_br_cl`` and ``m_ab_per_s ± m_ab_err_per_s``.  For each
-    ratio, weighted least squares (weights ``1/σ²``) of ``m_kmc/m_manning - 1`` on the bases
-    ``(1-c) c^k`` (BrBr), ``c c^k`` (ClCl), ``c^k`` (BrCl), ``k = 0…degree``, with Manning at
-    ``x_Br = c``, ``x_Cl = 1 - c`` (``x_V → 0``).  Equal rates: only ``P_BrCl`` (diagonal from the
-    sum rule).  Returns ``{"ratios", "degree", "entries": [{ratio_br_cl, f0, equal_rates,
-    p_brbr, p_brcl, p_clcl, chi2_dof_brbr, ...}]}`` (rates are scaled out: the corrections
-    depend on the ratio only).
+    ratio and coefficient, weighted least squares (weights ``1/σ²``) of ``m_kmc/m_manning - 1``
+    on the bases ``(1-c) c^k`` (BrBr), ``c c^k`` (ClCl), ``c^k`` (BrCl), ``k = 0…d``, with Manning
+    at ``x_Br = c``, ``x_Cl = 1 - c`` (``x_V → 0``).  The degree ``d`` (``-1`` = no correction,
+    i.e. Manning, up to ``max_degree``) minimises Akaike's ``χ² + 2 (d + 1)``, so corrections the
+    data do not resolve are not fitted to noise.  Equal rates: only ``P_BrCl`` (diagonal from
+    the sum rule).  Returns ``{"ratios", "max_degree", "entries": [{ratio_br_cl, f0,
+    equal_rates, p_brbr, p_brcl, p_clcl, degree_*, chi2_dof_*}]}`` (the corrections depend on
+    the ratio only).
     """
     import numpy as np
 
@@ -371,20 +373,26 @@ def fit_kmc_table(rows: list[dict], degree: int = 2, f0: float = F0_PEROVSKITE_A
                               np.array([r["w_cl_per_s"] for r in rs]), "manning", f0)
         equal = abs(ratio - 1.0) <= KMC_RATIO_RTOL
         entry: dict[str, Any] = {"ratio_br_cl": ratio, "f0": f0, "equal_rates": equal}
-        powers = np.arange(degree + 1)
         for name, factor in (("brbr", 1.0 - c), ("brcl", np.ones_like(c)), ("clcl", c)):
             if equal and name != "brcl":
                 entry[f"p_{name}"] = [0.0]
                 continue
-            mk = np.array([r[f"m_{name}_per_s"] for r in rs])
-            err = np.array([r[f"m_{name}_err_per_s"] for r in rs])
             mm = getattr(man, f"m_{name}")
-            q = mk / mm - 1.0
-            sig = err / mm
-            a = factor[:, None] * c[:, None] ** powers[None, :]
-            coef, *_ = np.linalg.lstsq(a / sig[:, None], q / sig, rcond=None)
-            chi2 = float(((((a @ coef) - q) / sig) ** 2).sum())
-            entry[f"p_{name}"] = [float(v) for v in coef]
-            entry[f"chi2_dof_{name}"] = chi2 / max(len(c) - len(coef), 1)
+            q = np.array([r[f"m_{name}_per_s"] for r in rs]) / mm - 1.0
+            sig = np.array([r[f"m_{name}_err_per_s"] for r in rs]) / mm
+            best = (float(((q / sig) ** 2).sum()), -1, [0.0])  # (chi², degree, coefficients)
+            best_aic = best[0]
+            for deg in range(max_degree + 1):
+                if deg + 1 >= len(c):
+                    break
+                a = factor[:, None] * c[:, None] ** np.arange(deg + 1)[None, :]
+                coef, *_ = np.linalg.lstsq(a / sig[:, None], q / sig, rcond=None)
+                chi2 = float(((((a @ coef) - q) / sig) ** 2).sum())
+                if chi2 + 2.0 * (deg + 1) < best_aic:
+                    best, best_aic = (chi2, deg, [float(v) for v in coef]), chi2 + 2.0 * (deg + 1)
+            chi2, deg, coef = best
+            entry[f"p_{name}"] = coef
+            entry[f"degree_{name}"] = deg
+            entry[f"chi2_dof_{name}"] = chi2 / max(len(c) - (deg + 1), 1)
         entries.append(entry)
-    return {"ratios": sorted(by_ratio), "degree": degree, "entries": entries}
+    return {"ratios": sorted(by_ratio), "max_degree": max_degree, "entries": entries}
