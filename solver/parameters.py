@@ -54,7 +54,7 @@ class ModelParameters:
         x_ref: vacancy fraction used to scale the vacancy and Poisson equations [-].
         lambda2_um2: squared jump length λ² [µm²].
         w_br, w_cl: halide-vacancy exchange rates at T [1/s].
-        onsager_model: "ideal" or "manning"; f0: pure-lattice correlation factor [-].
+        onsager_model: "ideal", "manning" or "kmc"; f0: pure-lattice correlation factor [-].
         flux_scheme: "exponential_fitting" (Scharfetter–Gummel; P1 intervals, Q1 hexahedra) or
             "galerkin".
         debye2_um2: ε0 εr k_BT / (e² c_s x_ref) [µm²], the squared Debye length at x_ref.

@@ -79,7 +79,7 @@ def effective_rate_per_s(y, w_br: float, w_cl: float, onsager_model: str = "mann
     Args:
         y: composition x_Br/(x_Br + x_Cl) [-], float or array (clipped to [0, 1]).
         w_br, w_cl: halide-vacancy exchange rates [1/s].
-        onsager_model: "ideal" or "manning".
+        onsager_model: "ideal", "manning" or "kmc" (solver.physics.onsager).
         f0: pure-lattice correlation factor [-] (manning).
     """
     y = np.clip(np.asarray(y, dtype=float), 0.0, 1.0)
