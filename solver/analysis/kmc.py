@@ -176,6 +176,10 @@ class KMCResult:
     n_jumps: np.ndarray
     seed: int | None = None
     meta: dict = field(default_factory=dict)
+    #: (S, 2) x components of ΔR_Br, ΔR_Cl over the whole run [a/2], and (S,) its duration [s]
+    drift_x: np.ndarray | None = None
+    t_total_s: np.ndarray | None = None
+    force_x: tuple[float, float] = (0.0, 0.0)
 
     @staticmethod
     def _ratio(num: np.ndarray, den: np.ndarray) -> tuple[float, float]:
@@ -203,6 +207,19 @@ class KMCResult:
         """``{"m_brbr": (value, stderr), "m_brcl": ..., "m_clcl": ...}`` [1/s]."""
         names = ("m_brbr", "m_brcl", "m_clcl")
         return {n: self.m(np.eye(3)[i], short) for i, n in enumerate(names)}
+
+    def response_m(self, species: int) -> tuple[float, float]:
+        """Onsager coefficient from the linear response to the applied force (check of the
+        Einstein estimate and of reciprocity): ``m_{b a} = 3 ⟨ΔR_{b,x}⟩ / (8 F_a t)`` for the
+        drift of species ``b`` (0 = Br, 1 = Cl) when only species ``a`` is pushed with
+        ``F_a`` = ``force_x[a]`` [k_BT per a/2] (``<ΔR_b,x>/t = Σ_a F_a ⟨ΔR_b·ΔR_a⟩/(6t)`` and
+        ``z λ_j²/6 = 8/3``).  Returns ``(value, stderr)`` [1/s]."""
+        forced = [i for i, f in enumerate(self.force_x) if f != 0.0]
+        if len(forced) != 1 or self.drift_x is None:
+            raise ValueError("response_m needs a run with exactly one species pushed")
+        fa = self.force_x[forced[0]]
+        return self._ratio(self.drift_x[:, species].astype(float),
+                           8.0 / 3.0 * fa * self.t_total_s)
 
     def tracer_f(self) -> dict[str, tuple[float, float]]:
         """Tracer correlation factors ``{"f_br": (value, stderr), "f_cl": ...}`` [-]."""
@@ -239,7 +256,8 @@ class KMCResult:
 def run_kmc(y_br: float, w_br: float, w_cl: float, *, n_cells: int = 6, n_systems: int = 256,
             n_blocks: int = 20, block_jumps: int = 2000, record_jumps: int = 200,
             seed: int | None = 0, exponential_times: bool = False,
-            lattice: AnionLattice | None = None) -> KMCResult:
+            lattice: AnionLattice | None = None,
+            force_x: tuple[float, float] = (0.0, 0.0)) -> KMCResult:
     """Run ``n_systems`` independent one-vacancy systems for ``n_blocks × block_jumps`` jumps.
 
     Args:
@@ -254,6 +272,10 @@ def run_kmc(y_br: float, w_br: float, w_cl: float, *, n_cells: int = 6, n_system
         seed: seed of ``numpy.random.default_rng`` (same seed, same result).
         exponential_times: draw residence times ``-ln(u)/Γ`` instead of their mean ``1/Γ``.
         lattice: a prebuilt :func:`anion_lattice` (else built from ``n_cells``).
+        force_x: ``(F_Br, F_Cl)`` [k_BT per a/2] driving force along +x on each species, for
+            the linear-response check (:meth:`KMCResult.response_m`): an exchange that moves
+            an ``a`` atom by ``Δx`` (units a/2) has rate ``w_a exp(F_a Δx / 2)`` (detailed
+            balance with the energy ``-Σ_a F_a R_{a,x}``).  Default: no force (equilibrium).
 
     Returns:
         :class:`KMCResult` (block sums; ``.onsager()``, ``.tracer_f()`` give the numbers).
@@ -284,6 +306,8 @@ def run_kmc(y_br: float, w_br: float, w_cl: float, *, n_cells: int = 6, n_system
     base = np.arange(s, dtype=np.int64) * n
     disp = np.zeros((s * n, 3), dtype=np.int32)  # displacement of the atom on each site
     rates = np.array([w_br, w_cl, 0.0])
+    forces = np.array([force_x[0], force_x[1], 0.0], dtype=float)
+    pushed = bool(np.any(forces != 0.0))
     nbr_f = lat.neighbours
     jumps = lat.jumps
     rows = np.arange(s)
@@ -321,7 +345,10 @@ def run_kmc(y_br: float, w_br: float, w_cl: float, *, n_cells: int = 6, n_system
             for _ in range(record_jumps):
                 nb = nbr_f[vac]  # (S, 8)
                 sp = occ_f[base[:, None] + nb]  # (S, 8) species of the neighbours
-                cr = np.cumsum(rates[sp], axis=1)
+                rt = rates[sp]
+                if pushed:  # the atom moves by -e: rate w exp(-F e_x / 2)
+                    rt = rt * np.exp(-0.5 * forces[sp] * jumps[vac, :, 0])
+                cr = np.cumsum(rt, axis=1)
                 gamma = cr[:, -1]
                 u = rng.random(s) * gamma
                 kk = (cr <= u[:, None]).sum(axis=1)
@@ -353,7 +380,9 @@ def run_kmc(y_br: float, w_br: float, w_cl: float, *, n_cells: int = 6, n_system
     n_jumps = n_jumps - jumps0
     return KMCResult(y_exact, float(w_br), float(w_cl), n, block_jumps, record_jumps, rr, t_sum,
                      rr_short, t_short, tracer_sq, n_jumps, seed,
-                     {"n_cells": lat.n_cells, "exponential_times": bool(exponential_times)})
+                     {"n_cells": lat.n_cells, "exponential_times": bool(exponential_times)},
+                     drift_x=np.stack([r_br[:, 0], r_cl[:, 0]], axis=1), t_total_s=t.copy(),
+                     force_x=(float(force_x[0]), float(force_x[1])))
 
 
 # --------------------------------------------------------------------------------------------
