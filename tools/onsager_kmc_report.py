@@ -165,9 +165,77 @@ def figure(table: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def summary_lines(table: dict, bias: dict, thermal: dict) -> list[str]:
+    rows = table["rows"]
+    ratios = sorted({r["ratio_br_cl"] for r in rows})
+    f0x = table["f0_extrapolated"]
+    chi = {r: manning_chi2(rows, r) for r in ratios}
+    worst_chi = max(v[0] for c in chi.values() for v in c.values())
+    diag_dev = max(max(c["m_brbr"][2], c["m_clcl"][2]) for c in chi.values())
+    corr = max(fit_max_correction(r) for r in ratios)
+    rel_err = np.median([r[f"{k}_err_per_s"] / r[f"{k}_per_s"] for r in rows
+                         for k in ("m_brbr", "m_clcl")])
+    eq = chi.get(next((r for r in ratios if abs(r - 1) < 1e-9), None), None)
+    bm, bk = bias["manning"], bias["kmc"]
+    dm = np.array(thermal["manning"]["D_cm2_per_s"])
+    dk = np.array(thermal["kmc"]["D_cm2_per_s"])
+    return [
+        f"- Tracer correlation factor of the lattice from KMC: f0 = {f0x['f0']:.5f} ± "
+        f"{f0x['f0_err']:.5f} (extrapolated in 1/N), against {F0_PEROVSKITE_ANION} (matrix "
+        "method, used by `manning`) and 0.69 (Ishigaki et al. 1988).",
+        "- Manning's collective `m_ab` agree with the KMC at every ratio (1/3, 1, 3, 10) to "
+        f"within the statistics: χ²/dof of Manning alone is at most {worst_chi:.2f} over the "
+        f"{len(ratios)} ratios × 3 coefficients (11 compositions each); the diagonal differs "
+        f"by at most {diag_dev:.1%} in any row (median statistical error {rel_err:.1%}).",
+        *([] if eq is None else [
+            "- At equal rates Manning's `m_ab` are exact (`m_aa = c_a w (c_a + c_b f0)`, the "
+            "label-blind vacancy walk), so those rows test the KMC error bars: χ²/dof = "
+            f"{eq['m_brbr'][0]:.2f} (BrBr), {eq['m_brcl'][0]:.2f} (BrCl), "
+            f"{eq['m_clcl'][0]:.2f} (ClCl). Values near 2 would mean the quoted errors are "
+            "somewhat small (up to ~1.5×) or one ~3σ row; read the error bars with that in "
+            "mind."]),
+        ("- No correction to Manning is resolved at 3σ, so the fitted `kmc` model *is* "
+         "`manning` at the table's ratios and the solver numbers are the same: " if corr < 1e-12
+         else f"- The fitted `kmc` model differs from `manning` by at most {corr:.1%} anywhere, "
+         "and the solver numbers change accordingly little: ") +
+        f"L_m(+4) {bk['L_fwd_um'] / bm['L_fwd_um'] - 1:+.2%}, L_m(−4) "
+        f"{bk['L_rev_um'] / bm['L_rev_um'] - 1:+.2%}, R {bk['R'] / bm['R'] - 1:+.2%}, forward "
+        f"front width {bk['width_um'] / bm['width_um'] - 1:+.2%}, D(y) at 100 °C "
+        f"{np.min(dk / dm - 1):+.1%} … {np.max(dk / dm - 1):+.1%}. `ideal` instead changes "
+        f"L_m(+4) by {bias['ideal']['L_fwd_um'] / bm['L_fwd_um'] - 1:+.1%} and D(y) by up to "
+        f"{np.max(np.array(thermal['ideal']['D_cm2_per_s']) / dm - 1):+.0%}.",
+        "- So, for this lattice without interactions, the Onsager closure is not what keeps D(y) "
+        "flat in issue 12: the KMC confirms Manning over the rate ratios 1/3–10.",
+    ]
+
+
 def fmt_pm(v: float, e: float) -> str:
     digits = max(1, min(5, int(-np.floor(np.log10(e))) + 1)) if e > 0 else 4
     return f"{v:.{digits}f} ± {e:.{digits}f}"
+
+
+def manning_chi2(rows: list[dict], ratio: float) -> dict[str, tuple[float, int, float]]:
+    """Per coefficient: (χ²/dof of Manning alone, dof, largest |KMC/Manning − 1|) at ``ratio``."""
+    rs = [r for r in rows if r["ratio_br_cl"] == ratio]
+    out = {}
+    for key, _ in NAMES:
+        chi2, dev = 0.0, 0.0
+        for r in rs:
+            c = r["y_br"]
+            mv = getattr(reduced_onsager(c, 1 - c, r["w_br_per_s"], r["w_cl_per_s"], "manning",
+                                         F0_PEROVSKITE_ANION), key)
+            chi2 += ((r[f"{key}_per_s"] - mv) / r[f"{key}_err_per_s"]) ** 2
+            dev = max(dev, abs(r[f"{key}_per_s"] / mv - 1))
+        out[key] = (chi2 / len(rs), len(rs), dev)
+    return out
+
+
+def fit_max_correction(ratio: float) -> float:
+    """Largest |m_kmc/m_manning − 1| of the fitted model over c in (0, 1), all coefficients."""
+    c = np.linspace(0.001, 0.999, 999)
+    k = reduced_onsager(c, 1 - c, ratio, 1.0, "kmc", F0_PEROVSKITE_ANION)
+    m = reduced_onsager(c, 1 - c, ratio, 1.0, "manning", F0_PEROVSKITE_ANION)
+    return float(max(np.max(np.abs(getattr(k, key) / getattr(m, key) - 1)) for key, _ in NAMES))
 
 
 def write_report(table: dict, bias: dict, thermal: dict, resp: dict, path: Path) -> None:
@@ -182,6 +250,10 @@ def write_report(table: dict, bias: dict, thermal: dict, resp: dict, path: Path)
         f"{datetime.now(UTC):%Y-%m-%d} from `solver/physics/data/onsager_kmc.json` "
         "(KMC: `python -m solver.analysis.kmc run`, then `... fit`; `make onsager-kmc`). "
         "Back to [docs/onsager.md](onsager.md).",
+        "",
+        "## Summary",
+        "",
+        *summary_lines(table, bias, thermal),
         "",
         "## Method",
         "",
@@ -297,20 +369,28 @@ def write_report(table: dict, bias: dict, thermal: dict, resp: dict, path: Path)
     fit = table["fit"]
     lines += ["## The `kmc` model (what the solver uses)", "",
               "Per rate ratio, Manning times a polynomial correction in `c = x_Br/(x_Br+x_Cl)`, "
-              "weighted least squares on the rows above, degree (−1 = none, i.e. Manning, up "
-              f"to {fit['max_degree']}) chosen by Akaike's criterion χ² + 2·(parameters): "
+              "weighted least squares on the rows above; the degree starts at −1 (no correction, "
+              f"i.e. Manning) and is raised (up to {fit['max_degree']}) only while each added "
+              "parameter lowers χ² by more than 9 (a correction resolved at 3σ): "
               "`m_BrBr = m^M_BrBr [1 + (1−c) P_BrBr(c)]`, `m_ClCl = m^M_ClCl [1 + c P_ClCl(c)]`, "
               "`m_BrCl = m^M_BrCl [1 + P_BrCl(c)]`; equal rates: only `P_BrCl`, diagonal from "
               "the sum rule (exact). One-species limits, symmetry and the UFL form are kept. "
               "Only the table's ratios are accepted (`material.hop_ratio_br_cl` ∈ {1/3, 1, 3, "
               "10}); any other ratio is refused before the run (exit 2, "
               "`error: material.hop_ratio_br_cl: ... not in the KMC table`).", "",
-              "| w_Br/w_Cl | BrBr: degree, χ²/dof | BrCl | ClCl |", "|---|---|---|---|"]
+              "Columns: degree chosen and χ²/dof of the fit; in brackets χ²/dof of Manning "
+              "alone (no correction).", "",
+              "| w_Br/w_Cl | BrBr | BrCl | ClCl | largest correction |", "|---|---|---|---|---|"]
     for e in fit["entries"]:
         cells = [ratio_label(e["ratio_br_cl"])]
+        man = manning_chi2(rows, next(r for r in ratios
+                                      if abs(r - e["ratio_br_cl"]) < 1e-9))
         for k in ("brbr", "brcl", "clcl"):
             v = e.get(f"chi2_dof_{k}")
-            cells.append("sum rule" if v is None else f"{e[f'degree_{k}']}, {v:.2f}")
+            mc = man[f"m_{k}"][0]
+            cells.append(f"sum rule ({mc:.2f})" if v is None
+                         else f"{e[f'degree_{k}']}, {v:.2f} ({mc:.2f})")
+        cells.append(f"{fit_max_correction(e['ratio_br_cl']):.1%}")
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
 
@@ -351,8 +431,12 @@ def write_report(table: dict, bias: dict, thermal: dict, resp: dict, path: Path)
               "- Finite supercell: the tracer f carries a +O(1/N) finite-size term (table "
               "above); the collective `m_ab` at equal rates satisfy the sum rule within their "
               "errors, so no finite-size correction is applied to them.",
-              "- The `kmc` model is a smooth fit: between the table compositions it is an "
-              "interpolation of corrections that are a few per cent of Manning.", ""]
+              "- The `kmc` model is a smooth fit: between the table compositions it interpolates "
+              "corrections to Manning (column 'largest correction' above); rate ratios between "
+              "the table's are refused rather than interpolated.",
+              "- The KMC statistical error (≈0.7 % on the diagonal, 3–10 % on the cross term) "
+              "bounds how well the table can tell `kmc` from `manning`; the solver differences "
+              "above are of that size or smaller.", ""]
     path.write_text("\n".join(lines))
 
 

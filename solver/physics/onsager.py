@@ -346,6 +346,10 @@ def _kmc_onsager(x_br: Any, x_cl: Any, w_br: Any, w_cl: Any) -> ReducedOnsager:
                           cross=cross)
 
 
+#: A fitted correction term is kept only if it lowers χ² by more than this (3σ per parameter).
+KMC_FIT_DCHI2 = 9.0
+
+
 def fit_kmc_table(rows: list[dict], max_degree: int = 3, f0: float = F0_PEROVSKITE_ANION) -> dict:
     """Fit the per-ratio polynomial corrections of the ``kmc`` model to KMC rows.
 
@@ -353,9 +357,10 @@ def fit_kmc_table(rows: list[dict], max_degree: int = 3, f0: float = F0_PEROVSKI
     ``w_br_per_s``, ``w_cl_per_s``, ``ratio_br_cl`` and ``m_ab_per_s ± m_ab_err_per_s``.  For each
     ratio and coefficient, weighted least squares (weights ``1/σ²``) of ``m_kmc/m_manning - 1``
     on the bases ``(1-c) c^k`` (BrBr), ``c c^k`` (ClCl), ``c^k`` (BrCl), ``k = 0…d``, with Manning
-    at ``x_Br = c``, ``x_Cl = 1 - c`` (``x_V → 0``).  The degree ``d`` (``-1`` = no correction,
-    i.e. Manning, up to ``max_degree``) minimises Akaike's ``χ² + 2 (d + 1)``, so corrections the
-    data do not resolve are not fitted to noise.  Equal rates: only ``P_BrCl`` (diagonal from
+    at ``x_Br = c``, ``x_Cl = 1 - c`` (``x_V → 0``).  The degree ``d`` starts at ``-1`` (no
+    correction, i.e. Manning) and is raised (up to ``max_degree``) only while each added
+    parameter lowers χ² by more than ``KMC_FIT_DCHI2`` = 9 (resolved at 3σ), so corrections
+    the data do not resolve are not fitted to noise.  Equal rates: only ``P_BrCl`` (diagonal from
     the sum rule).  Returns ``{"ratios", "max_degree", "entries": [{ratio_br_cl, f0,
     equal_rates, p_brbr, p_brcl, p_clcl, degree_*, chi2_dof_*}]}`` (the corrections depend on
     the ratio only).
@@ -381,15 +386,14 @@ def fit_kmc_table(rows: list[dict], max_degree: int = 3, f0: float = F0_PEROVSKI
             q = np.array([r[f"m_{name}_per_s"] for r in rs]) / mm - 1.0
             sig = np.array([r[f"m_{name}_err_per_s"] for r in rs]) / mm
             best = (float(((q / sig) ** 2).sum()), -1, [0.0])  # (chi², degree, coefficients)
-            best_aic = best[0]
             for deg in range(max_degree + 1):
                 if deg + 1 >= len(c):
                     break
                 a = factor[:, None] * c[:, None] ** np.arange(deg + 1)[None, :]
                 coef, *_ = np.linalg.lstsq(a / sig[:, None], q / sig, rcond=None)
                 chi2 = float(((((a @ coef) - q) / sig) ** 2).sum())
-                if chi2 + 2.0 * (deg + 1) < best_aic:
-                    best, best_aic = (chi2, deg, [float(v) for v in coef]), chi2 + 2.0 * (deg + 1)
+                if best[0] - chi2 > KMC_FIT_DCHI2 * (deg - best[1]):
+                    best = (chi2, deg, [float(v) for v in coef])
             chi2, deg, coef = best
             entry[f"p_{name}"] = coef
             entry[f"degree_{name}"] = deg

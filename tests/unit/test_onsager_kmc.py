@@ -119,7 +119,7 @@ def test_fit_recovers_synthetic_corrections():
                      "m_clcl_err_per_s": 1e-6})
     fit = fit_kmc_table(rows)
     e = fit["entries"][0]
-    assert e["degree_brbr"] == e["degree_brcl"] == e["degree_clcl"] == 2
+    assert e["degree_brbr"] == e["degree_brcl"] == e["degree_clcl"] == 2  # not 3: no gain
     np.testing.assert_allclose(e["p_brbr"], p_bb, atol=1e-9)
     np.testing.assert_allclose(e["p_brcl"], p_x, atol=1e-9)
     np.testing.assert_allclose(e["p_clcl"], p_cc, atol=1e-9)
