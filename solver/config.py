@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "PL",
     "PLAUSIBLE",
     "Bias",
     "Case",
@@ -716,6 +717,54 @@ class Output(BaseModel):
     figures: bool = Field(True, description="write PNG figures")
 
 
+class PL(BaseModel):
+    """Synthetic confocal photoluminescence (docs/model.md, "Synthetic photoluminescence";
+    solver/pl.py): the PL peak along the wire and the composition read from it."""
+
+    model_config = _MODEL_CONFIG
+
+    enabled: bool = Field(
+        True, description="compute the PL outputs (pl/*.csv, figures/pl_wavelength_map.png, "
+        "summary.json 'pl') from the profiles at the output times")
+    wavelength_br_nm: float = Field(
+        526.0, ge=300.0, le=1000.0, description="[nm] PL peak of CsPbBr3 (seed 001 Fig. 1b)")
+    wavelength_cl_nm: float = Field(
+        420.0, ge=300.0, le=1000.0, description="[nm] PL peak of CsPbCl3 (seed 001 Fig. 1b)")
+    bowing_eV: float = Field(
+        0.0, ge=-1.0, le=1.0, description="[eV] bowing b of E(y) = y E_Br + (1-y) E_Cl - "
+        "b y (1-y); |b| < E_Cl - E_Br (0 = linear, Yin et al. 2014)")
+    psf_fwhm_um: float = Field(
+        0.35, gt=0.0, le=10.0, description="[µm] FWHM of the Gaussian confocal point-spread "
+        "function along the wire")
+    linewidth_eV: float = Field(
+        0.085, gt=0.0, le=1.0, description="[eV] FWHM of the emission line of one point")
+    peak: Literal["spectrum", "mean_energy"] = Field(
+        "spectrum", description="[-] PL peak: maximum of the summed spectrum, or the "
+        "intensity-weighted mean energy")
+    funnelling: bool = Field(
+        False, description="carriers recombine preferentially at the lowest gap within "
+        "diffusion_length_um")
+    diffusion_length_um: float = Field(
+        1.0, gt=0.0, le=100.0, description="[µm] carrier diffusion length (funnelling only)")
+    step_um: float = Field(
+        0.01, gt=0.0, le=10.0, description="[µm] spacing of the PL probe positions")
+
+    @model_validator(mode="after")
+    def _check_emission(self) -> "PL":
+        if not self.wavelength_cl_nm < self.wavelength_br_nm:
+            raise _rule("wavelength_cl_nm", f"{self.wavelength_cl_nm:g} nm must be below "
+                        f"pl.wavelength_br_nm = {self.wavelength_br_nm:g} nm (CsPbCl3 has the "
+                        "larger gap)")
+        from solver.pl import HC_EV_NM  # the one definition of E = hc / wavelength
+
+        spread = HC_EV_NM / self.wavelength_cl_nm - HC_EV_NM / self.wavelength_br_nm
+        if not abs(self.bowing_eV) < spread:
+            raise _rule("bowing_eV", f"|{self.bowing_eV:g}| eV must be below E_Cl - E_Br = "
+                        f"{spread:.4g} eV, else E(y) is not monotonic and a wavelength does not "
+                        "define a composition")
+        return self
+
+
 class Checkpoint(BaseModel):
     """Periodic checkpoints of the full solver state (docs/reliability.md).
 
@@ -762,6 +811,7 @@ class Case(BaseModel):
     checkpoint: Checkpoint = Field(
         default_factory=Checkpoint, description="checkpoint/restart (docs/reliability.md)"
     )
+    pl: PL = Field(default_factory=PL, description="synthetic photoluminescence (solver/pl.py)")
 
     @model_validator(mode="after")
     def _check_geometry(self) -> "Case":

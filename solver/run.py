@@ -533,6 +533,9 @@ def _write_final_outputs(rec: _Recorder, out: Path, summary: dict, failure) -> s
 
     try:
         outputs.write_timeseries_csv(out / "timeseries.csv", rec.rows)
+        from solver.pl_output import write_pl_outputs  # synthetic PL (docs/model.md)
+        summary["pl"] = write_pl_outputs(out, rec.profiles, rec.case,
+                                         figures=rec.case.output.figures)
         if rec.case.output.figures:
             _write_figures(rec, out)
     except OSError as exc:
