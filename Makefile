@@ -25,7 +25,7 @@ for c in $(PYTHON) python3.12 \
 done
 endef
 
-.PHONY: help venv lint test test-slow run validate validate-3d bench clean clean-results
+.PHONY: help venv lint test test-slow run validate validate-3d front-shape bench clean clean-results
 
 help:
 	@echo "make venv          create/update $(VENV) (pip install -e .[test])"
@@ -35,6 +35,7 @@ help:
 	@echo "make run           reference +-4 V/um pair, Fig. 1e campaign, figures -> results/"
 	@echo "make validate      run/resume the campaigns and regenerate docs/validation.md"
 	@echo "make validate-3d   1D/3D consistency and thick wire -> docs/validation_3d.md (~1 h)"
+	@echo "make front-shape   true vs PL-apparent front -> docs/validation_front_shape.md (~1 min)"
 	@echo "make bench         1D benchmark"
 	@echo "make clean         remove caches and build artefacts (keeps .venv and results/)"
 	@echo "make clean-results remove results/"
@@ -87,6 +88,10 @@ validate: venv
 
 validate-3d: venv
 	$(PY) validation/wire3d.py --results results --jobs $(JOBS)
+
+# The front-shape study (issue 11): 1D part; add ARGS=--3d for the 3D wires (hours).
+front-shape: venv
+	$(PY) validation/front_shape.py --results results --jobs $(JOBS) $(ARGS)
 
 bench: venv
 	$(PY) benchmarks/bench_1d.py
