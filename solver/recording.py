@@ -67,7 +67,7 @@ def gather_profile(problem, t_s: float) -> Profile | None:
     z, order = layout
     y, u, phi = (f[order] for f in parts)
     x_v = np.exp(u)
-    V_T = problem.params.thermal_voltage_V
+    V_T = problem.thermal_voltage_at(t_s)
     psi = phi * V_T
     E = -np.gradient(psi, z) if z.size > 1 else np.zeros_like(z)
     return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E)
@@ -107,7 +107,7 @@ def _gather_profile_3d(problem, t_s: float) -> Profile | None:
     y_lines, u_lines, phi_lines = vals[..., 0], vals[..., 1], vals[..., 2]
     x_v = np.exp(u_lines).mean(axis=0)
     y = y_lines.mean(axis=0)
-    psi = phi_lines.mean(axis=0) * problem.params.thermal_voltage_V
+    psi = phi_lines.mean(axis=0) * problem.thermal_voltage_at(t_s)
     E = -np.gradient(psi, z)
     fronts = [observables.front_position(z, yl, problem.params.interface_um) for yl in y_lines]
     spread = float(np.nanmax(fronts) - np.nanmin(fronts)) if np.isfinite(fronts).any() \
@@ -217,6 +217,9 @@ class Recorder:
                    if np.isfinite(prof.front_spread_um) else {}),
                 "dt_s": dt,
                 "newton_iterations": its,
+                # The drive during the step that ended at t (solver.protocols).
+                "field_V_per_um": self.problem.bias.values(t).forward_field_V_per_um,
+                "T_K": self.problem.temperature.T_K(t),
             }
         )
 
@@ -255,7 +258,7 @@ def open_vtx(problem, out: Path):
         arr = problem.w.x.array
         funcs["y"].x.array[:] = arr[problem.dofs[0]]
         funcs["x_V"].x.array[:] = np.exp(arr[problem.dofs[1]])
-        funcs["psi_V"].x.array[:] = arr[problem.dofs[2]] * problem.params.thermal_voltage_V
+        funcs["psi_V"].x.array[:] = arr[problem.dofs[2]] * problem.thermal_voltage_at(t)
         writer.write(t)
 
     return writer, write

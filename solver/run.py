@@ -264,11 +264,13 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
     tagged = build_mesh(comm, case, params)
     params = _flux_scheme_for_mesh(params, tagged, m.degree)
     sv = case.solver
+    bias, temperature = protocols_of(case)
     problem = TransportProblem(
         tagged, params, m.degree,
         SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
                       max_update=sv.max_update_VT, linear_solver=sv.linear_solver,
                       petsc_options=dict(sv.petsc_options)),
+        bias=bias, temperature=temperature,
     )
     problem.initialise()
     if case.geometry.dimension == 3:
@@ -286,7 +288,7 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
     ctx.progress = RunProgress(tc.t_end_s, enabled=not quiet and comm.rank == 0 and interactive(),
                                t_start=float(meta["stepper"]["t"]) if meta else 0.0)
     ctx.stepper = TimeStepper(
-        problem, StepSettings.from_config(tc),
+        problem, StepSettings.from_config(tc, protocols=(bias, temperature)),
         on_step=lambda t, dt, its, c: rec.row(t, dt, its),
         on_output=lambda t: _on_output(ctx, t),
         progress=lambda t, dt: ctx.progress.update(t, dt, ctx.stepper.counters.steps),
@@ -299,6 +301,15 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
     log.info("%s: %d cells (P%d), %d MPI rank(s), t_end = %g s -> %s", case.name, n_cells,
              m.degree, comm.size, tc.t_end_s, out)
     return ctx
+
+
+def protocols_of(case):
+    """(BiasProtocol, TemperatureProtocol) of a validated case."""
+    from solver.protocols import BiasProtocol, TemperatureProtocol
+
+    bias = BiasProtocol.from_config(case.bias, case.gap_um,
+                                    case.geometry.br_rich_side == "left")
+    return bias, TemperatureProtocol.from_config(case.temperature)
 
 
 def _on_output(ctx: RunContext, t: float) -> None:
