@@ -23,6 +23,7 @@ guess shift when the contact potentials change (:meth:`BiasProtocol.guess_shift`
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -366,13 +367,17 @@ class TemperatureProtocol:
 
 
 def _segments_for_plot(schedule: Schedule, t_end: float, unit: str):
+    """(t0, t1, label) per segment; a square wave gives one entry per high or low part."""
     out = []
     for p in schedule.pieces:
         if p.t0_s >= t_end:
             break
         if p.kind == "square":
-            text = f"{p.label} {p.a:g}/{p.b:g} {unit}"
-        elif p.kind == "ramp":
+            edges = [p.t0_s, *p.switch_times(t_end), min(p.t1_s, t_end)]
+            for k, (a, b) in enumerate(itertools.pairwise(edges)):
+                out.append((a, b, f"{p.a if k % 2 == 0 else p.b:g} {unit}"))
+            continue
+        if p.kind == "ramp":
             text = f"{p.label} {p.a:g}→{p.b:g} {unit}"
         else:
             text = f"{p.label} {p.a:g} {unit}"

@@ -376,6 +376,15 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
     }
 
 
+def protocol_segments(problem, t_end: float) -> list:
+    """(t0, t1, label) of the bias protocol's segments, else the temperature protocol's, for
+    the L_m(t) figure (empty for a constant drive)."""
+    bias = problem.bias.segments_for_plot(t_end)
+    if len(bias) > 1:
+        return bias
+    return problem.temperature.segments_for_plot(t_end)
+
+
 def write_figures(rec: Recorder, out: Path) -> None:
     """PNG figures into ``out/figures`` (the folder is created by the first figure written)."""
     from solver import plotting
@@ -391,7 +400,8 @@ def write_figures(rec: Recorder, out: Path) -> None:
     if rec.rows:
         t = np.array([r["t_s"] for r in rec.rows])
         plotting.plot_timeseries(t, np.array([r["migration_length_um"] for r in rec.rows]),
-                                 out / "figures" / "migration_length.png", device=device)
+                                 out / "figures" / "migration_length.png", device=device,
+                                 segments=protocol_segments(rec.problem, float(t[-1])))
         ts = {k: np.array([r[k] for r in rec.rows]) for k in rec.rows[0]}
         plotting.plot_diagnostics(ts, out / "figures" / "diagnostics.png", device=device)
 
