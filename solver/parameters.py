@@ -115,11 +115,13 @@ class ModelParameters:
         source_left, source_right: per-electrode source parameters.
         alpha_br, alpha_cl: composition rate law end points [µm V⁻¹ s⁻¹].
         thermal_law: how the T-dependent attributes above follow T (None: T never changes).
+        bias, temperature: the case's :class:`solver.protocols.BiasProtocol` and
+            :class:`solver.protocols.TemperatureProtocol` (None: no bias, T_K held); the
+            problem's defaults.
 
-    The applied bias is not a parameter: :class:`solver.protocols.BiasProtocol` gives it at
-    each time. T_K, thermal_voltage_V, w_br, w_cl, debye2_um2, ln_x_v_br and ln_x_v_cl are the
-    values at t = 0; with a temperature protocol the problem follows
-    ``thermal_law.state(T(t))``.
+    The applied bias is not a number here: the bias protocol gives it at each time. T_K,
+    thermal_voltage_V, w_br, w_cl, debye2_um2, ln_x_v_br and ln_x_v_cl are the values at t = 0;
+    with a temperature protocol the problem follows ``thermal_law.state(T(t))``.
     """
 
     T_K: float
@@ -152,6 +154,8 @@ class ModelParameters:
     alpha_cl: float
     flux_scheme: str = "exponential_fitting"
     thermal_law: ThermalLaw | None = None
+    bias: object = None
+    temperature: object = None
 
     @property
     def gap_um(self) -> float:
@@ -259,7 +263,8 @@ def from_case(case) -> ModelParameters:
     from solver.protocols import BiasProtocol, TemperatureProtocol
 
     g, m, el = case.geometry, case.material, case.electrodes
-    T_K = TemperatureProtocol.from_config(case.temperature).T_K(0.0)
+    temperature = TemperatureProtocol.from_config(case.temperature)
+    T_K = temperature.T_K(0.0)
     ln_x_v_br, ln_x_v_cl = pure_phase_ln_vacancy(m, T_K)
     # Scale of the vacancy and Poisson rows: the larger pure-phase fraction (frozen: x_v_cl).
     x_ref = m.x_v_cl if m.vacancy_model == "frozen" else math.exp(max(ln_x_v_br, ln_x_v_cl))
@@ -310,4 +315,6 @@ def from_case(case) -> ModelParameters:
         alpha_br=src.alpha_br,
         alpha_cl=src.alpha_cl,
         thermal_law=law,
+        bias=bias,
+        temperature=temperature,
     )

@@ -124,8 +124,9 @@ class TransportProblem:
         mesh1d: mesh and tags; params: ModelParameters; degree: Lagrange degree;
         options: Newton settings; forcing: optional callable(problem, tests) -> dict of extra
             residual terms (used by the manufactured-solution tests).
-        bias: :class:`solver.protocols.BiasProtocol` (default: no bias).
-        temperature: :class:`solver.protocols.TemperatureProtocol` (default: params.T_K held).
+        bias: :class:`solver.protocols.BiasProtocol` (default: ``params.bias``, else no bias).
+        temperature: :class:`solver.protocols.TemperatureProtocol` (default:
+            ``params.temperature``, else params.T_K held).
 
     Time-dependent data (contact potentials, |Δψ|, and with a temperature protocol the hop
     rates, the Debye length, the thermal voltage and the pure-phase vacancy fractions) are
@@ -136,6 +137,8 @@ class TransportProblem:
                  forcing=None, bias=None, temperature=None):
         from solver.protocols import BiasProtocol, TemperatureProtocol
 
+        bias = bias if bias is not None else params.bias
+        temperature = temperature if temperature is not None else params.temperature
         self.bias = bias if bias is not None else BiasProtocol.none()
         self.temperature = (temperature if temperature is not None
                             else TemperatureProtocol(Schedule.constant(params.T_K)))

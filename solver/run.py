@@ -264,7 +264,7 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
     tagged = build_mesh(comm, case, params)
     params = _flux_scheme_for_mesh(params, tagged, m.degree)
     sv = case.solver
-    bias, temperature = protocols_of(case)
+    bias, temperature = params.bias, params.temperature
     problem = TransportProblem(
         tagged, params, m.degree,
         SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
@@ -301,15 +301,6 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
     log.info("%s: %d cells (P%d), %d MPI rank(s), t_end = %g s -> %s", case.name, n_cells,
              m.degree, comm.size, tc.t_end_s, out)
     return ctx
-
-
-def protocols_of(case):
-    """(BiasProtocol, TemperatureProtocol) of a validated case."""
-    from solver.protocols import BiasProtocol, TemperatureProtocol
-
-    bias = BiasProtocol.from_config(case.bias, case.gap_um,
-                                    case.geometry.br_rich_side == "left")
-    return bias, TemperatureProtocol.from_config(case.temperature)
 
 
 def _on_output(ctx: RunContext, t: float) -> None:
