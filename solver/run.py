@@ -49,7 +49,8 @@ from solver.checkpoint import (
 from solver.config import case_to_dict
 from solver.logging_setup import RunProgress, get_logger, interactive
 from solver.parameters import from_case
-from solver.recording import (  # noqa: F401  (Profile, gather_profile: public via solver.run)
+from solver.recording import (  # noqa: F401  (re-exported: public via solver.run)
+    CL_UPTAKE_MARGIN_UM,
     FieldWriter,
     Profile,
     Recorder,
