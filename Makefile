@@ -25,7 +25,7 @@ for c in $(PYTHON) python3.12 \
 done
 endef
 
-.PHONY: help venv lint test test-slow run validate validate-3d bench clean clean-results \
+.PHONY: help venv lint test test-slow run validate validate-3d front-shape bench clean clean-results \
 	onsager-kmc onsager-report
 
 help:
@@ -36,6 +36,7 @@ help:
 	@echo "make run           reference +-4 V/um pair, Fig. 1e campaign, figures -> results/"
 	@echo "make validate      run/resume the campaigns and regenerate docs/validation.md"
 	@echo "make validate-3d   1D/3D consistency and thick wire -> docs/validation_3d.md (~1 h)"
+	@echo "make front-shape   true vs PL-apparent front -> docs/validation_front_shape.md (~1 min)"
 	@echo "make bench         1D benchmark"
 	@echo "make onsager-kmc   KMC Onsager table -> solver/physics/data/onsager_kmc.json (~25 min)"
 	@echo "make onsager-report KMC vs Manning/ideal, solver impact -> docs/onsager_kmc.md (~1 min)"
@@ -90,6 +91,10 @@ validate: venv
 
 validate-3d: venv
 	$(PY) validation/wire3d.py --results results --jobs $(JOBS)
+
+# The front-shape study (issue 11): 1D part; add ARGS=--3d for the 3D wires (hours).
+front-shape: venv
+	$(PY) validation/front_shape.py --results results --jobs $(JOBS) $(ARGS)
 
 bench: venv
 	$(PY) benchmarks/bench_1d.py

@@ -20,9 +20,10 @@ import itertools
 import math
 import pathlib
 import re
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import annotated_types
 import yaml
@@ -37,6 +38,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "PL",
     "PLAUSIBLE",
     "Bias",
     "Case",
@@ -386,8 +388,121 @@ class Electrodes(BaseModel):
         return self
 
 
+_SEGMENT_COMMON = ("kind", "duration_s", "output_times_s")
+
+
+def _check_segment(seg: BaseModel, uses: dict, required: dict) -> None:
+    """Kind-specific keys of a protocol segment: the required ones present, the others left at
+    their defaults (so that a resolved case dict validates again)."""
+    kind = seg.kind
+    for key in required.get(kind, ()):
+        if getattr(seg, key) is None:
+            raise _rule(key, f"required for kind {kind}")
+    for key, info in type(seg).model_fields.items():
+        if key in _SEGMENT_COMMON or key in uses[kind]:
+            continue
+        if getattr(seg, key) != info.default:
+            used = ", ".join(uses[kind]) or "no level keys"
+            raise _rule(key, f"not used by kind {kind} (it uses {used})")
+    if seg.kind == "square" and seg.period_s > seg.duration_s:
+        raise _rule("period_s", f"{seg.period_s:g} s is longer than duration_s = "
+                    f"{seg.duration_s:g} s (at least one period per square segment)")
+    times = seg.output_times_s
+    for i, t in enumerate(times):
+        if not 0.0 <= t <= seg.duration_s:
+            raise _rule(f"output_times_s[{i}]", f"{t:g} not in [0, duration_s = "
+                        f"{seg.duration_s:g}] (times from the segment start)")
+    if any(b <= a for a, b in itertools.pairwise(times)):
+        raise _rule("output_times_s", "must be strictly increasing")
+
+
+_SEGMENT_KIND_DOC = (
+    "[-] hold (keep a level; default the previous one), step (jump to a level), ramp (linear "
+    "from a start level, default the previous one, to an end level), square (high for "
+    "duty x period_s, then low, repeated)"
+)
+
+
+class BiasSegment(BaseModel):
+    """One segment of ``bias.protocol`` (docs/case_format.md, "Protocols")."""
+
+    model_config = _MODEL_CONFIG
+
+    kind: Literal["hold", "step", "ramp", "square", "reversal"] = Field(
+        description=_SEGMENT_KIND_DOC + ", reversal (the previous field with the opposite "
+        "sign, or |field_V_per_um| against the previous sign)")
+    duration_s: float = Field(gt=0, le=1.0e10, description="[s] duration of the segment")
+    field_V_per_um: float | None = Field(
+        None, ge=-1000.0, le=1000.0, description="[V/µm] hold/step/reversal: field over the gap "
+        "(signed; times the polarity sign)")
+    field_start_V_per_um: float | None = Field(
+        None, ge=-1000.0, le=1000.0, description="[V/µm] ramp: start field (default: the "
+        "previous segment's end field)")
+    field_end_V_per_um: float | None = Field(
+        None, ge=-1000.0, le=1000.0, description="[V/µm] ramp: end field (required)")
+    field_high_V_per_um: float | None = Field(
+        None, ge=-1000.0, le=1000.0, description="[V/µm] square: field of the high part")
+    field_low_V_per_um: float = Field(
+        0.0, ge=-1000.0, le=1000.0, description="[V/µm] square: field of the low part")
+    period_s: float | None = Field(None, gt=0, le=1.0e10, description="[s] square: period")
+    duty: float = Field(0.5, gt=0, lt=1, description="[-] square: high fraction of a period")
+    polarity: Literal["forward", "reverse"] = Field(
+        "forward", description="[-] multiplies the sign of the segment's fields (reverse = -1); "
+        "not for reversal")
+    output_times_s: tuple[float, ...] = Field(
+        (), strict=False, description="[s] profile outputs, from the segment start, each in "
+        "[0, duration_s] (added to time.output_times_s)")
+
+    _USES: ClassVar[dict] = {
+             "hold": ("field_V_per_um", "polarity"), "step": ("field_V_per_um", "polarity"),
+             "ramp": ("field_start_V_per_um", "field_end_V_per_um", "polarity"),
+             "square": ("field_high_V_per_um", "field_low_V_per_um", "period_s", "duty",
+                        "polarity"),
+             "reversal": ("field_V_per_um",)}
+    _REQUIRED: ClassVar[dict] = {"step": ("field_V_per_um",), "ramp": ("field_end_V_per_um",),
+                 "square": ("field_high_V_per_um", "period_s")}
+
+    @model_validator(mode="after")
+    def _check(self) -> "BiasSegment":
+        _check_segment(self, self._USES, self._REQUIRED)
+        return self
+
+
+class TemperatureSegment(BaseModel):
+    """One segment of ``temperature.protocol`` (docs/case_format.md, "Protocols")."""
+
+    model_config = _MODEL_CONFIG
+
+    kind: Literal["hold", "step", "ramp", "square"] = Field(description=_SEGMENT_KIND_DOC)
+    duration_s: float = Field(gt=0, le=1.0e10, description="[s] duration of the segment")
+    T_K: float | None = Field(None, gt=0, le=900.0,
+                              description="[K] hold/step: temperature (hold: default previous)")
+    T_start_K: float | None = Field(None, gt=0, le=900.0, description="[K] ramp: start "
+                                    "temperature (default: the previous end temperature)")
+    T_end_K: float | None = Field(None, gt=0, le=900.0,
+                                  description="[K] ramp: end temperature (required)")
+    T_high_K: float | None = Field(None, gt=0, le=900.0, description="[K] square: high part")
+    T_low_K: float | None = Field(None, gt=0, le=900.0, description="[K] square: low part")
+    period_s: float | None = Field(None, gt=0, le=1.0e10, description="[s] square: period")
+    duty: float = Field(0.5, gt=0, lt=1, description="[-] square: high fraction of a period")
+    output_times_s: tuple[float, ...] = Field(
+        (), strict=False, description="[s] profile outputs, from the segment start, each in "
+        "[0, duration_s] (added to time.output_times_s)")
+
+    _USES: ClassVar[dict] = {"hold": ("T_K",), "step": ("T_K",), "ramp": ("T_start_K", "T_end_K"),
+             "square": ("T_high_K", "T_low_K", "period_s", "duty")}
+    _REQUIRED: ClassVar[dict] = {"step": ("T_K",), "ramp": ("T_end_K",),
+                 "square": ("T_high_K", "T_low_K", "period_s")}
+
+    @model_validator(mode="after")
+    def _check(self) -> "TemperatureSegment":
+        _check_segment(self, self._USES, self._REQUIRED)
+        return self
+
+
 class Bias(BaseModel):
-    """Applied bias over the gap between the contact lines."""
+    """Applied bias over the gap between the contact lines: constant (``field_V_per_um``,
+    ``polarity``, ``ramp_s``) or a ``protocol`` of segments."""
 
     model_config = _MODEL_CONFIG
 
@@ -404,14 +519,40 @@ class Bias(BaseModel):
         0.0, ge=0, le=1.0e10,
         description="[s] duration of a linear ramp of the bias from 0; 0 = step"
     )
+    protocol: tuple[BiasSegment, ...] | None = Field(
+        None, strict=False, min_length=1,
+        description="[-] list of segments (hold, step, ramp, square, reversal) from t = 0, "
+        "starting from no bias; the last level holds after the last segment; null = the "
+        "constant bias above. With a protocol, field_V_per_um, polarity and ramp_s are not used "
+        "and must be left out",
+    )
+
+    @model_validator(mode="after")
+    def _protocol_or_constant(self) -> "Bias":
+        if self.protocol is None:
+            return self
+        for key in ("field_V_per_um", "polarity", "ramp_s"):
+            if getattr(self, key) != type(self).model_fields[key].default:
+                raise _rule(key, "not used with bias.protocol: give the field per segment "
+                            "(or remove bias.protocol)")
+        return self
 
 
 class Temperature(BaseModel):
-    """Device temperature."""
+    """Device temperature: constant ``T_K``, or a ``protocol`` of segments starting at ``T_K``."""
 
     model_config = _MODEL_CONFIG
 
-    T_K: float = Field(300.0, gt=0, le=900.0, description="[K] temperature")
+    T_K: float = Field(300.0, gt=0, le=900.0,
+                       description="[K] temperature; with a protocol, the temperature before "
+                       "the first segment (the default of a first hold, or ramp start)")
+    protocol: tuple[TemperatureSegment, ...] | None = Field(
+        None, strict=False, min_length=1,
+        description="[-] list of segments (hold, step, ramp, square) from t = 0; the last "
+        "temperature holds after the last segment; null = constant T_K. Hop rates, the "
+        "Debye length, the thermal voltage and (vacancy_model formation_energy) the "
+        "equilibrium vacancy fractions follow T(t)",
+    )
 
 
 class Material(BaseModel):
@@ -650,6 +791,10 @@ class Time(BaseModel):
                             description="[-] relative local error tolerance on x_V")
     atol_x_v: float = Field(1.0e-10, gt=0, le=1.0,
                             description="[-] absolute floor of the x_V tolerance")
+    dt_after_jump_s: float | None = Field(
+        None, ge=1.0e-15, le=1.0e10,
+        description="[s] first step after a jump of the bias or temperature protocol (the "
+        "stepper restarts there with BDF1); null = dt_initial_s")
 
     @model_validator(mode="before")
     @classmethod
@@ -718,6 +863,54 @@ class Output(BaseModel):
     figures: bool = Field(True, description="write PNG figures")
 
 
+class PL(BaseModel):
+    """Synthetic confocal photoluminescence (docs/model.md, "Synthetic photoluminescence";
+    solver/pl.py): the PL peak along the wire and the composition read from it."""
+
+    model_config = _MODEL_CONFIG
+
+    enabled: bool = Field(
+        True, description="compute the PL outputs (pl/*.csv, figures/pl_wavelength_map.png, "
+        "summary.json 'pl') from the profiles at the output times")
+    wavelength_br_nm: float = Field(
+        526.0, ge=300.0, le=1000.0, description="[nm] PL peak of CsPbBr3 (seed 001 Fig. 1b)")
+    wavelength_cl_nm: float = Field(
+        420.0, ge=300.0, le=1000.0, description="[nm] PL peak of CsPbCl3 (seed 001 Fig. 1b)")
+    bowing_eV: float = Field(
+        0.0, ge=-1.0, le=1.0, description="[eV] bowing b of E(y) = y E_Br + (1-y) E_Cl - "
+        "b y (1-y); |b| < E_Cl - E_Br (0 = linear, Yin et al. 2014)")
+    psf_fwhm_um: float = Field(
+        0.35, gt=0.0, le=10.0, description="[µm] FWHM of the Gaussian confocal point-spread "
+        "function along the wire")
+    linewidth_eV: float = Field(
+        0.085, gt=0.0, le=1.0, description="[eV] FWHM of the emission line of one point")
+    peak: Literal["spectrum", "mean_energy"] = Field(
+        "spectrum", description="[-] PL peak: maximum of the summed spectrum, or the "
+        "intensity-weighted mean energy")
+    funnelling: bool = Field(
+        False, description="carriers recombine preferentially at the lowest gap within "
+        "diffusion_length_um")
+    diffusion_length_um: float = Field(
+        1.0, gt=0.0, le=100.0, description="[µm] carrier diffusion length (funnelling only)")
+    step_um: float = Field(
+        0.01, gt=0.0, le=10.0, description="[µm] spacing of the PL probe positions")
+
+    @model_validator(mode="after")
+    def _check_emission(self) -> "PL":
+        if not self.wavelength_cl_nm < self.wavelength_br_nm:
+            raise _rule("wavelength_cl_nm", f"{self.wavelength_cl_nm:g} nm must be below "
+                        f"pl.wavelength_br_nm = {self.wavelength_br_nm:g} nm (CsPbCl3 has the "
+                        "larger gap)")
+        from solver.pl import HC_EV_NM  # the one definition of E = hc / wavelength
+
+        spread = HC_EV_NM / self.wavelength_cl_nm - HC_EV_NM / self.wavelength_br_nm
+        if not abs(self.bowing_eV) < spread:
+            raise _rule("bowing_eV", f"|{self.bowing_eV:g}| eV must be below E_Cl - E_Br = "
+                        f"{spread:.4g} eV, else E(y) is not monotonic and a wavelength does not "
+                        "define a composition")
+        return self
+
+
 class Checkpoint(BaseModel):
     """Periodic checkpoints of the full solver state (docs/reliability.md).
 
@@ -764,6 +957,7 @@ class Case(BaseModel):
     checkpoint: Checkpoint = Field(
         default_factory=Checkpoint, description="checkpoint/restart (docs/reliability.md)"
     )
+    pl: PL = Field(default_factory=PL, description="synthetic photoluminescence (solver/pl.py)")
 
     @model_validator(mode="after")
     def _check_geometry(self) -> "Case":
@@ -991,12 +1185,24 @@ def _format_loc(loc: Sequence[Any]) -> str:
     return text or "case"
 
 
+def _item_model(annotation: Any) -> Any:
+    """The model class of ``X``, ``tuple[X, ...] | None`` or ``X | None`` annotations (else the
+    annotation)."""
+    for arg in typing.get_args(annotation):
+        inner = _item_model(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return annotation
+
+
 def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
     """The model class reached by following ``loc`` from ``Case`` (None if not a model)."""
     model: type[BaseModel] = Case
     for part in loc:
-        field = model.model_fields.get(part) if isinstance(part, str) else None
-        annotation = field.annotation if field else None
+        if isinstance(part, int):  # an item of a list of models (protocol segments)
+            continue
+        field = model.model_fields.get(part)
+        annotation = _item_model(field.annotation) if field else None
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return None
         model = annotation

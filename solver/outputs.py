@@ -63,7 +63,7 @@ SUMMARY = "summary.json"
 LOCK_NAME = ".perovskite-ions.lock"
 #: What a fresh run (not a restart) removes of an earlier run in its output directory.
 STALE_OUTPUTS = ("timeseries.csv", "profiles/t_*.csv", "figures/*.png", "fields/state.bp",
-                 "checkpoint")
+                 "checkpoint", "pl/*.csv")
 
 _log = logging.getLogger("solver.outputs")
 

@@ -37,6 +37,58 @@ class ElectrodeSourceParameters:
 
 
 @dataclass(frozen=True)
+class ThermalState:
+    """Everything that depends on the temperature, at one T (internal units).
+
+    Attributes:
+        T_K: temperature [K]; thermal_voltage_V: k_B T / e [V];
+        w_br, w_cl: hop rates [1/s] (Arrhenius, :func:`hop_rates_per_s`);
+        debye2_um2: squared Debye length at the (fixed) x_ref [µm²] (∝ T);
+        ln_x_v_br, ln_x_v_cl: pure-phase equilibrium ln x_V [-] (:func:`pure_phase_ln_vacancy`).
+    """
+
+    T_K: float
+    thermal_voltage_V: float
+    w_br: float
+    w_cl: float
+    debye2_um2: float
+    ln_x_v_br: float
+    ln_x_v_cl: float
+
+
+@dataclass(frozen=True)
+class ThermalLaw:
+    """The temperature dependence of the model: the one place T enters (docs/model.md).
+
+    Attributes:
+        material: the validated ``material`` section (hop-rate and vacancy parameters).
+        x_ref: the vacancy scale of the vacancy and Poisson rows [-], fixed at T(0).
+    """
+
+    material: object
+    x_ref: float
+
+    def state(self, T_K: float) -> ThermalState:
+        """The T-dependent parameters at ``T_K`` [K].
+
+        Raises:
+            ArithmeticError, ValueError: T_K or the material values give no finite numbers.
+        """
+        m = self.material
+        lam_nm = m.jump_length_nm if m.jump_length_nm is not None else m.lattice_constant_nm
+        w_br, w_cl = hop_rates_per_s(
+            T_K, m.D_cl_ref_cm2_per_s, m.T_ref_K, m.hop_activation_eV, lam_nm, m.x_v_cl,
+            m.hop_ratio_br_cl,
+        )
+        ln_x_v_br, ln_x_v_cl = pure_phase_ln_vacancy(m, T_K)
+        return ThermalState(
+            T_K=T_K, thermal_voltage_V=thermal_voltage_V(T_K), w_br=w_br, w_cl=w_cl,
+            debye2_um2=debye_length_squared_um2(T_K, m.eps_r, m.lattice_constant_nm, self.x_ref),
+            ln_x_v_br=ln_x_v_br, ln_x_v_cl=ln_x_v_cl,
+        )
+
+
+@dataclass(frozen=True)
 class ModelParameters:
     """Everything the weak forms need, in internal units (µm, s, k_BT/e).
 
@@ -58,12 +110,18 @@ class ModelParameters:
         flux_scheme: "exponential_fitting" (Scharfetter–Gummel; P1 intervals, Q1 hexahedra) or
             "galerkin".
         debye2_um2: ε0 εr k_BT / (e² c_s x_ref) [µm²], the squared Debye length at x_ref.
-        phi_left, phi_right: final electrode potentials [k_BT/e] (symmetric split of Δψ).
-        bias_V: |Δψ| [V]; ramp_s: bias ramp duration [s].
         potential_on: "contact_line" or "zone".
         source_model: "none", "contact" or "zone"; rate_law: "fixed" or "composition".
         source_left, source_right: per-electrode source parameters.
         alpha_br, alpha_cl: composition rate law end points [µm V⁻¹ s⁻¹].
+        thermal_law: how the T-dependent attributes above follow T (None: T never changes).
+        bias, temperature: the case's :class:`solver.protocols.BiasProtocol` and
+            :class:`solver.protocols.TemperatureProtocol` (None: no bias, T_K held); the
+            problem's defaults.
+
+    The applied bias is not a number here: the bias protocol gives it at each time. T_K,
+    thermal_voltage_V, w_br, w_cl, debye2_um2, ln_x_v_br and ln_x_v_cl are the values at t = 0;
+    with a temperature protocol the problem follows ``thermal_law.state(T(t))``.
     """
 
     T_K: float
@@ -87,10 +145,6 @@ class ModelParameters:
     onsager_model: str
     f0: float
     debye2_um2: float
-    phi_left: float
-    phi_right: float
-    bias_V: float
-    ramp_s: float
     potential_on: str
     source_model: str
     rate_law: str
@@ -99,6 +153,9 @@ class ModelParameters:
     alpha_br: float
     alpha_cl: float
     flux_scheme: str = "exponential_fitting"
+    thermal_law: ThermalLaw | None = None
+    bias: object = None
+    temperature: object = None
 
     @property
     def gap_um(self) -> float:
@@ -189,38 +246,41 @@ def debye_length_squared_um2(T_K: float, eps_r: float, lattice_constant_nm: floa
     return lam2_m2 * 1e12
 
 
-def _resolve_equilibrium(choice: str, is_positive: bool) -> str:
+def _resolve_equilibrium(choice: str, positive: set[bool]) -> str:
+    """``auto``: "half" at the positive contact, "local" at the negative one (and without
+    bias); "switched" when the contact changes polarity during the protocol (the problem then
+    switches between the two with the bias, solver.physics.sources)."""
     if choice != "auto":
         return choice
-    return "half" if is_positive else "local"
+    if len(positive) > 1:
+        return "switched"
+    return "half" if positive == {True} else "local"
 
 
 def from_case(case) -> ModelParameters:
-    """Derive :class:`ModelParameters` from a validated :class:`solver.config.Case`."""
-    g, m, el, b = case.geometry, case.material, case.electrodes, case.bias
-    T_K = case.temperature.T_K
-    V_T = thermal_voltage_V(T_K)
-    lam_nm = m.jump_length_nm if m.jump_length_nm is not None else m.lattice_constant_nm
-    w_br, w_cl = hop_rates_per_s(
-        T_K, m.D_cl_ref_cm2_per_s, m.T_ref_K, m.hop_activation_eV, lam_nm, m.x_v_cl,
-        m.hop_ratio_br_cl,
-    )
+    """Derive :class:`ModelParameters` from a validated :class:`solver.config.Case` (the
+    T-dependent values at T(0) of the temperature protocol)."""
+    from solver.protocols import BiasProtocol, TemperatureProtocol
+
+    g, m, el = case.geometry, case.material, case.electrodes
+    temperature = TemperatureProtocol.from_config(case.temperature)
+    T_K = temperature.T_K(0.0)
     ln_x_v_br, ln_x_v_cl = pure_phase_ln_vacancy(m, T_K)
     # Scale of the vacancy and Poisson rows: the larger pure-phase fraction (frozen: x_v_cl).
     x_ref = m.x_v_cl if m.vacancy_model == "frozen" else math.exp(max(ln_x_v_br, ln_x_v_cl))
+    law = ThermalLaw(m, x_ref)
+    th = law.state(T_K)
+    lam_nm = m.jump_length_nm if m.jump_length_nm is not None else m.lattice_constant_nm
     br_left = g.br_rich_side == "left"
-    forward = b.field_V_per_um * (1.0 if b.polarity == "forward" else -1.0)
     gap = el.right.start_um - el.left.end_um
-    bias_V = abs(forward) * gap
-    # Forward (forward > 0) puts the higher potential on the Br-rich electrode.
-    left_high = (forward >= 0) == br_left
-    half = 0.5 * bias_V / V_T
-    phi_left, phi_right = (half, -half) if left_high else (-half, half)
+    bias = BiasProtocol.from_config(case.bias, gap, br_left)
+    # Which contact is positive while a bias is applied: {True} left, {False} right, both
+    # if the polarity changes.
+    left_positive = bias.polarities(case.time.t_end_s)
     src = case.sources
-    left_positive = phi_left > phi_right
     return ModelParameters(
         T_K=T_K,
-        thermal_voltage_V=V_T,
+        thermal_voltage_V=th.thermal_voltage_V,
         length_um=g.length_um,
         contact_left_um=el.left.end_um,
         contact_right_um=el.right.start_um,
@@ -231,31 +291,30 @@ def from_case(case) -> ModelParameters:
         br_rich_left=br_left,
         y_br=m.y_br_segment,
         y_cl=m.y_cl_segment,
-        ln_x_v_br=ln_x_v_br,
-        ln_x_v_cl=ln_x_v_cl,
+        ln_x_v_br=th.ln_x_v_br,
+        ln_x_v_cl=th.ln_x_v_cl,
         x_ref=x_ref,
         lambda2_um2=(lam_nm * 1e-3) ** 2,
-        w_br=w_br,
-        w_cl=w_cl,
+        w_br=th.w_br,
+        w_cl=th.w_cl,
         onsager_model=case.transport.onsager_model,
         flux_scheme=case.transport.flux_scheme,
         f0=case.transport.f0,
-        debye2_um2=debye_length_squared_um2(T_K, m.eps_r, m.lattice_constant_nm, x_ref),
-        phi_left=phi_left,
-        phi_right=phi_right,
-        bias_V=bias_V,
-        ramp_s=b.ramp_s,
+        debye2_um2=th.debye2_um2,
         potential_on=el.potential_on,
         source_model=src.model,
         rate_law=src.rate_law,
         source_left=ElectrodeSourceParameters(
             src.left.alpha_c, src.left.alpha_d,
-            _resolve_equilibrium(src.left.equilibrium, left_positive and bias_V > 0),
+            _resolve_equilibrium(src.left.equilibrium, left_positive),
         ),
         source_right=ElectrodeSourceParameters(
             src.right.alpha_c, src.right.alpha_d,
-            _resolve_equilibrium(src.right.equilibrium, (not left_positive) and bias_V > 0),
+            _resolve_equilibrium(src.right.equilibrium, {not v for v in left_positive}),
         ),
         alpha_br=src.alpha_br,
         alpha_cl=src.alpha_cl,
+        thermal_law=law,
+        bias=bias,
+        temperature=temperature,
     )

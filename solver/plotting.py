@@ -92,6 +92,8 @@ class Device:
         br_rich_side: "left" or "right".
         sources_on: electrode sources active (``sources.model`` not "none").
         name: case name.
+        bias_protocol, temperature_protocol: True if the bias / temperature follow a protocol
+            (the title then says so instead of giving one value).
     """
 
     length_um: float
@@ -102,6 +104,8 @@ class Device:
     br_rich_side: str = "left"
     sources_on: bool = True
     name: str = ""
+    bias_protocol: bool = False
+    temperature_protocol: bool = False
 
     @classmethod
     def from_case_dict(cls, case: Mapping) -> Device:
@@ -118,6 +122,8 @@ class Device:
             br_rich_side=str(case["geometry"].get("br_rich_side", "left")),
             sources_on=case.get("sources", {}).get("model", "contact") != "none",
             name=str(case.get("name", "")),
+            bias_protocol=bias.get("protocol") is not None,
+            temperature_protocol=case["temperature"].get("protocol") is not None,
         )
 
     @property
@@ -157,6 +163,8 @@ class Device:
 
     def bias_text(self) -> str:
         """E.g. "forward 4 V/µm (16 V over the 4 µm gap)"."""
+        if self.bias_protocol:
+            return f"bias protocol over the {self.gap_um:g} µm gap"
         if self.polarity == "no bias":
             return "no bias"
         return (f"{self.polarity} {abs(self.forward_field_V_per_um):g} V/µm "
@@ -165,7 +173,8 @@ class Device:
     def title(self) -> str:
         """Case name, bias and temperature, for figure titles."""
         head = f"{self.name}: " if self.name else ""
-        return f"{head}{self.bias_text()}, T = {self.T_K:g} K"
+        temp = "T protocol" if self.temperature_protocol else f"T = {self.T_K:g} K"
+        return f"{head}{self.bias_text()}, {temp}"
 
 
 def mark_device(ax, device: Device, *, labels: bool = True,
@@ -341,8 +350,9 @@ def plot_profiles(profiles: list[dict], path, title: str = "", *,
     return _save(fig, path)
 
 
-def plot_timeseries(t_s, L_m_um, path, title: str = "", *, device: Device | None = None) -> Path:
-    """Migration length L_m against time.
+def plot_timeseries(t_s, L_m_um, path, title: str = "", *, device: Device | None = None,
+                    segments=()) -> Path:
+    """Migration length L_m against time, with the protocol's segments marked.
 
     Args:
         t_s: times [s].
@@ -350,11 +360,14 @@ def plot_timeseries(t_s, L_m_um, path, title: str = "", *, device: Device | None
         path: output PNG path.
         title: figure title.
         device: adds bias and temperature to the title, or None.
+        segments: (t0 [s], t1 [s], label) of protocol segments (``solver.protocols``): every
+            other one is shaded, boundaries are dashed, labels (up to 8) are written on top.
 
     Returns:
         The path written.
     """
     fig, ax = plt.subplots(figsize=(6.0, 4.0), constrained_layout=True)
+    mark_segments(ax, segments)
     ax.plot(np.asarray(t_s, dtype=float) / S_PER_H, np.asarray(L_m_um, dtype=float), "-")
     ax.axhline(0.0, color="0.5", lw=0.6)
     ax.set_xlabel("t [h]")
@@ -364,6 +377,23 @@ def plot_timeseries(t_s, L_m_um, path, title: str = "", *, device: Device | None
     if text:
         ax.set_title(text, fontsize="medium")
     return _save(fig, path)
+
+
+def mark_segments(ax, segments, max_labels: int = 8) -> None:
+    """Shade every other protocol segment (t in s, axis in h), dash the boundaries and label
+    them along the top when there are at most ``max_labels``."""
+    segments = list(segments)
+    if len(segments) < 2:
+        return
+    for k, (t0, t1, label) in enumerate(segments):
+        a, b = t0 / S_PER_H, t1 / S_PER_H
+        if k % 2:
+            ax.axvspan(a, b, color="0.92", lw=0, zorder=0)
+        if k:
+            ax.axvline(a, color="0.6", lw=0.6, ls="--", zorder=0)
+        if len(segments) <= max_labels:
+            ax.text(0.5 * (a + b), 0.98, label, transform=ax.get_xaxis_transform(),
+                    ha="center", va="top", fontsize="x-small", color="0.35")
 
 
 def _column(series: dict, name: str):

@@ -251,9 +251,7 @@ def _check_params(p) -> None:
         if not (math.isfinite(value) and value > 0.0):
             raise CaseError(key, f"derived {name} = {value:g} is not a positive finite number "
                             f"(check it together with {also})")
-    finite = (("ln x_V,Br", p.ln_x_v_br, "material"), ("ln x_V,Cl", p.ln_x_v_cl, "material"),
-              ("left contact potential", p.phi_left, "bias.field_V_per_um"),
-              ("right contact potential", p.phi_right, "bias.field_V_per_um"))
+    finite = (("ln x_V,Br", p.ln_x_v_br, "material"), ("ln x_V,Cl", p.ln_x_v_cl, "material"))
     for name, value, key in finite:
         if not math.isfinite(value):
             raise CaseError(key, f"derived {name} is not finite ({value:g})")
@@ -267,6 +265,27 @@ def _check_params(p) -> None:
                             "vibrates (check it together with material.x_v_cl, "
                             "material.jump_length_nm, material.hop_ratio_br_cl, "
                             "material.hop_activation_eV, material.T_ref_K and temperature.T_K)")
+
+
+def _check_temperature_levels(case: Case, params) -> None:
+    """Every temperature a protocol reaches gives usable derived parameters (as T_K does)."""
+    import dataclasses
+
+    from solver.protocols import TemperatureProtocol
+
+    if case.temperature.protocol is None:
+        return
+    temp = TemperatureProtocol.from_config(case.temperature)
+    for level in sorted({x for piece in temp.schedule.pieces for x in (piece.a, piece.b)}):
+        try:
+            state = params.thermal_law.state(level)
+        except (ArithmeticError, ValueError) as exc:
+            raise CaseError("temperature.protocol", f"derived model parameters cannot be "
+                            f"computed at {level:g} K ({exc})") from None
+        try:
+            _check_params(dataclasses.replace(params, **dataclasses.asdict(state)))
+        except CaseError as exc:
+            raise CaseError("temperature.protocol", f"at {level:g} K: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -306,6 +325,7 @@ def check(case: Case, comm=None) -> Checked:
         n, note = _check_mesh_3d(case), "3D estimate"
     params = _model_parameters(case)
     _check_params(params)
+    _check_temperature_levels(case, params)
     _check_onsager_table(case, params)
     _check_petsc_options(case, 1 if comm is None else comm.size)
     return Checked(n, note, case_warnings(case))
@@ -629,16 +649,39 @@ def derived_parameters(case: Case, checked: Checked | None = None) -> list[Deriv
         Derived("D_Br = lambda^2 x_V,Br w_Br", lam2_cm2 * x_v_br * p.w_br, "cm^2/s"),
         Derived("D_Cl = lambda^2 x_V,Cl w_Cl", lam2_cm2 * x_v_cl * p.w_cl, "cm^2/s"),
         Derived("gap between contact lines", p.gap_um, "um"),
-        Derived("forward field", case.forward_field_V_per_um, "V/um"),
-        Derived("applied voltage |dpsi|", p.bias_V, "V", f"{p.bias_V / V_T:.4g} k_BT/e"),
-        Derived("left contact potential", p.phi_left * V_T, "V"),
-        Derived("right contact potential", p.phi_right * V_T, "V"),
+        *_bias_rows(case, V_T),
         Derived("left source equilibrium", p.source_left.equilibrium, "",
                 f"sources.model = {p.source_model}"),
         Derived("right source equilibrium", p.source_right.equilibrium, ""),
         Derived("mesh cells", n_cells, "", cells_note),
         *([Derived("mesh h_min", case.mesh.h_min_nm, "nm")] if _is_1d(case) else []),
     ]
+
+
+def _bias_rows(case: Case, V_T: float) -> list[Derived]:
+    """The applied bias at t = 0 (and the protocol's extent) for ``--check``."""
+    from solver.protocols import BiasProtocol, TemperatureProtocol
+
+    bias = BiasProtocol.from_config(case.bias, case.gap_um, case.geometry.br_rich_side == "left")
+    v = bias.values(0.0)
+    note = "at t = 0" if case.bias.protocol is not None else ""
+    rows = [
+        Derived("forward field", v.forward_field_V_per_um, "V/um", note),
+        Derived("applied voltage |dpsi|", v.bias_V, "V", f"{v.bias_V / V_T:.4g} k_BT/e"),
+        Derived("left contact potential", v.psi_left_V, "V"),
+        Derived("right contact potential", v.psi_right_V, "V"),
+    ]
+    t_end = case.time.t_end_s
+    if case.bias.protocol is not None:
+        rows.append(Derived("bias protocol", f"{len(case.bias.protocol)} segments", "",
+                            f"{len(bias.milestones(t_end))} milestones, "
+                            f"{len(bias.jumps(t_end))} jumps before t_end"))
+    if case.temperature.protocol is not None:
+        temp = TemperatureProtocol.from_config(case.temperature)
+        levels = [x for piece in temp.schedule.pieces for x in (piece.a, piece.b)]
+        rows.append(Derived("temperature protocol", f"{min(levels):g}..{max(levels):g}", "K",
+                            f"{len(case.temperature.protocol)} segments"))
+    return rows
 
 
 def format_derived(rows: list[Derived]) -> str:

@@ -15,6 +15,7 @@ Newton details (docs/model.md, "Numerical method"):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import basix.ufl
@@ -26,6 +27,7 @@ from dolfinx.la import petsc as dolfinx_la_petsc
 from mpi4py import MPI
 from petsc4py import PETSc
 
+from solver.bdf import bdf_coefficients
 from solver.compat import collapse
 from solver.linear_solvers import choose_linear_solver, newton_petsc_options
 from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
@@ -39,8 +41,12 @@ from solver.physics.transport import (
     site_fractions,
     transport_terms,
 )
+from solver.protocols import Schedule
 
 FIELDS = ("y", "u", "phi")
+
+#: ModelParameters attributes that follow the temperature (solver.parameters.ThermalState).
+THERMAL_KEYS = ("w_br", "w_cl", "debye2_um2", "ln_x_v_br", "ln_x_v_cl")
 
 # Vacancy nodes inside a depleted region -- x_V below 1e-20 x_ref on the node and on every node
 # of the cells around it -- do not gate Newton convergence. Such vacancies carry no measurable
@@ -75,13 +81,9 @@ class BDFConstants:
     dt: fem.Constant
 
     def set(self, dt: float, dt_prev: float | None, order: int) -> None:
-        """Set BDF1 (order 1) or variable-step BDF2 coefficients for step dt after dt_prev."""
-        if order == 1 or dt_prev is None:
-            a = (1.0, -1.0, 0.0)
-        else:
-            om = dt / dt_prev
-            a = ((1 + 2 * om) / (1 + om), -(1 + om), om * om / (1 + om))
-        self.a0.value, self.a1.value, self.a2.value = a
+        """Set BDF1 (order 1) or variable-step BDF2 coefficients for step dt [s] after dt_prev
+        [s] (:func:`solver.bdf.bdf_coefficients`)."""
+        self.a0.value, self.a1.value, self.a2.value = bdf_coefficients(dt, dt_prev, order)
         self.dt.value = dt
 
 
@@ -122,10 +124,28 @@ class TransportProblem:
         mesh1d: mesh and tags; params: ModelParameters; degree: Lagrange degree;
         options: Newton settings; forcing: optional callable(problem, tests) -> dict of extra
             residual terms (used by the manufactured-solution tests).
+        bias: :class:`solver.protocols.BiasProtocol` (default: ``params.bias``, else no bias).
+        temperature: :class:`solver.protocols.TemperatureProtocol` (default:
+            ``params.temperature``, else params.T_K held).
+
+    Time-dependent data (contact potentials, |Δψ|, and with a temperature protocol the hop
+    rates, the Debye length, the thermal voltage and the pure-phase vacancy fractions) are
+    ``fem.Constant`` s set by :meth:`set_time`; the forms are compiled once.
     """
 
     def __init__(self, mesh1d: TaggedMesh, params, degree: int = 1, options: SolverOptions = None,
-                 forcing=None):
+                 forcing=None, bias=None, temperature=None):
+        from solver.protocols import BiasProtocol, TemperatureProtocol
+
+        bias = bias if bias is not None else params.bias
+        temperature = temperature if temperature is not None else params.temperature
+        self.bias = bias if bias is not None else BiasProtocol.none()
+        self.temperature = (temperature if temperature is not None
+                            else TemperatureProtocol(Schedule.constant(params.T_K)))
+        if not self.temperature.is_constant and params.thermal_law is None:
+            raise ValueError("a temperature protocol needs params.thermal_law")
+        #: Thermal voltage k_BT/e at the current time [V] (phi is in these units).
+        self.thermal_voltage_V = params.thermal_voltage_V
         self.mesh1d = mesh1d
         self.params = params
         self.options = options or SolverOptions()
@@ -156,6 +176,18 @@ class TransportProblem:
         self.bias_V = const(0.0)
         self.phi_left = const(0.0)
         self.phi_right = const(0.0)
+        # Under a temperature protocol the T-dependent coefficients are constants updated by
+        # set_time; the weak forms see them through ``self.ufl_params``. At constant T they stay
+        # numbers, which the form compiler folds: the kernels (hence every result, to the last
+        # bit) are those of a run without protocols.
+        self.thermal = {}
+        self.ufl_params = params
+        if not self.temperature.is_constant:
+            self.thermal = {k: const(getattr(params, k)) for k in THERMAL_KEYS}
+            self.ufl_params = dataclasses.replace(params, **self.thermal)
+        # Electrode sources with equilibrium "switched" (auto, polarity changes): weight 1 of
+        # the "half" law at a positive contact, 0 ("local") otherwise.
+        self.half_weight = (const(0.0), const(0.0))
 
         # Degree 1: storage and charge at the cell vertices (lumped, the box finite-volume
         # method). A consistent mass matrix couples the storage rates of neighbouring nodes, so a
@@ -269,12 +301,13 @@ class TransportProblem:
             scheme = "galerkin"
             dx_flux = ufl.Measure("dx", domain=self.mesh1d.mesh,
                                   metadata={"quadrature_degree": exact_flux_degree})
-        terms = transport_terms(w, w_n, w_nm1, tests, self.params, self.bdf, self.dx,
+        p = self.ufl_params
+        terms = transport_terms(w, w_n, w_nm1, tests, p, self.bdf, self.dx,
                                 dx_flux, scheme, edge_mask=self.edge_mask)
-        terms.update(poisson_terms(phi, x.x_v, ufl.exp(self.u_background), tests[2],
-                                   self.params, self.dx))
-        terms.update(source_terms(y, u, tests, self.bias_V, self.params, self.dS, self.dx,
-                                  restricted=self.tdim == 1, contact_scale=self.contact_scale))
+        terms.update(poisson_terms(phi, x.x_v, ufl.exp(self.u_background), tests[2], p, self.dx))
+        terms.update(source_terms(y, u, tests, self.bias_V, p, self.dS, self.dx,
+                                  restricted=self.tdim == 1, contact_scale=self.contact_scale,
+                                  half_weight=self.half_weight))
         return terms
 
     def _contact_scale(self):
@@ -313,13 +346,39 @@ class TransportProblem:
             bcs.append(fem.dirichletbc(const, dofs, self.W.sub(2)))
         return bcs
 
-    def set_boundary_values(self, t: float) -> None:
-        """Set |Δψ(t)| and the contact potentials for time t [s] (linear ramp if ramp_s > 0)."""
-        p = self.params
-        ramp = 1.0 if p.ramp_s <= 0 else min(1.0, max(t, 0.0) / p.ramp_s)
-        self.bias_V.value = ramp * p.bias_V
-        self.phi_left.value = ramp * p.phi_left
-        self.phi_right.value = ramp * p.phi_right
+    def set_time(self, t: float) -> None:
+        """Set every time-dependent constant for time ``t`` [s]: the temperature-dependent
+        coefficients (with a temperature protocol), |Δψ(t)| and the contact potentials
+        φ = ψ / (k_BT(t)/e), and the equilibrium switch of the electrode sources."""
+        if not self.temperature.is_constant:
+            th = self.params.thermal_law.state(self.temperature.T_K(t))
+            for k, c in self.thermal.items():
+                c.value = getattr(th, k)
+            self.thermal_voltage_V = th.thermal_voltage_V
+        bias_V, left, right = self.bias.contact_potentials(t, self.thermal_voltage_V)
+        self.bias_V.value = bias_V
+        self.phi_left.value = left
+        self.phi_right.value = right
+        positive = (bias_V > 0 and left > right, bias_V > 0 and right > left)
+        for c, pos in zip(self.half_weight, positive, strict=True):
+            c.value = 1.0 if pos else 0.0
+
+    def thermal_voltage_at(self, t: float) -> float:
+        """k_BT(t)/e [V] (phi [k_BT/e] times this is psi [V])."""
+        if self.temperature.is_constant:
+            return self.params.thermal_voltage_V
+        return self.params.thermal_law.state(self.temperature.T_K(t)).thermal_voltage_V
+
+    def move_to(self, t: float):
+        """:meth:`set_time` for the end of the next step; return the Newton-guess shift of phi
+        (an array over the phi dofs, :meth:`BiasProtocol.guess_shift`) if the contact potentials
+        changed, else None."""
+        before = (float(self.phi_left.value), float(self.phi_right.value))
+        self.set_time(t)
+        after = (float(self.phi_left.value), float(self.phi_right.value))
+        if before == after:
+            return None
+        return self.bias.guess_shift(self.z[2], self.params, before, after)
 
     def set_newton_guess(self, extrapolated: np.ndarray) -> None:
         """Start Newton from ``extrapolated`` (a mixed array), except ln x_V where x_V was
@@ -366,7 +425,7 @@ class TransportProblem:
         With a step bias (no ramp) the state at t = 0+ carries the charge-free potential of the
         applied bias (vacancies have not moved yet); with a ramp, phi(0) = 0.
         """
-        self.set_boundary_values(0.0)
+        self.set_time(0.0)
         p = self.params
         phi0 = harmonic_potential(
             self.z[2], p, float(self.phi_left.value), float(self.phi_right.value)

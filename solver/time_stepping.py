@@ -13,7 +13,11 @@ measured per field in a max norm: |err_y|/tol_y, |err_phi|/tol_phi and, for vaca
 
     dt · clip(0.9 norm^(-1/(p+1)), 0.2, growth).
 
-Steps land exactly on output times and on the end of the bias ramp.
+Steps land exactly on output times and on every time of the bias and temperature protocols
+(segment boundaries, ramp ends, square-wave switches): the accepted time is then set to the
+milestone itself, not t + dt. After a time where the drive jumps (:attr:`StepSettings.jumps`)
+the stepper restarts as at t = 0: the history is dropped (BDF1, no extrapolation across the
+jump) and the next step is ``dt_after_jump``.
 
 After Newton converges the new state is checked (:func:`check_state`): every value finite,
 y in [-STATE_TOL, 1 + STATE_TOL] and x_V <= 1 (hence x_Br, x_Cl = 1 - x_Br - x_V in the same
@@ -27,10 +31,13 @@ restored stepper continues exactly as the uninterrupted one would have.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
 from mpi4py import MPI
+
+from solver.bdf import bdf_coefficients  # noqa: F401  (the time scheme's coefficients)
 
 #: Tolerance of the state check: y (hence x_Br and x_Cl) must lie in [-STATE_TOL, 1 + STATE_TOL].
 #: The discrete solution is not monotone: measured maximum overshoots of y over 4 h on the
@@ -120,19 +127,34 @@ class StepSettings:
     atol_x_v: float = 1e-10
     growth: float = 3.0
     cut: float = 0.25
+    #: Protocol times to land on exactly [s] (segment boundaries, ramp ends, switches).
+    milestones: tuple = ()
+    #: Protocol times where the drive jumps [s] (a subset of milestones): restart after them.
+    jumps: tuple = ()
+    #: First step after a jump [s] (None: dt_initial).
+    dt_after_jump: float | None = None
 
     @classmethod
     def from_config(cls, time_cfg, *, t_end: float | None = None,
-                    output_times: tuple | None = None) -> StepSettings:
+                    output_times: tuple | None = None, protocols=()) -> StepSettings:
         """Settings from a case's ``time`` section (docs/case_format.md), optionally with
-        another end time [s] or output times [s] (verification runs)."""
+        another end time [s] or output times [s] (verification runs), and the milestones,
+        jumps and per-segment output times of ``protocols`` (BiasProtocol,
+        TemperatureProtocol; per-segment outputs after t_end are dropped)."""
         tc = time_cfg
+        t_end = tc.t_end_s if t_end is None else t_end
+        outputs = set(tc.output_times_s if output_times is None else output_times)
+        milestones, jumps = set(), set()
+        for prot in protocols:
+            outputs |= {t for t in prot.outputs_s if t <= t_end}
+            milestones |= set(prot.milestones(t_end))
+            jumps |= set(prot.jumps(t_end))
         return cls(
-            t_end=tc.t_end_s if t_end is None else t_end,
-            output_times=tuple(tc.output_times_s if output_times is None else output_times),
+            t_end=t_end, output_times=tuple(sorted(outputs)),
             scheme=tc.scheme, dt_initial=tc.dt_initial_s, dt_min=tc.dt_min_s,
             dt_max=tc.dt_max_s, tol_y=tc.tol_y, tol_phi=tc.tol_psi_VT, rtol_x_v=tc.rtol_x_v,
-            atol_x_v=tc.atol_x_v,
+            atol_x_v=tc.atol_x_v, milestones=tuple(sorted(milestones)),
+            jumps=tuple(sorted(jumps)), dt_after_jump=tc.dt_after_jump_s,
         )
 
 
@@ -165,13 +187,20 @@ def next_dt(dt: float, err: float, order: int, growth: float) -> float:
 
 def land_on(t: float, dt: float, milestones) -> float:
     """Shorten dt to hit the next milestone exactly; avoid leaving a sliver < dt/10 before it."""
-    for tm in milestones:
-        if tm > t * (1 + 1e-14) + 1e-300:
-            gap = tm - t
-            if dt >= gap or gap - dt < 0.1 * dt:
-                return gap
-            return dt
-    return dt
+    return landing(t, dt, milestones)[0]
+
+
+def landing(t: float, dt: float, milestones) -> tuple[float, float | None]:
+    """(dt, milestone): dt shortened (or stretched by < dt/10) to hit the next milestone after
+    ``t`` [s], and that milestone, or (dt, None) if the step ends before it. ``milestones``
+    must be sorted."""
+    k = bisect.bisect_right(milestones, t * (1 + 1e-14) + 1e-300)
+    if k < len(milestones):
+        tm = milestones[k]
+        gap = tm - t
+        if dt >= gap or gap - dt < 0.1 * dt:
+            return gap, tm
+    return dt, None
 
 
 @dataclass
@@ -238,12 +267,12 @@ class TimeStepper:
         self.started = False
         self.stopped = False
         self.last_failure = ""
-        p = problem.params
         self.milestones = sorted(
             {float(t) for t in settings.output_times if t > 0}
             | {settings.t_end}
-            | ({p.ramp_s} if 0 < p.ramp_s < settings.t_end else set())
+            | {float(t) for t in settings.milestones if 0 < t < settings.t_end}
         )
+        self._jumps = frozenset(float(t) for t in settings.jumps)
         self._outputs = sorted(float(t) for t in settings.output_times)
 
     # -------------------------------------------------------------- state (checkpoints)
@@ -296,7 +325,7 @@ class TimeStepper:
         c = scalars["counters"]
         self.counters = StepCounters(**{k: type(getattr(StepCounters(), k))(v)
                                         for k, v in c.items()})
-        pb.set_boundary_values(self.t)
+        pb.set_time(self.t)
         self.started = True
 
     # -------------------------------------------------------------- error norm
@@ -320,23 +349,17 @@ class TimeStepper:
         With unchanged boundary data: the linear extrapolation through the last two accepted
         states (the BDF1 predictor), which starts Newton about ten times closer than the previous
         state and saves about one iteration in four. When the contact potentials change (bias
-        ramp): the previous state with the potential shifted by the harmonic (charge-free)
-        response to the change.
+        protocol, or the thermal voltage under a temperature protocol): the previous state with
+        the potential shifted by the problem's guess shift (the harmonic response).
         """
-        from solver.physics.initial import harmonic_potential
-
         pb = self.problem
-        before = (float(pb.phi_left.value), float(pb.phi_right.value))
-        pb.set_boundary_values(t_new)
-        after = (float(pb.phi_left.value), float(pb.phi_right.value))
-        pred = predictor(self.hist, t_new - self.t, 1) if before == after else None
+        shift = pb.move_to(t_new)
+        pred = predictor(self.hist, t_new - self.t, 1) if shift is None else None
         if pred is not None:
             pb.set_newton_guess(pred[0])
         else:
             pb.w.x.array[:] = pb.w_n.x.array
-        if before != after:
-            z = pb.z[2]
-            shift = harmonic_potential(z, pb.params, after[0] - before[0], after[1] - before[1])
+        if shift is not None:
             pb.set_field("phi", pb.field("phi") + shift)
 
     def _attempt(self, dt: float, order: int):
@@ -347,7 +370,8 @@ class TimeStepper:
             the state check's finding).
         """
         pb, c = self.problem, self.counters
-        pb.bdf.set(dt, self.hist.dts[0] if (self.hist.dts and order == 2) else None, order)
+        dt_prev = self.hist.dts[0] if (self.hist.dts and order == 2) else None
+        pb.bdf.set(dt, dt_prev, order)
         self._initial_guess(self.t + dt)
         stats = pb.solve()
         c.newton_iterations += stats.iterations
@@ -384,7 +408,7 @@ class TimeStepper:
         dt = self.dt
         max_order = 2 if s.scheme == "bdf2" else 1
         while self.t < s.t_end * (1 - 1e-14):
-            dt = land_on(self.t, min(dt, s.dt_max), self.milestones)
+            dt, target = landing(self.t, min(dt, s.dt_max), self.milestones)
             order = min(max_order, len(hist.dts) + 1)
             ok, stats, reason = self._attempt(dt, order)
             if not ok and order == 2:
@@ -401,7 +425,7 @@ class TimeStepper:
                     c.rejected_newton += 1
                 self.last_failure = reason
                 self.log(f"step t = {self.t:.6g} s, dt = {dt:.3g} s rejected: {reason}")
-                pb.set_boundary_values(self.t)
+                pb.set_time(self.t)
                 dt *= s.cut
                 self.dt = dt
                 if dt < s.dt_min:
@@ -418,7 +442,7 @@ class TimeStepper:
             err = self._error_norm(w, pred[0], pred[1]) if pred is not None else 0.0
             if err > 1.0 and dt > s.dt_min * 1.0001:
                 c.rejected_error += 1
-                pb.set_boundary_values(self.t)
+                pb.set_time(self.t)
                 dt = max(next_dt(dt, err, order, s.growth), s.dt_min)
                 self.dt = dt
                 continue
@@ -426,7 +450,7 @@ class TimeStepper:
             pb.w_nm1.x.array[:] = pb.w_n.x.array
             pb.w_n.x.array[:] = w
             hist.push(w, dt)
-            self.t += dt
+            self.t = target if target is not None else self.t + dt
             c.steps += 1
             c.dt_smallest = min(c.dt_smallest, dt)
             c.dt_largest = max(c.dt_largest, dt)
@@ -435,6 +459,12 @@ class TimeStepper:
             while self.out_queue and abs(self.out_queue[0] - self.t) <= 1e-9 * max(1.0, self.t):
                 self.on_output(self.out_queue.pop(0))
             dt = next_dt(dt, err, order, s.growth) if pred is not None else dt * 2.0
+            if target is not None and target in self._jumps:
+                # The drive jumps here: start over as at t = 0 (BDF1, no extrapolation through
+                # the jump, a small first step).
+                self.hist = hist = History()
+                hist.push(pb.w_n.x.array, None)
+                dt = s.dt_initial if s.dt_after_jump is None else s.dt_after_jump
             self.dt = dt
             if self.control(self):
                 self.stopped = True

@@ -311,11 +311,16 @@ def kmc_fit_for_ratio(ratio: float, path: Path | str = KMC_TABLE_PATH) -> dict:
 
 
 def _scalar_ratio(w_br: Any, w_cl: Any) -> float:
-    """``w_Br/w_Cl`` as one float (the kmc table is per ratio); numpy inputs must agree."""
+    """``w_Br/w_Cl`` as one float (the kmc table is per ratio); numpy inputs must agree.
+
+    ``dolfinx.fem.Constant`` rates (temperature protocols) are read through their current
+    ``.value``: the ratio ``material.hop_ratio_br_cl`` does not depend on the temperature.
+    """
     try:
         import numpy as np
 
-        r = np.unique(np.asarray(w_br, dtype=float) / np.asarray(w_cl, dtype=float))
+        r = np.unique(np.asarray(getattr(w_br, "value", w_br), dtype=float)
+                      / np.asarray(getattr(w_cl, "value", w_cl), dtype=float))
     except (TypeError, ValueError):
         raise ValueError("onsager_model kmc needs numeric rates w_Br, w_Cl (the table is "
                          "selected by their ratio)") from None

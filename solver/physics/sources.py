@@ -18,13 +18,17 @@ Options (all from :class:`solver.parameters.ModelParameters`):
     rate law   "fixed": α_c, α_d per electrode; "composition": α_c = α_d = α(y) with
                ln α(y) = y ln α_Br + (1 - y) ln α_Cl at the local composition.
     equilibrium "half": as written above (x_V -> r_c/(r_c + r_d), 1/2 for equal α);
-               "local": r_d = r_c (1 - x_V,eq)/x_V,eq, i.e. S_V = r_c (1 - x_V / x_V,eq(y)).
+               "local": r_d = r_c (1 - x_V,eq)/x_V,eq, i.e. S_V = r_c (1 - x_V / x_V,eq(y));
+               "switched": h S_V,half + (1 - h) S_V,local with a constant h in {0, 1} set
+               from the bias (1 while the contact is positive): "auto" under a protocol that
+               reverses the polarity.
 
 Residual contribution (F = 0 convention): -S_Br v_y - S_V v_u / x_ref.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import ufl
@@ -33,15 +37,21 @@ from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT
 from solver.physics.transport import clamp01
 
 
-def vacancy_source_rate(y, u, bias_V, electrode, params):
+def vacancy_source_rate(y, u, bias_V, electrode, params, half_weight=None):
     """S_V [µm/s] at one electrode as a UFL expression of the local (y, u).
 
     Args:
         y, u: composition and ln x_V at the contact (restricted for facet integrals).
-        bias_V: |Δψ(t)| [V] (a UFL constant, follows the ramp).
+        bias_V: |Δψ(t)| [V] (a UFL constant, follows the bias protocol).
         electrode: ElectrodeSourceParameters of this electrode.
         params: ModelParameters (rate law, α_Br, α_Cl, pure-phase vacancy fractions).
+        half_weight: UFL constant h for equilibrium "switched" (required then).
     """
+    if electrode.equilibrium == "switched":
+        half = dataclasses.replace(electrode, equilibrium="half")
+        local = dataclasses.replace(electrode, equilibrium="local")
+        return (half_weight * vacancy_source_rate(y, u, bias_V, half, params)
+                + (1.0 - half_weight) * vacancy_source_rate(y, u, bias_V, local, params))
     yc = clamp01(y)
     if params.rate_law == "composition":
         alpha = ufl.exp(yc * math.log(params.alpha_br) + (1.0 - yc) * math.log(params.alpha_cl))
@@ -57,7 +67,7 @@ def vacancy_source_rate(y, u, bias_V, electrode, params):
 
 
 def source_terms(y, u, tests, bias_V, params, d_contact, dx, restricted=True,
-                 contact_scale=(1.0, 1.0)) -> dict:
+                 contact_scale=(1.0, 1.0), half_weight=(None, None)) -> dict:
     """Named residual terms of the electrode reactions ({} when params.source_model == "none").
 
     Args:
@@ -66,6 +76,7 @@ def source_terms(y, u, tests, bias_V, params, d_contact, dx, restricted=True,
         dx: cell measure with zone tags.
         restricted: True for interior-facet measures (use the '+' side).
         contact_scale: (left, right) factors A_cross / A_contact (1 in 1D).
+        half_weight: (left, right) UFL constants h of equilibrium "switched".
     """
     if params.source_model == "none":
         return {}
@@ -82,10 +93,11 @@ def source_terms(y, u, tests, bias_V, params, d_contact, dx, restricted=True,
                 yr, ur, vy, vu = y("+"), u("+"), v_y("+"), v_u("+")
             else:
                 yr, ur, vy, vu = y, u, v_y, v_u
-            s_v = contact_scale[k] * vacancy_source_rate(yr, ur, bias_V, electrode, params)
+            s_v = contact_scale[k] * vacancy_source_rate(yr, ur, bias_V, electrode, params,
+                                                            half_weight[k])
             form = (clamp01(yr) * s_v * vy - s * s_v * vu) * d_contact(contact_tag)
         else:  # zone: volumetric rate r / w_e [1/s]
-            s_v = vacancy_source_rate(y, u, bias_V, electrode, params) / (b - a)
+            s_v = vacancy_source_rate(y, u, bias_V, electrode, params, half_weight[k]) / (b - a)
             form = (clamp01(y) * s_v * v_y - s * s_v * v_u) * dx(zone_tag)
         terms[f"source_{name}"] = form
     return terms

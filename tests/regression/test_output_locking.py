@@ -268,7 +268,7 @@ def test_summary_that_cannot_be_written_at_the_end_is_removed(tmp_path, monkeypa
 def test_field_writer_failure_is_reported_not_an_abort(tmp_path, monkeypatch, capsys):
     """ADIOS2 raises RuntimeError on a full disk and its writer's destructor would call
     std::terminate: the run reports exit 3 and the process ends normally."""
-    import solver.run as run_module
+    import solver.recording as recording
 
     class Broken:
         def close(self):
@@ -280,7 +280,7 @@ def test_field_writer_failure_is_reported_not_an_abort(tmp_path, monkeypatch, ca
                 raise RuntimeError("[ADIOS2 EXCEPTION] couldn't write data.0: errno = 28")
         return Broken(), write
 
-    monkeypatch.setattr(run_module, "_vtx_writer", vtx)
+    monkeypatch.setattr(recording, "open_vtx", vtx)
     out = tmp_path / "out"
     assert main([CASE, "--quiet", *FAST, "--set", "output.vtx=true", "--output", str(out)]) == 3
     line = error_line(capsys.readouterr().err)
@@ -343,12 +343,12 @@ def test_campaign_member_killed_hard_resumes_from_its_checkpoint(reference, tmp_
 
 def test_field_writer_that_cannot_open_stops_after_the_first_step(tmp_path, monkeypatch,
                                                                    capsys):
-    import solver.run as run_module
+    import solver.recording as recording
 
     def vtx(problem, out):
         raise RuntimeError("[ADIOS2 EXCEPTION] couldn't open state.bp: errno = 28")
 
-    monkeypatch.setattr(run_module, "_vtx_writer", vtx)
+    monkeypatch.setattr(recording, "open_vtx", vtx)
     out = tmp_path / "out"
     assert main([CASE, "--quiet", *FAST, "--set", "output.vtx=true", "--output", str(out)]) == 3
     line = error_line(capsys.readouterr().err)

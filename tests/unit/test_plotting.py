@@ -304,4 +304,4 @@ def test_campaign_member_with_figures_off_leaves_no_empty_folders(tmp_path):
     empty = [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]
     assert empty == []
     assert sorted(p.name for p in (out / "on" / "figures").iterdir()) == [
-        "diagnostics.png", "migration_length.png", "profiles.png"]
+        "diagnostics.png", "migration_length.png", "pl_wavelength_map.png", "profiles.png"]

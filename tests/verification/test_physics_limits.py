@@ -13,7 +13,7 @@ from solver.config import load_case
 from solver.mesh1d import mesh_for_parameters
 from solver.parameters import from_case
 from solver.problem import SolverOptions, TransportProblem
-from solver.run import gather_profile
+from solver.recording import gather_profile
 from solver.time_stepping import StepSettings, TimeStepper
 
 CASES = "cases"

@@ -1,0 +1,133 @@
+"""PL outputs of a run: the synthetic PL (solver/pl.py) of the profiles at the output times.
+
+Given the recorded composition profiles (1D nodal profiles, or the cross-section averages of a
+3D run), this module computes at every output time the PL peak along the wire, the composition
+read from it, and the front observables of docs/model.md ("Observables") on both the true and
+the PL-apparent composition, and writes:
+
+    pl/pl_wavelength.csv  t_s, z_um, wavelength_nm, peak_energy_eV, y_pl (one row per probe
+                          position and output time)
+    pl/pl_fronts.csv      per output time: front position, migration length, front width
+                          (y = 0.2 ... 0.9) and Cl ahead of the front, true and PL-apparent
+    figures/pl_wavelength_map.png   PL peak wavelength along the wire vs time (seed 001 Fig. 1d)
+
+and returns the ``pl`` block of summary.json (the values at the last output time). Pure numpy
+plus matplotlib for the figure; no dolfinx.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from solver import observables, outputs
+from solver.pl import EmissionModel, PLMap, PLSettings, pl_map
+
+__all__ = ["CL_UPTAKE_MARGIN_UM", "emission_of", "front_metrics", "settings_of",
+           "write_pl_outputs"]
+
+#: Distance beyond the front excluded from the Cl ahead of it [µm]; the same value as the run
+#: summary's ``cl_uptake_br_segment`` (solver/run.py), so true and PL-apparent values compare.
+CL_UPTAKE_MARGIN_UM = 0.5
+
+
+def emission_of(pl_cfg) -> EmissionModel:
+    """The E(y) relation of a case's ``pl`` section."""
+    return EmissionModel(pl_cfg.wavelength_br_nm, pl_cfg.wavelength_cl_nm, pl_cfg.bowing_eV)
+
+
+def settings_of(pl_cfg) -> PLSettings:
+    """The optics and carrier settings of a case's ``pl`` section."""
+    return PLSettings(
+        psf_fwhm_um=pl_cfg.psf_fwhm_um, linewidth_eV=pl_cfg.linewidth_eV, peak=pl_cfg.peak,
+        funnelling_length_um=pl_cfg.diffusion_length_um if pl_cfg.funnelling else 0.0,
+        step_um=pl_cfg.step_um,
+    )
+
+
+def front_metrics(z_um, y, y0, geometry, margin_um: float = CL_UPTAKE_MARGIN_UM) -> dict:
+    """Front position, width and Cl ahead of the front of one profile (docs/model.md).
+
+    Args:
+        z_um: positions [µm], increasing.
+        y: composition (true or PL-apparent) [-].
+        y0: the initial composition on the same positions (same kind as ``y``) [-].
+        geometry: the case's ``geometry`` section (interface, length, Br-rich side).
+        margin_um: distance beyond the front excluded from ``max_cl_ahead`` [µm].
+
+    Returns:
+        ``front_um``, ``width_um`` (distance between the y = 0.2 and 0.9 crossings nearest the
+        front), ``max_cl_ahead`` (largest 1 - y farther than ``margin_um`` beyond the front in
+        the initial Br-rich segment) and ``mean_cl_increase`` (mean of y0 - y over it).
+    """
+    zi = geometry.interface_um
+    front = observables.front_position(z_um, y, zi)
+    lo, hi = (0.0, zi) if geometry.br_rich_side == "left" else (zi, geometry.length_um)
+    up = observables.cl_uptake(z_um, y, y0, lo, hi, margin_um=margin_um,
+                               br_rich_side=geometry.br_rich_side)
+    return {"front_um": front, "width_um": observables.sharpness(z_um, y, front),
+            "max_cl_ahead": up["max_cl_fraction"], "mean_cl_increase": up["mean_cl_increase"]}
+
+
+def _pl_of(profile, emission: EmissionModel, settings: PLSettings) -> PLMap:
+    return pl_map(profile.z_um, profile.y, emission, settings)
+
+
+def write_pl_outputs(out: Path, profiles, case, *, figures: bool = True) -> dict:
+    """Compute and write the PL outputs of a run; return the summary.json ``pl`` block.
+
+    Args:
+        out: the run's output directory.
+        profiles: the recorded profiles (objects with ``t_s``, ``z_um``, ``y``), first = t = 0.
+        case: the validated case (its ``pl`` and ``geometry`` sections are used).
+        figures: also draw figures/pl_wavelength_map.png.
+
+    Returns:
+        ``{}`` if ``pl.enabled`` is false or there is no profile, else the settings and the
+        true and PL-apparent front observables at the last output time.
+
+    Raises:
+        OSError: a file could not be written (the caller reports it).
+    """
+    if not case.pl.enabled or not profiles:
+        return {}
+    emission, settings = emission_of(case.pl), settings_of(case.pl)
+    geo = case.geometry
+    maps = [_pl_of(p, emission, settings) for p in profiles]
+    z0_true, y0_true = profiles[0].z_um, profiles[0].y
+    y0_pl = maps[0].y_apparent
+    wave_rows, front_rows = [], []
+    for prof, m in zip(profiles, maps, strict=True):
+        for k in range(m.z_um.size):
+            wave_rows.append({"t_s": prof.t_s, "z_um": m.z_um[k],
+                              "wavelength_nm": m.wavelength_nm[k],
+                              "peak_energy_eV": m.peak_energy_eV[k], "y_pl": m.y_apparent[k]})
+        true = front_metrics(prof.z_um, prof.y, np.interp(prof.z_um, z0_true, y0_true), geo)
+        seen = front_metrics(m.z_um, m.y_apparent, np.interp(m.z_um, maps[0].z_um, y0_pl), geo)
+        row = {"t_s": prof.t_s}
+        for key in true:
+            row[key] = true[key]
+            row[f"{key}_pl"] = seen[key]
+        for suffix in ("", "_pl"):
+            row[f"migration_length_um{suffix}"] = observables.migration_length(
+                front_rows[0][f"front_um{suffix}"] if front_rows else row[f"front_um{suffix}"],
+                row[f"front_um{suffix}"], geo.br_rich_side)
+        front_rows.append(row)
+    outputs.write_timeseries_csv(out / "pl" / "pl_wavelength.csv", wave_rows)
+    outputs.write_timeseries_csv(out / "pl" / "pl_fronts.csv", front_rows)
+    if figures and len(maps) > 0:
+        from solver.pl_figures import plot_wavelength_map
+
+        plot_wavelength_map([(case.name, [p.t_s for p in profiles], maps)],
+                            out / "figures" / "pl_wavelength_map.png", emission=emission)
+    last = front_rows[-1]
+    return {
+        "settings": {"psf_fwhm_um": settings.psf_fwhm_um, "linewidth_eV": settings.linewidth_eV,
+                     "peak": settings.peak, "funnelling_length_um": settings.funnelling_length_um,
+                     "bowing_eV": emission.bowing_eV},
+        "t_s": last["t_s"],
+        "cl_margin_um": CL_UPTAKE_MARGIN_UM,
+        **{k: (v if math.isfinite(v) else None) for k, v in last.items() if k != "t_s"},
+    }

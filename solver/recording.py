@@ -1,0 +1,446 @@
+"""What a run observes and writes: profiles, time series, fields (VTX), figures, summary.
+
+The :class:`Recorder` collects, on rank 0, one time-series row per accepted step (front position,
+migration length L_m, totals, x_V range, dt, Newton iterations) and the axial profiles at the
+output times; :class:`FieldWriter` writes y, x_V and psi to ``fields/state.bp`` (VTX/ADIOS2);
+:func:`build_summary` and :func:`write_final_outputs` produce ``timeseries.csv``, the figures and
+``summary.json`` at the end. Nothing here knows the time loop: :mod:`solver.run` calls these.
+
+An output that cannot be written (e.g. a full disk) is recorded in ``Recorder.write_error``; the
+driver stops the run after that step.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from solver import observables, outputs
+from solver.config import case_to_dict
+
+# Distance beyond the front excluded when measuring the Cl taken up ahead of it [µm]: about the
+# confocal-PL resolution with which seed 001 reports "up to 12% Cl" in the Br-rich segment.
+CL_UPTAKE_MARGIN_UM = 0.5
+
+
+@dataclass
+class Profile:
+    """A gathered, z-sorted 1D profile (rank 0 only; None elsewhere)."""
+
+    t_s: float
+    z_um: np.ndarray
+    y: np.ndarray
+    x_br: np.ndarray
+    x_v: np.ndarray
+    psi_V: np.ndarray
+    E_V_per_um: np.ndarray
+    # 3D only: max - min over the sample lines of each line's front position [µm]
+    front_spread_um: float = float("nan")
+
+
+_PROFILE_ATTRS = ("z_um", "y", "x_br", "x_v", "psi_V", "E_V_per_um")
+
+
+def gather_profile(problem, t_s: float) -> Profile | None:
+    """The axial profile on rank 0 (None elsewhere).
+
+    1D: the owned dofs of every field gathered and sorted by z (exact nodal values). 3D: the
+    mean over the sample lines of ``problem.line_sampler`` (cross-section average), with the
+    lateral spread of the front across those lines.
+    """
+    if getattr(problem, "line_sampler", None) is not None:
+        return _gather_profile_3d(problem, t_s)
+    comm = problem.comm
+    layout = _axial_layout(problem)
+    arr = problem.w.x.array
+    parts = [arr[d] for d in problem.owned_dofs]
+    if comm.size > 1:
+        gathered = comm.gather(parts, root=0)
+        if comm.rank != 0:
+            return None
+        parts = [np.concatenate([g[i] for g in gathered]) for i in range(3)]
+    z, order = layout
+    y, u, phi = (f[order] for f in parts)
+    x_v = np.exp(u)
+    V_T = problem.thermal_voltage_at(t_s)
+    psi = phi * V_T
+    E = -np.gradient(psi, z) if z.size > 1 else np.zeros_like(z)
+    return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E)
+
+
+def _axial_layout(problem) -> tuple[np.ndarray, np.ndarray] | None:
+    """1D: (z [µm], order) on rank 0 such that ``gathered_owned_values[order]`` is the z-sorted
+    nodal profile without the duplicates of shared nodes (the same for all three fields, which
+    share one Lagrange space); None on other ranks. Computed once per problem (collective)."""
+    if hasattr(problem, "_axial_layout_cache"):  # set on every rank (None off rank 0)
+        return problem._axial_layout_cache
+    comm = problem.comm
+    zs = [problem.owned_z[i] for i in range(3)]
+    if comm.size > 1:
+        gathered = comm.gather(zs, root=0)
+        zs = None if comm.rank != 0 else [np.concatenate([g[i] for g in gathered])
+                                         for i in range(3)]
+    layout = None
+    if zs is not None:
+        order = np.argsort(zs[0], kind="stable")
+        z = zs[0][order]
+        keep = np.concatenate([[True], np.diff(z) > 1e-12])  # drop duplicates of shared nodes
+        for zi in zs[1:]:
+            if not np.array_equal(zi[order][keep], z[keep]):
+                raise RuntimeError("the three fields do not share one dof layout")
+        layout = (z[keep], order[keep])
+    problem._axial_layout_cache = layout
+    return layout
+
+
+def _gather_profile_3d(problem, t_s: float) -> Profile | None:
+    sampler = problem.line_sampler
+    vals = sampler.sample(problem.field_functions())
+    if vals is None:
+        return None
+    z = sampler.x_um
+    y_lines, u_lines, phi_lines = vals[..., 0], vals[..., 1], vals[..., 2]
+    x_v = np.exp(u_lines).mean(axis=0)
+    y = y_lines.mean(axis=0)
+    psi = phi_lines.mean(axis=0) * problem.thermal_voltage_at(t_s)
+    E = -np.gradient(psi, z)
+    fronts = [observables.front_position(z, yl, problem.params.interface_um) for yl in y_lines]
+    spread = float(np.nanmax(fronts) - np.nanmin(fronts)) if np.isfinite(fronts).any() \
+        else float("nan")
+    return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E, spread)
+
+
+def peak_rss_per_rank(comm) -> list:
+    """Peak resident memory of every rank [MB] (collective)."""
+    import resource
+
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    return comm.allgather(round(kb / 1024.0, 1))
+
+
+def attach_line_sampler(problem, case) -> None:
+    """3D: sample 3 x 3 lines along the wire, every ~h3d_min / 2 (the profile's resolution)."""
+    from solver.sampling import LineSampler, cross_section_grid
+
+    g = case.geometry
+    width = g.width_um if g.cross_section == "rectangle" else g.height_um / np.sqrt(3.0)
+    n = int(np.ceil(g.length_um / (0.5 * case.mesh.h3d_min_um))) + 1
+    x = np.linspace(0.0, g.length_um, n)
+    x[0], x[-1] = 1e-9 * g.length_um, g.length_um * (1 - 1e-9)  # inside the mesh
+    problem.line_sampler = LineSampler(problem.mesh1d.mesh, x,
+                                       cross_section_grid(width, g.height_um))
+
+
+class Recorder:
+    """Collects the time series and profiles on rank 0 and writes them."""
+
+    def __init__(self, problem, params, out: Path, case):
+        self.problem = problem
+        self.params = params
+        self.out = out
+        self.case = case
+        self.rows: list[dict] = []
+        self.profiles: list[Profile] = []
+        self.rank0 = problem.comm.rank == 0
+        self.z_front0 = math.nan
+        self.total_br0 = math.nan
+        self.total_v0 = math.nan
+        self.newton_total = 0
+        self.snapshots: list[tuple[float, np.ndarray]] = []  # (t, local w) at output times
+        self.write_error: str | None = None  # first output that could not be written
+
+    def state(self) -> tuple[dict, dict]:
+        """Scalars (JSON) and arrays (this rank) of everything recorded so far."""
+        scalars = {"z_front0": self.z_front0, "total_br0": self.total_br0,
+                   "total_v0": self.total_v0, "newton_total": self.newton_total,
+                   "snapshot_times": [t for t, _ in self.snapshots]}
+        arrays = {f"snapshot_{k}": w for k, (_, w) in enumerate(self.snapshots)}
+        if self.rank0:
+            columns = list(self.rows[0]) if self.rows else []
+            scalars["row_columns"] = columns
+            for col in columns:
+                arrays[f"row_{col}"] = np.array([r[col] for r in self.rows])
+            scalars["profile_times"] = [q.t_s for q in self.profiles]
+            for k, q in enumerate(self.profiles):
+                for attr in _PROFILE_ATTRS:
+                    arrays[f"profile_{k}_{attr}"] = getattr(q, attr)
+        return scalars, arrays
+
+    def restore(self, scalars: dict, arrays: dict) -> None:
+        """Continue recording from :meth:`state` (same number of ranks)."""
+        self.z_front0 = float(scalars["z_front0"])
+        self.total_br0 = float(scalars["total_br0"])
+        self.total_v0 = float(scalars["total_v0"])
+        self.newton_total = int(scalars["newton_total"])
+        self.snapshots = [(float(t), np.array(arrays[f"snapshot_{k}"]))
+                          for k, t in enumerate(scalars["snapshot_times"])]
+        if not self.rank0:
+            return
+        columns = scalars["row_columns"]
+        n = len(arrays[f"row_{columns[0]}"]) if columns else 0
+        self.rows = [{c: arrays[f"row_{c}"][i].item() for c in columns} for i in range(n)]
+        self.profiles = [
+            Profile(float(t), *(np.array(arrays[f"profile_{k}_{a}"]) for a in _PROFILE_ATTRS))
+            for k, t in enumerate(scalars["profile_times"])
+        ]
+
+    def front(self, prof: Profile) -> float:
+        return observables.front_position(prof.z_um, prof.y, self.params.interface_um)
+
+    def row(self, t: float, dt: float, its: int) -> None:
+        tb, tv = self.problem.totals()
+        prof = gather_profile(self.problem, t)
+        self.newton_total += its
+        if not self.rank0:
+            return
+        if not self.rows:
+            self.z_front0 = self.front(prof)
+            self.total_br0, self.total_v0 = tb, tv
+        zf = self.front(prof)
+        self.rows.append(
+            {
+                "t_s": t,
+                "front_um": zf,
+                "migration_length_um": observables.migration_length(
+                    self.z_front0, zf, self.case.geometry.br_rich_side
+                ),
+                "total_br_um": tb,
+                "total_v_um": tv,
+                "x_v_min": float(prof.x_v.min()),
+                "x_v_max": float(prof.x_v.max()),
+                **({"front_spread_um": prof.front_spread_um}
+                   if np.isfinite(prof.front_spread_um) else {}),
+                "dt_s": dt,
+                "newton_iterations": its,
+                # The drive during the step that ended at t (solver.protocols).
+                "field_V_per_um": self.problem.bias.values(t).forward_field_V_per_um,
+                "T_K": self.problem.temperature.T_K(t),
+            }
+        )
+
+    def profile(self, t: float) -> None:
+        prof = gather_profile(self.problem, t)
+        if not self.rank0:
+            return
+        self.profiles.append(prof)
+        path = self.out / "profiles" / f"t_{t:012.3f}s.csv"
+        try:
+            outputs.write_profile_csv(path, prof.z_um, prof.y, prof.x_br, prof.x_v, prof.psi_V,
+                                      prof.E_V_per_um, t)
+        except OSError as exc:  # the time loop stops after this step (control, flag 4)
+            self.write_error = self.write_error or f"{path}: {outputs.os_reason(exc)}"
+
+
+def open_vtx(problem, out: Path):
+    """VTX writer of y, x_V, psi [V] on the collapsed spaces, and its write(t) function
+    (``(None, None)`` without ADIOS2).
+
+    Raises:
+        RuntimeError, OSError: ADIOS2 cannot open ``fields/state.bp``.
+    """
+    import dolfinx
+    from dolfinx import fem, io
+
+    if not dolfinx.has_adios2:
+        return None, None
+    V = problem.spaces[0]
+    funcs = {"y": fem.Function(V, name="y"), "x_V": fem.Function(V, name="x_V"),
+             "psi_V": fem.Function(V, name="psi_V")}
+    writer = io.VTXWriter(problem.comm, str(out / "fields" / "state.bp"), list(funcs.values()),
+                          engine="BP4")
+
+    def write(t: float) -> None:
+        arr = problem.w.x.array
+        funcs["y"].x.array[:] = arr[problem.dofs[0]]
+        funcs["x_V"].x.array[:] = np.exp(arr[problem.dofs[1]])
+        funcs["psi_V"].x.array[:] = arr[problem.dofs[2]] * problem.thermal_voltage_at(t)
+        writer.write(t)
+
+    return writer, write
+
+
+class FieldWriter:
+    """The fields at the output times to ``out/fields/state.bp`` (:func:`open_vtx`).
+
+    A write that fails (e.g. a full disk) is recorded once in ``recorder.write_error`` and stops
+    further writes (the driver stops the run after that step). Nothing is written with
+    ``enabled`` False (``output.vtx: false``) or without ADIOS2.
+    """
+
+    def __init__(self, problem, out: Path, recorder: Recorder, enabled: bool):
+        self.path = out / "fields" / "state.bp"
+        self.recorder = recorder
+        self.writer, self._write = None, None
+        self.failed = False  # no further writes
+        if not enabled:
+            return
+        try:
+            self.writer, self._write = open_vtx(problem, out)
+        except (RuntimeError, OSError) as exc:  # ADIOS2 cannot open fields/state.bp
+            self.failed = True
+            recorder.write_error = f"{self.path}: {one_line(exc)}"
+
+    @property
+    def active(self) -> bool:
+        """True if fields are written at output times (a writer was opened)."""
+        return self._write is not None
+
+    def write(self, t: float) -> None:
+        """Write the current state at ``t`` [s]; an ADIOS2 failure is recorded, not raised."""
+        if self._write is None or self.failed:
+            return
+        try:
+            self._write(t)
+        except (RuntimeError, OSError) as exc:
+            self.failed = True
+            self.recorder.write_error = self.recorder.write_error or f"{self.path}: {one_line(exc)}"
+
+    def close(self) -> None:
+        """Close the writer; a writer that cannot be closed is recorded as a write error.
+
+        An ADIOS2 writer whose write or close failed (e.g. a full disk) retries the write in its
+        C++ destructor, which then calls ``std::terminate`` (the process aborts). Such a writer
+        is never destroyed: its reference count is raised, so the run can still report the
+        failure, write what it can and exit with its own code.
+        """
+        if self.writer is None:
+            return
+        if not self.failed:
+            try:
+                self.writer.close()
+                return
+            except (RuntimeError, OSError):
+                pass
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(self.writer))
+        self.recorder.write_error = self.recorder.write_error or f"{self.path}: not closed"
+
+
+def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, message: str,
+             case_path, overrides, restarts: int = 0) -> dict:
+    last = rec.rows[-1] if rec.rows else {}
+    final_prof = rec.profiles[-1] if rec.profiles else None
+    uptake = {}
+    if final_prof is not None and rec.profiles:
+        p = rec.params
+        lo, hi = (0.0, p.interface_um) if p.br_rich_left else (p.interface_um, p.length_um)
+        y0 = np.interp(final_prof.z_um, rec.profiles[0].z_um, rec.profiles[0].y)
+        uptake = observables.cl_uptake(
+            final_prof.z_um, final_prof.y, y0, lo, hi, margin_um=CL_UPTAKE_MARGIN_UM,
+            br_rich_side=case.geometry.br_rich_side,
+        )
+        uptake["margin_um"] = CL_UPTAKE_MARGIN_UM
+    return {
+        "status": status,
+        "message": message,
+        "case_name": case.name,
+        "restarts": restarts,
+        "t_final_s": last.get("t_s", 0.0),
+        "front_position_initial_um": rec.z_front0,
+        "front_position_um": last.get("front_um", math.nan),
+        "front_lateral_spread_um": last.get("front_spread_um", math.nan),
+        "migration_length_um": last.get("migration_length_um", math.nan),
+        "cl_uptake_br_segment": uptake,
+        "total_br_initial_um": rec.total_br0,
+        "total_br_final_um": last.get("total_br_um", math.nan),
+        "total_br_relative_drift": (last.get("total_br_um", math.nan) - rec.total_br0)
+        / rec.total_br0 if rec.rows else math.nan,
+        "total_vacancy_initial_um": rec.total_v0,
+        "total_vacancy_final_um": last.get("total_v_um", math.nan),
+        "steps": counters.steps,
+        "rejected_steps": counters.rejected,
+        "rejected_steps_error": counters.rejected_error,
+        "rejected_steps_newton": counters.rejected_newton,
+        "rejected_steps_state": counters.rejected_state,
+        "bdf2_to_bdf1_fallbacks": counters.order_fallbacks,
+        "newton_iterations": counters.newton_iterations,
+        "linear_iterations": counters.linear_iterations,
+        "dt_smallest_s": counters.dt_smallest,
+        "dt_largest_s": counters.dt_largest,
+        "n_cells": rec.problem.mesh1d.n_cells,
+        "cell_type": rec.problem.mesh1d.mesh.topology.cell_type.name,
+        "flux_scheme": rec.problem.flux_scheme,
+        "linear_solver": rec.problem.linear_solver,
+        "n_dofs": rec.problem.W.dofmap.index_map.size_global * rec.problem.W.dofmap.index_map_bs,
+        "peak_rss_MB_per_rank": peak_rss_per_rank(rec.problem.comm),
+        "h_min_um": rec.problem.mesh1d.h_min_um,
+        "wall_time_s": wall_s,
+        "case_file": case_path,
+        "overrides": list(overrides),
+        "provenance": outputs.provenance(),
+        "case": case_to_dict(case),
+    }
+
+
+def protocol_segments(problem, t_end: float) -> list:
+    """(t0, t1, label) of the bias protocol's segments, else the temperature protocol's, for
+    the L_m(t) figure (empty for a constant drive)."""
+    bias = problem.bias.segments_for_plot(t_end)
+    if len(bias) > 1:
+        return bias
+    return problem.temperature.segments_for_plot(t_end)
+
+
+def write_figures(rec: Recorder, out: Path) -> None:
+    """PNG figures into ``out/figures`` (the folder is created by the first figure written)."""
+    from solver import plotting
+
+    p = rec.params
+    x_v_cl = float(p.x_v_eq(p.y_cl))  # x_V in the Cl-rich segment (seed 001 Fig. 3 scaling)
+    device = plotting.Device.from_case_dict(case_to_dict(rec.case))
+    plotting.plot_profiles(
+        [{"t_s": q.t_s, "z_um": q.z_um, "y": q.y, "x_v": q.x_v, "psi_V": q.psi_V,
+          "E_V_per_um": q.E_V_per_um} for q in rec.profiles],
+        out / "figures" / "profiles.png", title=rec.case.name, x_v_cl_ref=x_v_cl, device=device,
+    )
+    if rec.rows:
+        t = np.array([r["t_s"] for r in rec.rows])
+        plotting.plot_timeseries(t, np.array([r["migration_length_um"] for r in rec.rows]),
+                                 out / "figures" / "migration_length.png", device=device,
+                                 segments=protocol_segments(rec.problem, float(t[-1])))
+        ts = {k: np.array([r[k] for r in rec.rows]) for k in rec.rows[0]}
+        plotting.plot_diagnostics(ts, out / "figures" / "diagnostics.png", device=device)
+
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's text on one line, without terminal colour codes (ADIOS2 adds them)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    return " ".join(text.split())[:300]
+
+
+def write_final_outputs(rec: Recorder, out: Path, summary: dict, failure) -> str | None:
+    """Rank 0: time series, figures and ``summary.json``; the one-line error if one of them
+    could not be written (None if all were), ``failure(what)`` phrasing a first failure. A
+    summary that cannot be written is removed (the ``running`` record must not stay)."""
+    error = None
+
+    def add(what: str) -> str:
+        if error:
+            return f"{error}; also cannot write {what}"
+        if summary["status"] == "failed":
+            return f"{summary['message']}; also cannot write {what}"
+        return failure(what)
+
+    try:
+        outputs.write_timeseries_csv(out / "timeseries.csv", rec.rows)
+        from solver.pl_output import write_pl_outputs  # synthetic PL (docs/model.md)
+        summary["pl"] = write_pl_outputs(out, rec.profiles, rec.case,
+                                         figures=rec.case.output.figures)
+        if rec.case.output.figures:
+            write_figures(rec, out)
+    except OSError as exc:
+        error = add(f"{exc.filename or out}: {outputs.os_reason(exc)}")
+        summary["status"], summary["message"] = "failed", error
+    path = out / outputs.SUMMARY
+    try:
+        outputs.write_json(path, summary)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        error = add(f"{path} ({outputs.os_reason(exc)}; it was removed)")
+    return error
+

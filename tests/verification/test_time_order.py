@@ -1,0 +1,106 @@
+"""Observed order in time of the stepper's BDF schemes: BDF1 -> 1, BDF2 -> 2.
+
+Requirement: the time discretisation converges at its design order. The real
+:class:`solver.time_stepping.TimeStepper` (history, predictor, accept/rotate of w_n, w_nm1, the
+coefficients of :func:`solver.bdf.bdf_coefficients` through ``problem.bdf``) drives a problem whose
+"Newton solve" is the exact solution of the BDF equations of the smooth ODE
+
+    y' = -y + sin t,  y(0) = 1/2,  exact y(t) = (sin t - cos t)/2 + e^{-t},
+
+at fixed steps (dt_max = dt_initial, tolerances that never reject). A wrong coefficient, history
+order or accept rotation lowers the observed order and fails the test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from solver.bdf import bdf_coefficients
+from solver.problem import NewtonStats
+from solver.time_stepping import StepSettings, TimeStepper
+
+T_END_S = 2.0
+
+
+def exact(t: float) -> float:
+    return 0.5 * (math.sin(t) - math.cos(t)) + math.exp(-t)
+
+
+class _Coefficients:
+    def set(self, dt, dt_prev, order):
+        self.a = bdf_coefficients(dt, dt_prev, order)
+        self.dt = dt
+
+
+class OdeProblem:
+    """The stepper's view of a problem: one dof per field (y, u = ln x_V, phi); y solves the
+    ODE, u and phi stay constant."""
+
+    def __init__(self):
+        arr = np.array([exact(0.0), -1.0, 0.0])
+        self.w, self.w_n, self.w_nm1 = (SimpleNamespace(x=SimpleNamespace(array=arr.copy()))
+                                        for _ in range(3))
+        self.dofs = [np.array([0]), np.array([1]), np.array([2])]
+        self.owned = [np.array([True])] * 3
+        self.z = [np.zeros(1)] * 3
+        self.comm = MPI.COMM_SELF
+        self.bdf = _Coefficients()
+        self.t_new = 0.0
+
+    def move_to(self, t):
+        self.t_new = t
+
+    def set_time(self, t):
+        self.t_new = t
+
+    def set_newton_guess(self, w):
+        self.w.x.array[:] = w
+
+    def solve(self):
+        a0, a1, a2 = self.bdf.a
+        dt = self.bdf.dt
+        rhs = dt * math.sin(self.t_new) - a1 * self.w_n.x.array[0] - a2 * self.w_nm1.x.array[0]
+        self.w.x.array[0] = rhs / (a0 + dt)
+        return NewtonStats(True, 1, 2)
+
+
+def final_error(scheme: str, dt: float) -> float:
+    pb = OdeProblem()
+    settings = StepSettings(t_end=T_END_S, output_times=(), scheme=scheme, dt_initial=dt,
+                            dt_min=dt / 10, dt_max=dt, tol_y=1e9, tol_phi=1e9, rtol_x_v=1e9)
+    steps = []
+    stepper = TimeStepper(pb, settings, on_step=lambda t, dt_, its, c: steps.append(dt_))
+    stepper.run()
+    assert stepper.t == pytest.approx(T_END_S, rel=1e-14)
+    assert np.allclose(steps, dt, rtol=1e-9), "steps must be fixed for an order test"
+    return abs(pb.w_n.x.array[0] - exact(stepper.t))
+
+
+@pytest.mark.parametrize(("scheme", "order"), [("bdf1", 1), ("bdf2", 2)])
+def test_observed_order_in_time(scheme, order):
+    dts = [T_END_S / n for n in (20, 40, 80, 160)]
+    errors = [final_error(scheme, dt) for dt in dts]
+    rates = [math.log2(e0 / e1) for e0, e1 in itertools.pairwise(errors)]
+    assert rates[-1] == pytest.approx(order, abs=0.1), (errors, rates)
+    assert all(r > order - 0.2 for r in rates), rates
+
+
+def test_bdf_coefficients_are_exact_for_quadratics():
+    """(a0 f(t) + a1 f(t - dt) + a2 f(t - dt - dt_prev)) / dt = f'(t) for quadratic f
+    (BDF2, any step ratio) and for linear f (BDF1)."""
+    t = 1.7
+    for dt, dt_prev in ((0.3, 0.3), (0.2, 0.5), (0.7, 0.1)):
+        a0, a1, a2 = bdf_coefficients(dt, dt_prev, 2)
+        f = lambda s: 2.0 + 3.0 * s - 1.5 * s * s  # noqa: E731
+        approx = (a0 * f(t) + a1 * f(t - dt) + a2 * f(t - dt - dt_prev)) / dt
+        assert approx == pytest.approx(3.0 - 3.0 * t, rel=1e-12)
+    assert bdf_coefficients(0.1, 0.1, 2) == pytest.approx((1.5, -2.0, 0.5))
+    assert bdf_coefficients(0.1, None, 2) == (1.0, -1.0, 0.0)
+    with pytest.raises(ValueError):
+        bdf_coefficients(0.1, 0.1, 3)
