@@ -278,3 +278,16 @@ def test_forward_jacobian_steps_back_at_the_upper_bound():
 def test_spec_json_dump_round_trip(tmp_path):
     spec, _, _ = load_fit(write_fit(tmp_path))
     assert json.loads(json.dumps(spec.model_dump()))["optimizer"]["loss"] == "linear"
+
+
+def test_main_cli_dispatches_fit_subcommand_and_option(tmp_path, capsys):
+    from solver import cli
+
+    path = str(write_fit(tmp_path))
+    assert cli.main(["fit", path, "--check"]) == 0
+    assert cli.main(["--fit", path, "--check"]) == 0
+    assert capsys.readouterr().out.count(": valid; base ") == 2
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--fit", path, BASE])
+    assert exc.value.code == 2
+    assert "--fit takes no CASE" in capsys.readouterr().err
