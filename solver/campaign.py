@@ -288,6 +288,24 @@ def _run_member(member: Member, base: Path, root: Path, fresh: bool = False) -> 
     return MemberResult(member, "failed", message=f"exit {proc.returncode}: {message}")
 
 
+def run_members(members: list[Member], base: Path, root: Path, *, jobs: int = 1,
+                fresh: bool = False, on_result=None) -> list[MemberResult]:
+    """Run ``members`` of base case ``base`` in ``root/<member name>/``, ``jobs`` at a time
+    (one process each, see the module docstring), without the reuse check; return their
+    results in the order of ``members``. ``fresh``: every member starts over (``--force``),
+    else one that left a checkpoint continues from it. ``on_result(result)`` is called as each
+    member finishes. Used by campaigns and by fits (solver/fitting/runs.py)."""
+    done: dict[str, MemberResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(_run_member, m, base, root, fresh) for m in members]
+        for fut in as_completed(futures):
+            r = fut.result()
+            done[r.member.name] = r
+            if on_result is not None:
+                on_result(r)
+    return [done[m.name] for m in members]
+
+
 def _rows(results: list[MemberResult]) -> list[dict]:
     rows = []
     for r in results:
@@ -361,12 +379,8 @@ def _run_locked(spec: CampaignSpec, members: list[Member], path, base: Path, roo
             todo.append(m)
     bar, tick = _progress(len(todo), quiet)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(_run_member, m, base, root, force) for m in todo]
-            for fut in as_completed(futures):
-                r = fut.result()
-                results[r.member.name] = r
-                tick(r)
+        for r in run_members(todo, base, root, jobs=jobs, fresh=force, on_result=tick):
+            results[r.member.name] = r
     finally:
         if bar is not None:
             bar.stop()

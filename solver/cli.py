@@ -44,6 +44,7 @@ examples:
   run_case.py cases/reference_forward.yaml --output results/f2 --restart
   mpirun -n 4 run_case.py cases/reference_forward.yaml
   run_case.py campaigns/fig1e.yaml -j 2
+  run_case.py --fit fits/fig1e_synthetic.yaml -j 2    # = perovskite-ions fit FIT -j 2
 """
 
 
@@ -116,6 +117,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--log-level", type=str.lower, choices=LEVELS, default=None, metavar="LEVEL",
         help=f"logging level on stderr, one of {', '.join(LEVELS)} (default: info, or warning "
         "with --quiet); debug also reports rejected steps and checkpoints",
+    )
+    parser.add_argument(
+        "--fit", metavar="FIT", default=None,
+        help="fit case keys to data instead (fit file, see solver/fitting/spec.py; also "
+        "'perovskite-ions fit FIT'); uses -j, --output, --force, --check, --quiet",
     )
     parser.add_argument(
         "-j", "--jobs", type=_jobs, default=1, metavar="N",
@@ -275,6 +281,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         Exit code: 0 success, 2 invalid input, 3 solver failure, 4 interrupted (see the module
         docstring). Argument errors raise ``SystemExit(2)`` through argparse.
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["fit"]:  # perovskite-ions fit FIT.yaml ...
+        from solver.fitting.cli import main as fit_main
+
+        return fit_main(argv[1:])
     parser = _build_parser()
     args = parser.parse_args(argv)
     comm = MPI.COMM_WORLD
@@ -286,6 +297,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list_presets:
         con.out(_presets())
         return EXIT_OK
+    if args.fit is not None:
+        if args.case is not None or args.restart or args.overrides:
+            parser.error("--fit takes no CASE, --set or --restart (the fit file names them)")
+        from solver.fitting.cli import run as run_fit
+
+        return run_fit(args.fit, jobs=args.jobs, output=args.output, force=args.force,
+                       quiet=args.quiet, check=args.check)
     if args.case is None:
         parser.error("the following arguments are required: CASE")
     args.case = resolve_preset(args.case)  # a shipped preset by name, from any directory

@@ -1,0 +1,82 @@
+"""Command line of fits: ``perovskite-ions fit FIT.yaml [-j N] [--output DIR] [--force]``
+(also ``run_case.py --fit FIT.yaml``, same options).
+
+Exit codes as for runs: 0 done (also when ``optimizer.max_nfev`` stopped it: see the status in
+fit.json), 2 invalid fit file, data or keys, or an unusable fit directory (one line on stderr,
+nothing written), 3 a model run failed (its log is named).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from solver.config import CaseError
+from solver.exit_codes import EXIT_INPUT, EXIT_OK
+from solver.logging_setup import LEVELS, setup_logging
+from solver.outputs import OutputError
+
+__all__ = ["main", "run"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        print(f"error: {' '.join(str(message).split())} (see {self.prog} --help)",
+              file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_INPUT)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Parser of ``perovskite-ions fit``."""
+    parser = _Parser(prog="perovskite-ions fit",
+                     description="Fit case keys to data (fit file format: solver/fitting/spec.py"
+                     "; outputs: solver/fitting/report.py).")
+    parser.add_argument("fit_file", metavar="FIT", help="fit file (top-level key 'fit')")
+    parser.add_argument("--output", metavar="DIR",
+                        help="fit directory (default: results/fits/<name>)")
+    parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                        help="model runs at the same time (one process each; default 1)")
+    parser.add_argument("--force", action="store_true",
+                        help="ignore the cached model runs of earlier invocations")
+    parser.add_argument("--check", action="store_true",
+                        help="validate the fit file, data and keys; print a summary and exit")
+    parser.add_argument("--quiet", action="store_true", help="log level warning, no summary")
+    parser.add_argument("--log-level", type=str.lower, choices=LEVELS, default=None,
+                        metavar="LEVEL", help=f"one of {', '.join(LEVELS)} (default: info)")
+    return parser
+
+
+def run(fit_file: str, *, jobs: int = 1, output: str | None = None, force: bool = False,
+        quiet: bool = False, check: bool = False) -> int:
+    """Validate (``check``) or run a fit; input errors become one line on stderr, exit 2."""
+    from solver.fitting.driver import check_fit, run_fit
+
+    try:
+        if check:
+            spec, base, obs = check_fit(fit_file)
+            print(f"{fit_file}: valid; base {base}; fitting {', '.join(spec.parameters)} to "
+                  f"{obs.value.size} data point(s) in {len(obs.conditions)} condition(s)")
+            return EXIT_OK
+        return run_fit(fit_file, jobs=jobs, output=output, force=force, quiet=quiet)
+    except (CaseError, OutputError) as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return EXIT_INPUT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``perovskite-ions fit`` (``argv`` without ``fit``)."""
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level, args.quiet, 0)
+    return run(args.fit_file, jobs=args.jobs, output=args.output, force=args.force,
+               quiet=args.quiet, check=args.check)

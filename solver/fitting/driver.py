@@ -1,0 +1,161 @@
+"""Run a fit: read the fit file and data, minimise, estimate the uncertainty, write the reports.
+
+:func:`run_fit` is what ``perovskite-ions fit FIT.yaml`` and ``run_case.py --fit FIT.yaml`` call.
+The fit directory (default ``results/fits/<name>``) is locked while the fit runs
+(:class:`solver.outputs.OutputDir`). A fit is resumable: every model run is cached in
+``runs/`` by its resolved case (:mod:`solver.fitting.runs`) and the optimiser is deterministic,
+so running the same fit again retraces the same path, reusing every finished run, and
+continues where it stopped (an interrupted run with a checkpoint continues from it).
+``force`` ignores the cache (every run starts over).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from solver import outputs
+from solver.config import CaseError, load_case
+from solver.exit_codes import EXIT_OK, EXIT_SOLVER
+from solver.fitting.data import Observations, read_observations, value_text
+from solver.fitting.figure import plot_fit
+from solver.fitting.maths import Scale, uncertainty, weighted_residuals
+from solver.fitting.optimise import fit_least_squares
+from solver.fitting.report import write_reports
+from solver.fitting.runs import ModelRunError, ModelRunner
+from solver.fitting.spec import FitSpec, load_fit
+from solver.logging_setup import get_logger
+
+__all__ = ["check_fit", "run_fit"]
+
+_log = get_logger("fit")
+
+
+def _scales(spec: FitSpec) -> list[Scale]:
+    return [Scale(p.scale, p.min, p.max) for p in spec.parameters.values()]
+
+
+def check_fit(path) -> tuple[FitSpec, Path, Observations]:
+    """Load the fit file and its data and check that the base case accepts every fitted key
+    at its initial value and both bounds, with every condition's overrides.
+
+    Raises:
+        CaseError: one line naming the bad key.
+    """
+    spec, base, folder = load_fit(path)
+    obs = read_observations(spec, folder)
+    common = tuple(f"{k}={value_text(v)}" for k, v in spec.set.items())
+    try:
+        load_case(base, common)
+    except CaseError as exc:
+        raise CaseError(f"fit.set: {exc}") from None
+    for key, p in spec.parameters.items():
+        for what in ("initial", "min", "max"):
+            try:
+                load_case(base, (*common, f"{key}={getattr(p, what)!r}"))
+            except CaseError as exc:
+                raise CaseError(f"fit.parameters.{key}.{what}", str(exc)) from None
+    for cond in obs.conditions:
+        try:
+            load_case(base, (*common, *cond.overrides, *cond.time_overrides()))
+        except CaseError as exc:
+            raise CaseError(f"fit.data: the runs of condition {' '.join(cond.overrides)}",
+                            str(exc)) from None
+    return spec, base, obs
+
+
+def run_fit(path, *, jobs: int = 1, output: str | None = None, force: bool = False,
+            quiet: bool = False) -> int:
+    """Run (or resume) the fit of fit file ``path``; return ``EXIT_OK`` (0), or
+    ``EXIT_SOLVER`` (3) if a model run failed.
+
+    Raises:
+        CaseError: invalid fit file, data or parameter keys (nothing written).
+        OutputError: the fit directory cannot be created, or another process holds it.
+    """
+    spec, base, obs = check_fit(path)
+    root = Path(output) if output else Path("results") / "fits" / spec.name
+    with outputs.OutputDir(root):
+        return _run_locked(spec, Path(path), base, obs, root, jobs=jobs, force=force,
+                           quiet=quiet)
+
+
+def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: Path, *,
+                jobs: int, force: bool, quiet: bool) -> int:
+    t0 = time.perf_counter()
+    keys = tuple(spec.parameters)
+    scales = _scales(spec)
+    common = tuple(f"{k}={value_text(v)}" for k, v in spec.set.items())
+    runner = ModelRunner(base, common, keys, obs, root, jobs=jobs, fresh=force)
+    data, sigma = obs.value, obs.sigma
+    count = {"n": 0}
+
+    def to_x(u) -> np.ndarray:
+        return np.array([sc.to_x(float(v)) for sc, v in zip(scales, u, strict=True)])
+
+    def evaluate(points: list[np.ndarray]) -> list[np.ndarray]:
+        models = runner.predict([to_x(u) for u in points])
+        out = []
+        for u, model in zip(points, models, strict=True):
+            r = weighted_residuals(model, data, sigma)
+            count["n"] += 1
+            values = ", ".join(f"{k} = {x:.5g}" for k, x in zip(keys, to_x(u), strict=True))
+            _log.info("fit %s: point %d: ½Σr² = %.6g (%s)", spec.name, count["n"],
+                      0.5 * float(r @ r), values)
+            out.append(r)
+        return out
+
+    u0 = [sc.to_u(p.initial) for sc, p in zip(scales, spec.parameters.values(), strict=True)]
+    lo = [sc.u_bounds[0] for sc in scales]
+    hi = [sc.u_bounds[1] for sc in scales]
+    opt = spec.optimizer
+    _log.info("fit %s: %d parameter(s), %d data point(s), %d condition(s) -> %s", spec.name,
+              len(keys), data.size, len(obs.conditions), root)
+    try:
+        lsq = fit_least_squares(evaluate, u0, lo, hi, diff_step=opt.diff_step, loss=opt.loss,
+                                f_scale=opt.f_scale, max_nfev=opt.max_nfev, ftol=opt.ftol,
+                                xtol=opt.xtol, gtol=opt.gtol)
+    except ModelRunError as exc:
+        print(f"error: fit {spec.name}: {exc}", file=sys.stderr, flush=True)
+        return EXIT_SOLVER
+    unc = uncertainty(lsq.jac, lsq.residuals, absolute_sigma=opt.absolute_sigma)
+    model = data + lsq.residuals * sigma
+    stats = {"ran": runner.ran, "reused": runner.reused, "batches": runner.batches,
+             "conditions": len(obs.conditions)}
+    report = write_reports(root, spec=spec, fit_file=path, base=base, keys=keys, scales=scales,
+                           lsq=lsq, unc=unc, initial=[p.initial for p in
+                                                      spec.parameters.values()],
+                           obs=obs, model=model, runner_stats=stats,
+                           wall_time_s=time.perf_counter() - t0)
+    plot_fit(root / "figures" / "fit_data_vs_model.png", obs, model,
+             f"{spec.name}:\n" + "\n".join(
+                 f"{k} = {v['value']:.3g} ± {v['standard_error']:.2g}"
+                 for k, v in report["parameters"].items()))
+    if not quiet:
+        print(summary_text(report, root), flush=True)
+    return EXIT_OK
+
+
+def summary_text(report: dict, root: Path) -> str:
+    """Human-readable result: values ± SE, correlation, cost, status."""
+    lines = [f"fit {report['name']}: {report['optimizer']['message']} "
+             f"({report['optimizer']['nfev']} evaluations; runs: {report['runs']['ran']} ran, "
+             f"{report['runs']['reused']} reused)"]
+    for key, p in report["parameters"].items():
+        flag = "  (at a bound)" if p["at_bound"] else ""
+        lines.append(f"  {key} = {p['value']:.6g} ± {p['standard_error']:.3g} (1 SE; "
+                     f"u = {p['u']:.5f} ± {p['standard_error_u']:.3g}){flag}")
+    if len(report["keys"]) > 1:
+        lines.append("  correlation: " + "; ".join(
+            " ".join(f"{c:+.3f}" for c in row) for row in report["correlation"]))
+    red = report["reduced_chi2"]
+    lines.append(f"  cost = {report['cost']:.6g}, chi2 = {report['chi2']:.4g}, dof = "
+                 f"{report['dof']}" + (f", chi2/dof = {red:.3g}" if red is not None else "")
+                 + f"; s^2 = {report['s2']:.4g} -> {root}/fit.json, fitted_case.yaml")
+    if not report["identifiable"]:
+        lines.append("  warning: J is rank-deficient: the data do not determine every "
+                     "parameter (standard errors infinite)")
+    return "\n".join(lines)

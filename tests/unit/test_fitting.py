@@ -1,0 +1,293 @@
+"""Fitting without the solver: the fit-file schema and its errors, data files, reading model
+outputs, residual weighting, the covariance maths and the optimiser on analytic models."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from scipy.optimize import curve_fit
+
+from solver import outputs
+from solver.config import CaseError
+from solver.fitting import cli as fit_cli
+from solver.fitting.data import Block, read_observations
+from solver.fitting.maths import Scale, uncertainty, weighted_residuals
+from solver.fitting.optimise import fit_least_squares, forward_jacobian
+from solver.fitting.predict import ModelOutputError, predict_block
+from solver.fitting.runs import case_key
+from solver.fitting.spec import load_fit
+
+REPO = Path(__file__).resolve().parents[2]
+BASE = str(REPO / "cases" / "reference_forward.yaml")
+LM_CSV = "field_V_per_um,t_s,L_m_um,sigma_um\n-4,3600,-0.01,0.002\n4,3600,0.34,0.01\n" \
+         "4,1800,0.2,0.01\n"
+
+
+def write_fit(tmp_path, **changes) -> Path:
+    (tmp_path / "lm.csv").write_text(LM_CSV)
+    spec = {"name": "t", "base": BASE,
+            "parameters": {"sources.alpha_br": {"initial": 1e-5, "min": 1e-7, "max": 1e-3}},
+            "data": {"migration_length": [{"file": "lm.csv"}]}}
+    for key, value in changes.items():
+        if value is None:
+            spec.pop(key)
+        else:
+            spec[key] = value
+    path = tmp_path / "fit.yaml"
+    path.write_text(yaml.safe_dump({"fit": spec}))
+    return path
+
+
+# ---- fit file ----------------------------------------------------------------------------
+
+def test_valid_fit_file_and_conditions(tmp_path):
+    spec, base, folder = load_fit(write_fit(tmp_path))
+    assert str(base) == BASE and spec.parameters["sources.alpha_br"].scale == "log"
+    obs = read_observations(spec, folder)
+    # two fields -> two conditions; the +4 V/µm one needs both times
+    assert [c.overrides for c in obs.conditions] == [("bias.field_V_per_um=-4.0",),
+                                                     ("bias.field_V_per_um=4.0",)]
+    assert obs.conditions[1].times_s == (1800.0, 3600.0)
+    assert obs.conditions[1].time_overrides() == ("time.t_end_s=3600.0",
+                                                  "time.output_times_s=[1800.0, 3600.0]")
+    assert list(obs.blocks[0].condition) == [0, 1, 1]
+    np.testing.assert_array_equal(obs.sigma, [0.002, 0.01, 0.01])
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"parameters": {"sources.alpha_br": {"initial": 1e-5, "min": 1e-7, "max": 1e-3,
+                                          "step": 1}}},
+     "fit.parameters.sources.alpha_br.step: unknown key"),
+    ({"parameters": {"sources.alpha_br": {"initial": 1e-2, "min": 1e-7, "max": 1e-3}}},
+     "fit.parameters.sources.alpha_br: initial (0.01) must lie strictly between"),
+    ({"parameters": {"sources.alpha_br": {"initial": 1e-5, "min": 0, "max": 1e-3}}},
+     "fit.parameters.sources.alpha_br: scale log needs min > 0"),
+    ({"parameters": {}}, "fit: parameters: name at least one case key"),
+    ({"set": {"sources.alpha_br": 1e-5}}, "fit: parameters.sources.alpha_br: also given"),
+    ({"set": {"time.t_end_s": 10}}, "fit: time.t_end_s: set by the fit"),
+    ({"data": {}}, "fit.data: needs at least one of"),
+    ({"data": None}, "fit.data: Field required"),
+    ({"optimizer": {"loss": "l1"}}, "fit.optimizer.loss: Input should be"),
+    ({"base": "nope.yaml"}, "fit.base: nope.yaml not found"),
+])
+def test_bad_fit_file_one_line_naming_the_key(tmp_path, changes, message):
+    with pytest.raises(CaseError) as err:
+        load_fit(write_fit(tmp_path, **changes))
+    assert str(err.value).startswith(message), str(err.value)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("csv, message", [
+    ("field_V_per_um,t_s,L_m_um\n4,3600,0.3\n", "missing column 'sigma_um'"),
+    ("field_V_per_um,t_s,L_m_um,sigma_um\n4,3600,0.3,0\n", "'sigma_um' must be > 0"),
+    ("field_V_per_um,t_s,L_m_um,sigma_um\n4,3600,x,0.1\n", "'L_m_um' has a missing or non"),
+    ("field_V_per_um,t_s,L_m_um,sigma_um\n", "needs a header line and at least one data row"),
+])
+def test_bad_data_file(tmp_path, csv, message):
+    spec, _, folder = load_fit(write_fit(tmp_path))
+    (tmp_path / "lm.csv").write_text(csv)
+    with pytest.raises(CaseError) as err:
+        read_observations(spec, folder)
+    assert str(err.value).startswith("fit.data.migration_length[0]: ")
+    assert message in str(err.value)
+
+
+def test_cli_bad_input_exit_2_one_line(tmp_path, capsys):
+    path = write_fit(tmp_path, parameters={"sources.alpha_nope": {"initial": 1, "min": 0.1,
+                                                                  "max": 10}})
+    assert fit_cli.main([str(path), "--check"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: fit.parameters.sources.alpha_nope.initial: ")
+    assert len(err.splitlines()) == 1
+    assert fit_cli.main([str(write_fit(tmp_path)), "--check"]) == 0
+    assert "3 data point(s) in 2 condition(s)" in capsys.readouterr().out
+
+
+def test_cli_bounds_checked_against_case(tmp_path, capsys):
+    """alpha_br must be > 0 in the case: a linear-scale lower bound of 0 is refused."""
+    path = write_fit(tmp_path, parameters={"sources.alpha_br": {
+        "initial": 1e-5, "min": 0.0, "max": 1e-3, "scale": "linear"}})
+    assert fit_cli.main([str(path), "--check"]) == 2
+    assert capsys.readouterr().err.startswith("error: fit.parameters.sources.alpha_br.min: ")
+
+
+# ---- model outputs -----------------------------------------------------------------------
+
+def fake_run(path: Path, ts: dict, profiles: dict) -> Path:
+    outputs.write_timeseries_csv(path / "timeseries.csv",
+                                 [{"t_s": t, "migration_length_um": v} for t, v in ts.items()])
+    for t, (z, y) in profiles.items():
+        zero = np.zeros_like(z)
+        outputs.write_profile_csv(path / "profiles" / f"t_{t:012.3f}s.csv", z, y, y, zero,
+                                  zero, zero, t)
+    return path
+
+
+def test_predict_reads_time_and_interpolates(tmp_path):
+    z = np.linspace(0, 7, 8)
+    run0 = fake_run(tmp_path / "a", {0.0: 0.0, 1800.0: 0.2, 3600.0: 0.3},
+                    {3600.0: (z, z / 7)})
+    run1 = fake_run(tmp_path / "b", {0.0: 0.0, 3600.0: -0.01}, {})
+    lm = Block("migration_length", "x", np.array([0, 1, 0]), np.array([3600.0, 3600, 1800]),
+               np.array([4.0, -4, 4]), np.zeros(3), np.ones(3))
+    np.testing.assert_allclose(predict_block(lm, [run0, run1]), [0.3, -0.01, 0.2])
+    prof = Block("profiles", "y", np.array([0, 0]), np.array([3600.0, 3600]),
+                 np.array([0.35, 3.5]), np.zeros(2), np.ones(2))
+    np.testing.assert_allclose(predict_block(prof, [run0]), [0.05, 0.5])
+    late = Block("migration_length", "x", np.array([1]), np.array([1800.0]), np.array([-4.0]),
+                 np.zeros(1), np.ones(1))
+    with pytest.raises(ModelOutputError, match="no record at t = 1800"):
+        predict_block(late, [run0, run1])
+
+
+def test_case_key_independent_of_key_order():
+    a = {"x": 1.0, "y": {"b": 2, "a": [1, 2]}}
+    b = {"y": {"a": [1, 2], "b": 2}, "x": 1.0}
+    assert case_key(a) == case_key(b)
+    assert case_key(a) != case_key({**a, "x": 1.0000000000000002})
+
+
+# ---- maths -------------------------------------------------------------------------------
+
+def test_weighted_residuals():
+    np.testing.assert_allclose(weighted_residuals([1.0, 5.0], [0.0, 2.0], [0.5, 3.0]),
+                               [2.0, 1.0])
+    with pytest.raises(ValueError):
+        weighted_residuals([1.0], [0.0], [0.0])
+
+
+@pytest.mark.parametrize("kind, lo, hi, x", [("log", 1e-9, 1e-3, 2.57e-7),
+                                             ("linear", -2.0, 6.0, 1.5)])
+def test_scale_round_trip_and_derivative(kind, lo, hi, x):
+    sc = Scale(kind, lo, hi)
+    u = sc.to_u(x)
+    assert sc.to_x(u) == pytest.approx(x, rel=1e-14)
+    h = 1e-6
+    assert sc.dx_du(u) == pytest.approx((sc.to_x(u + h) - sc.to_x(u - h)) / (2 * h), rel=1e-8)
+    assert sc.u_bounds[0] < u < sc.u_bounds[1]
+
+
+def test_covariance_equals_weighted_linear_regression():
+    """r = (a + b t - d)/σ: J = X/σ, so cov = (Xᵀ W X)⁻¹ with W = diag(1/σ²), and with relative
+    sigma s² = χ²/(m - n)."""
+    rng = np.random.default_rng(3)
+    t = np.linspace(0, 1, 12)
+    sigma = 0.1 + 0.2 * t
+    d = 1.0 + 2.0 * t + sigma * rng.standard_normal(t.size)
+    X = np.column_stack([np.ones_like(t), t])
+    W = np.diag(1 / sigma**2)
+    beta = np.linalg.solve(X.T @ W @ X, X.T @ W @ d)
+    r = (X @ beta - d) / sigma
+    unc = uncertainty(X / sigma[:, None], r, absolute_sigma=True)
+    cov = np.linalg.inv(X.T @ W @ X)
+    np.testing.assert_allclose(unc.cov_u, cov, rtol=1e-12)
+    np.testing.assert_allclose(unc.se_u, np.sqrt(np.diag(cov)), rtol=1e-12)
+    assert unc.correlation[0, 1] == pytest.approx(cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1]))
+    assert unc.dof == 10 and unc.chi2 == pytest.approx(r @ r)
+    rel = uncertainty(X / sigma[:, None], r, absolute_sigma=False)
+    np.testing.assert_allclose(rel.cov_u, cov * (r @ r) / 10, rtol=1e-12)
+
+
+def test_rank_deficient_jacobian_is_flagged():
+    J = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    unc = uncertainty(J, np.zeros(3))
+    assert unc.rank == 1 and np.all(np.isinf(unc.se_u))
+    with pytest.raises(ValueError, match="more data than parameters"):
+        uncertainty(np.eye(2), np.zeros(2), absolute_sigma=False)
+
+
+# ---- optimiser on an analytic model ------------------------------------------------------
+
+T = np.linspace(0.0, 4.0, 15)
+
+
+def exp_model(t, log_a, log_tau):
+    return 10.0**log_a * np.exp(-t / 10.0**log_tau)
+
+
+def fit_exp(d, sigma, calls=None, diff_step=1e-6):
+    def evaluate(points):
+        if calls is not None:
+            calls.append(len(points))
+        return [(exp_model(T, *u) - d) / sigma for u in points]
+
+    return fit_least_squares(evaluate, [0.0, 0.0], [-2.0, -2.0], [2.0, 2.0],
+                             diff_step=diff_step, ftol=1e-12, xtol=1e-12, gtol=1e-12,
+                             max_nfev=200)
+
+
+def test_fit_matches_curve_fit_and_batches_jacobian_points():
+    true = np.array([0.5, 0.2])
+    sigma = 0.05 + 0.02 * T
+    d = exp_model(T, *true) + sigma * np.random.default_rng(7).standard_normal(T.size)
+    calls = []
+    lsq = fit_exp(d, sigma, calls)
+    assert lsq.success
+    popt, pcov = curve_fit(exp_model, T, d, p0=[0.0, 0.0], sigma=sigma, absolute_sigma=True)
+    np.testing.assert_allclose(lsq.u, popt, atol=1e-6)
+    unc = uncertainty(lsq.jac, lsq.residuals, absolute_sigma=True)
+    np.testing.assert_allclose(unc.se_u, np.sqrt(np.diag(pcov)), rtol=1e-4)
+    assert np.all(np.abs(lsq.u - true) < 2 * unc.se_u)
+    assert 2 in calls  # the two shifted points of a Jacobian come in one batch (r(u) memoised)
+    assert lsq.cost == pytest.approx(0.5 * lsq.residuals @ lsq.residuals, rel=1e-9)
+
+
+def test_standard_errors_shrink_with_noise():
+    true = np.array([0.5, 0.2])
+    eps = np.random.default_rng(11).standard_normal(T.size)
+    se = []
+    for level in (0.1, 0.01, 0.001):
+        sigma = np.full(T.size, level)
+        lsq = fit_exp(exp_model(T, *true) + sigma * eps, sigma)
+        unc = uncertainty(lsq.jac, lsq.residuals)
+        assert np.all(np.abs(lsq.u - true) < 2 * unc.se_u)
+        se.append(unc.se_u)
+    se = np.array(se)
+    np.testing.assert_allclose(se[1] / se[0], 0.1, rtol=0.05)
+    np.testing.assert_allclose(se[2] / se[1], 0.1, rtol=0.05)
+
+
+def test_standard_errors_cover_the_truth_at_the_stated_rate():
+    """Over 300 noise draws about 68 % of the fits lie within 1 SE (binomial sd 2.7 %)."""
+    true = np.array([0.5, 0.2])
+    sigma = np.full(T.size, 0.05)
+    rng = np.random.default_rng(5)
+    inside = []
+    for _ in range(300):
+        lsq = fit_exp(exp_model(T, *true) + sigma * rng.standard_normal(T.size), sigma)
+        unc = uncertainty(lsq.jac, lsq.residuals)
+        inside.append(np.abs(lsq.u - true) < unc.se_u)
+    frac = np.mean(inside, axis=0)
+    assert np.all(np.abs(frac - 0.683) < 0.08), frac
+
+
+def test_forward_jacobian_steps_back_at_the_upper_bound():
+    def many(points):
+        return [np.array([p[0] ** 2, 3 * p[1]]) for p in points]
+
+    jac, r0 = forward_jacobian(many, np.array([1.0, 0.995]), np.array([2.0, 1.0]), 0.01)
+    np.testing.assert_allclose(r0, [1.0, 2.985])
+    np.testing.assert_allclose(jac, [[2.01, 0.0], [0.0, 3.0]], rtol=1e-12)
+
+
+def test_spec_json_dump_round_trip(tmp_path):
+    spec, _, _ = load_fit(write_fit(tmp_path))
+    assert json.loads(json.dumps(spec.model_dump()))["optimizer"]["loss"] == "linear"
+
+
+def test_main_cli_dispatches_fit_subcommand_and_option(tmp_path, capsys):
+    from solver import cli
+
+    path = str(write_fit(tmp_path))
+    assert cli.main(["fit", path, "--check"]) == 0
+    assert cli.main(["--fit", path, "--check"]) == 0
+    assert capsys.readouterr().out.count(": valid; base ") == 2
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--fit", path, BASE])
+    assert exc.value.code == 2
+    assert "--fit takes no CASE" in capsys.readouterr().err
