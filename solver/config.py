@@ -366,6 +366,13 @@ class Electrodes(BaseModel):
         "electrode edges) or over the whole electrode zones",
     )
 
+    floating: bool = Field(
+        False,
+        description="[-] true = floating wire (zero-bias anneals): no potential imposed on the "
+        "contacts; the potential's gauge is fixed by psi = 0 at one node (the left wire end, "
+        "z = 0; in 3D the vertex with the smallest (z, x, y)). Requires zero bias",
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _complete_sides(cls, data: Any) -> Any:
@@ -621,6 +628,27 @@ class Material(BaseModel):
         -1.09, ge=-10.0, le=10.0,
         description="[eV] vacancy_model formation_energy: standard-state chemical "
         "potential of Cl (seed 000)",
+    )
+
+    vacancy_equilibration: Literal["none", "schottky"] = Field(
+        "none",
+        description="[-] bulk equilibration of the halide vacancies: none = anion vacancies "
+        "conserved, Poisson background frozen at x_V,eq(y(z, 0)); schottky = a bulk term "
+        "R = k(T) (x_V,eq(y(z, t)) - x_V) [1/s] in the vacancy balance, with the compensating "
+        "(cation-vacancy) background created and removed with it, dx_bg/dt = R "
+        "(solver/physics/equilibration.py, docs/model.md \"Vacancy equilibration\")",
+    )
+    equilibration_prefactor_per_s: float = Field(
+        1.0e13, gt=0, le=1.0e20,
+        description="[1/s] vacancy_equilibration schottky: prefactor nu0 of "
+        "k(T) = nu0 exp(-E_a/(k_B T)); default 1e13 1/s, a lattice attempt frequency "
+        "(the order of the optical-phonon frequencies of lead-halide perovskites, 1-3 THz)",
+    )
+    equilibration_activation_eV: float = Field(
+        1.32, ge=0, le=5.0,
+        description="[eV] vacancy_equilibration schottky: activation energy E_a of k(T); "
+        "default 1.32 eV, the lattice part of the vacancy formation free energy in CsPbBr3 "
+        "(seed 000; 1.44 eV in CsPbCl3)",
     )
 
     @model_validator(mode="after")
@@ -1011,6 +1039,25 @@ class Case(BaseModel):
                 raise _rule("mesh.file", "a mesh file is only read in 3D, and this case is 1D "
                             "(geometry.dimension = 1, the graded interval is generated): set "
                             "geometry.dimension: 3, or remove mesh.file")
+        return self
+
+    @model_validator(mode="after")
+    def _floating_needs_zero_bias(self) -> "Case":
+        """A floating wire has no contact potentials, so it cannot carry a bias."""
+        if not self.electrodes.floating:
+            return self
+        b = self.bias
+        fields = [("bias.field_V_per_um", b.field_V_per_um)]
+        for i, seg in enumerate(b.protocol or ()):
+            fields += [(f"bias.protocol[{i}].{k}", getattr(seg, k))
+                       for k in type(seg).model_fields if k.startswith("field")]
+        if b.protocol is not None:
+            fields = fields[1:]  # the constant field is not used with a protocol
+        for key, value in fields:
+            if value is not None and value != 0.0:
+                raise _rule(key, f"{value:g} V/µm, but electrodes.floating is true: a floating "
+                            "wire has no contact potentials, so the bias must be 0 (or set "
+                            "electrodes.floating: false)")
         return self
 
     @property

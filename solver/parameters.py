@@ -44,7 +44,9 @@ class ThermalState:
         T_K: temperature [K]; thermal_voltage_V: k_B T / e [V];
         w_br, w_cl: hop rates [1/s] (Arrhenius, :func:`hop_rates_per_s`);
         debye2_um2: squared Debye length at the (fixed) x_ref [µm²] (∝ T);
-        ln_x_v_br, ln_x_v_cl: pure-phase equilibrium ln x_V [-] (:func:`pure_phase_ln_vacancy`).
+        ln_x_v_br, ln_x_v_cl: pure-phase equilibrium ln x_V [-] (:func:`pure_phase_ln_vacancy`);
+        equilibration_rate_per_s: bulk vacancy equilibration rate k(T) [1/s]
+            (:func:`equilibration_rate_per_s`; 0 with vacancy_equilibration none).
     """
 
     T_K: float
@@ -54,6 +56,7 @@ class ThermalState:
     debye2_um2: float
     ln_x_v_br: float
     ln_x_v_cl: float
+    equilibration_rate_per_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class ThermalLaw:
             T_K=T_K, thermal_voltage_V=thermal_voltage_V(T_K), w_br=w_br, w_cl=w_cl,
             debye2_um2=debye_length_squared_um2(T_K, m.eps_r, m.lattice_constant_nm, self.x_ref),
             ln_x_v_br=ln_x_v_br, ln_x_v_cl=ln_x_v_cl,
+            equilibration_rate_per_s=equilibration_rate_per_s(m, T_K),
         )
 
 
@@ -114,13 +118,18 @@ class ModelParameters:
         source_model: "none", "contact" or "zone"; rate_law: "fixed" or "composition".
         source_left, source_right: per-electrode source parameters.
         alpha_br, alpha_cl: composition rate law end points [µm V⁻¹ s⁻¹].
+        vacancy_equilibration: "none" (anion vacancies conserved, frozen Poisson background)
+            or "schottky" (bulk relaxation to x_V,eq(y), solver.physics.equilibration).
+        equilibration_rate_per_s: k(T) [1/s] of the schottky term (0 with "none").
+        floating: True for a floating wire (no contact potentials; phi = 0 at one node).
         thermal_law: how the T-dependent attributes above follow T (None: T never changes).
         bias, temperature: the case's :class:`solver.protocols.BiasProtocol` and
             :class:`solver.protocols.TemperatureProtocol` (None: no bias, T_K held); the
             problem's defaults.
 
     The applied bias is not a number here: the bias protocol gives it at each time. T_K,
-    thermal_voltage_V, w_br, w_cl, debye2_um2, ln_x_v_br and ln_x_v_cl are the values at t = 0;
+    thermal_voltage_V, w_br, w_cl, debye2_um2, ln_x_v_br, ln_x_v_cl and
+    equilibration_rate_per_s are the values at t = 0;
     with a temperature protocol the problem follows ``thermal_law.state(T(t))``.
     """
 
@@ -153,6 +162,9 @@ class ModelParameters:
     alpha_br: float
     alpha_cl: float
     flux_scheme: str = "exponential_fitting"
+    vacancy_equilibration: str = "none"
+    equilibration_rate_per_s: float = 0.0
+    floating: bool = False
     thermal_law: ThermalLaw | None = None
     bias: object = None
     temperature: object = None
@@ -235,6 +247,25 @@ def pure_phase_ln_vacancy(material, T_K: float) -> tuple[float, float]:
     return math.log(material.x_v_br), math.log(material.x_v_cl)
 
 
+def equilibration_rate_per_s(material, T_K: float) -> float:
+    r"""Rate k(T) [1/s] of the bulk vacancy equilibration (``material.vacancy_equilibration``).
+
+    .. math::
+        k(T) = \nu_0 \exp\left(-\frac{E_a}{k_B T}\right)
+
+    with ``equilibration_prefactor_per_s`` (ν0 [1/s]) and ``equilibration_activation_eV``
+    (E_a [eV]); 0 for ``none``. Making or removing a halide vacancy in the bulk (a Schottky
+    pair with a cation vacancy, or exchange with a free surface) costs the vacancy formation
+    energy, 1.32 eV (CsPbBr3) / 1.44 eV (CsPbCl3) for the lattice part (seed 000), against
+    0.28 eV for a hop: k(300 K) / k(373 K) = exp(-E_a/k_B (1/300 - 1/373.15)) = 5e-5 at
+    1.32 eV, i.e. the channel is ~2e4 times slower at room temperature than at 100 °C.
+    """
+    if material.vacancy_equilibration == "none":
+        return 0.0
+    return material.equilibration_prefactor_per_s * math.exp(
+        -material.equilibration_activation_eV / (BOLTZMANN_EV_PER_K * T_K))
+
+
 def debye_length_squared_um2(T_K: float, eps_r: float, lattice_constant_nm: float, x_ref: float):
     """Squared Debye length ε0 εr k_BT / (e² c_s x_ref) [µm²], c_s = 3/a³ halide sites."""
     a_m = lattice_constant_nm * 1e-9
@@ -299,6 +330,9 @@ def from_case(case) -> ModelParameters:
         w_cl=th.w_cl,
         onsager_model=case.transport.onsager_model,
         flux_scheme=case.transport.flux_scheme,
+        vacancy_equilibration=m.vacancy_equilibration,
+        equilibration_rate_per_s=th.equilibration_rate_per_s,
+        floating=el.floating,
         f0=case.transport.f0,
         debye2_um2=th.debye2_um2,
         potential_on=el.potential_on,

@@ -31,6 +31,11 @@ from solver.bdf import bdf_coefficients
 from solver.compat import collapse
 from solver.linear_solvers import choose_linear_solver, newton_petsc_options
 from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
+from solver.physics.equilibration import (
+    background_next,
+    equilibration_rate,
+    equilibration_terms,
+)
 from solver.physics.initial import harmonic_potential, initial_composition, initial_ln_vacancy
 from solver.physics.poisson import poisson_terms
 from solver.physics.sources import source_terms
@@ -46,7 +51,8 @@ from solver.protocols import Schedule
 FIELDS = ("y", "u", "phi")
 
 #: ModelParameters attributes that follow the temperature (solver.parameters.ThermalState).
-THERMAL_KEYS = ("w_br", "w_cl", "debye2_um2", "ln_x_v_br", "ln_x_v_cl")
+THERMAL_KEYS = ("w_br", "w_cl", "debye2_um2", "ln_x_v_br", "ln_x_v_cl",
+                "equilibration_rate_per_s")
 
 # Vacancy nodes inside a depleted region -- x_V below 1e-20 x_ref on the node and on every node
 # of the cells around it -- do not gate Newton convergence. Such vacancies carry no measurable
@@ -223,6 +229,18 @@ class TransportProblem:
         self.u_background.x.array[:] = initial_ln_vacancy(self.z[1], params)
         self.y_initial = fem.Function(self.spaces[0])
         self.y_initial.x.array[:] = initial_composition(self.z[0], params)
+        # Vacancy equilibration (solver.physics.equilibration): the background x_bg at t_n and
+        # t_{n-1} as P1 Functions; x_bg^{n+1} is a UFL expression of the unknowns.
+        self.equilibrating = params.vacancy_equilibration == "schottky"
+        self.bg_n = self.bg_nm1 = None
+        if self.equilibrating:
+            if not self.lumped:
+                raise ValueError("material.vacancy_equilibration schottky needs mesh.degree 1 "
+                                 "(lumped storage: the background bookkeeping is exact at the "
+                                 "vertices)")
+            self.bg_n = fem.Function(self.spaces[1], name="x_bg")
+            self.bg_nm1 = fem.Function(self.spaces[1])
+            self._reset_background()
 
         tests = ufl.TestFunctions(self.W)
         self.fractions = site_fractions(*ufl.split(self.w)[:2])
@@ -263,6 +281,13 @@ class TransportProblem:
         # Diagnostics, compiled once, with the same quadrature as the storage terms.
         self._total_br = fem.form(self.fractions.x_br * self.dx)
         self._total_v = fem.form(self.fractions.x_v * self.dx)
+        self._total_charge = None  # compiled on first use (total_charge)
+        if self.equilibrating:
+            y, u, _ = ufl.split(self.w)
+            bg_next = background_next(equilibration_rate(y, u, self.ufl_params), self.bg_n,
+                                      self.bg_nm1, self.bdf)
+            self._bg_next = fem.Expression(bg_next, self.spaces[1].element.interpolation_points)
+            self._bg_new = fem.Function(self.spaces[1])
 
     def _flux_measure(self, msh, degree: int):
         """Cell measure of the flux terms.
@@ -304,7 +329,13 @@ class TransportProblem:
         p = self.ufl_params
         terms = transport_terms(w, w_n, w_nm1, tests, p, self.bdf, self.dx,
                                 dx_flux, scheme, edge_mask=self.edge_mask)
-        terms.update(poisson_terms(phi, x.x_v, ufl.exp(self.u_background), tests[2], p, self.dx))
+        if self.equilibrating:
+            rate = equilibration_rate(y, u, p)
+            x_background = background_next(rate, self.bg_n, self.bg_nm1, self.bdf)
+            terms.update(equilibration_terms(rate, tests[1], p, self.dx))
+        else:
+            x_background = ufl.exp(self.u_background)
+        terms.update(poisson_terms(phi, x.x_v, x_background, tests[2], p, self.dx))
         terms.update(source_terms(y, u, tests, self.bias_V, p, self.dS, self.dx,
                                   restricted=self.tdim == 1, contact_scale=self.contact_scale,
                                   half_weight=self.half_weight))
@@ -326,12 +357,88 @@ class TransportProblem:
             raise ValueError("a contact facet group is empty (no wire bottom on an electrode)")
         return tuple(a_cross / a for a in areas)
 
+    # ------------------------------------------------------------------ background charge
+    def _reset_background(self) -> None:
+        """x_bg at t_n and t_{n-1} set to the initial equilibrium x_V,eq(y(z, 0)) (nodal)."""
+        for f in (self.bg_n, self.bg_nm1):
+            f.x.array[:] = np.exp(self.u_background.x.array)
+
+    def background(self) -> np.ndarray:
+        """Local nodal values (incl. ghosts) of the Poisson background x_bg [-] at the last
+        accepted time: the frozen x_V,eq(y(z, 0)), or the evolving x_bg^n with equilibration
+        (in the order of ``dofs[1]``)."""
+        if self.equilibrating:
+            return self.bg_n.x.array.copy()
+        return np.exp(self.u_background.x.array)
+
+    def accept_step(self) -> None:
+        """Advance the background history after an accepted step (called by the stepper once
+        ``w`` holds the accepted state and the BDF constants are those of that step):
+        x_bg^{n+1} from :func:`solver.physics.equilibration.background_next` at the vertices,
+        then x_bg^{n-1} <- x_bg^n <- x_bg^{n+1}. No-op without equilibration."""
+        if not self.equilibrating:
+            return
+        self._bg_new.interpolate(self._bg_next)
+        self.bg_nm1.x.array[:] = self.bg_n.x.array
+        self.bg_n.x.array[:] = self._bg_new.x.array
+        for f in (self.bg_n, self.bg_nm1):
+            f.x.scatter_forward()
+
+    def history_arrays(self) -> dict:
+        """This rank's arrays of state held outside ``w`` (for checkpoints): the background
+        history ``bg_n``, ``bg_nm1`` with equilibration, else nothing."""
+        if not self.equilibrating:
+            return {}
+        return {"bg_n": self.bg_n.x.array.copy(), "bg_nm1": self.bg_nm1.x.array.copy()}
+
+    def restore_history_arrays(self, arrays: dict) -> None:
+        """Inverse of :meth:`history_arrays`.
+
+        Raises:
+            ValueError: an array is missing or has the wrong length.
+        """
+        if not self.equilibrating:
+            return
+        for name, f in (("bg_n", self.bg_n), ("bg_nm1", self.bg_nm1)):
+            if name not in arrays:
+                raise ValueError(f"checkpoint has no array {name} (vacancy equilibration)")
+            if arrays[name].shape != f.x.array.shape:
+                raise ValueError(f"checkpoint array {name} has {arrays[name].size} values, this "
+                                 f"rank has {f.x.array.size}")
+            f.x.array[:] = arrays[name]
+            f.x.scatter_forward()
+
+    def total_charge(self) -> float:
+        """∫ (x_V - x_bg) dz [µm] at the current state, with x_bg the background of the last
+        accepted time (the net vacancy charge per e c_s; conserved without electrode sources,
+        with or without equilibration). Same quadrature as the storage terms."""
+        if self._total_charge is None:
+            bg = self.bg_n if self.equilibrating else ufl.exp(self.u_background)
+            self._total_charge = fem.form((self.fractions.x_v - bg) * self.dx)
+        return self.comm.allreduce(fem.assemble_scalar(self._total_charge), op=MPI.SUM)
+
     # ------------------------------------------------------------------ boundary data
+    def _gauge_dofs(self) -> np.ndarray:
+        """Floating wire: the phi dofs (parent numbering, owned or ghost) at the gauge node, the
+        vertex with the lexicographically smallest (z, x, y) over all ranks (1D: z = 0)."""
+        V = self.spaces[2]
+        gdim = self.mesh1d.mesh.geometry.dim
+        coords = V.tabulate_dof_coordinates()[:, :gdim]
+        keys = coords  # axial coordinate first
+        owned = self.owned[2]
+        local = min(map(tuple, keys[owned])) if owned.any() else None
+        best = min(c for c in self.comm.allgather(local) if c is not None)
+        hit = np.all(keys == np.asarray(best), axis=1)
+        return np.asarray(self.dofs[2][hit], dtype=np.int32)
+
     def _potential_bcs(self):
         msh = self.mesh1d.mesh
         tdim = msh.topology.dim
         msh.topology.create_connectivity(tdim - 1, tdim)
         msh.topology.create_connectivity(tdim, tdim)
+        if self.params.floating:
+            # No contact potentials: phi = 0 at one node fixes the gauge (docs/model.md).
+            return [fem.dirichletbc(self.phi_left, self._gauge_dofs(), self.W.sub(2))]
         bcs = []
         for const, ftag, ctag in (
             (self.phi_left, CONTACT_LEFT, ZONE_LEFT),
@@ -435,6 +542,8 @@ class TransportProblem:
             self.set_field("u", initial_ln_vacancy(self.z[1], p), f)
             self.set_field("phi", phi0, f)
             f.x.scatter_forward()
+        if self.equilibrating:
+            self._reset_background()
 
     # ------------------------------------------------------------------ diagnostics
     def totals(self) -> tuple[float, float]:

@@ -194,6 +194,9 @@ class Recorder:
 
     def row(self, t: float, dt: float, its: int) -> None:
         tb, tv = self.problem.totals()
+        # With vacancy equilibration ∫x_V changes; the conserved quantity is the net charge.
+        charge = ({"total_charge_um": self.problem.total_charge()}
+                  if getattr(self.problem, "equilibrating", False) else {})
         prof = gather_profile(self.problem, t)
         self.newton_total += its
         if not self.rank0:
@@ -211,6 +214,7 @@ class Recorder:
                 ),
                 "total_br_um": tb,
                 "total_v_um": tv,
+                **charge,
                 "x_v_min": float(prof.x_v.min()),
                 "x_v_max": float(prof.x_v.max()),
                 **({"front_spread_um": prof.front_spread_um}

@@ -280,8 +280,9 @@ class TimeStepper:
         """Everything needed to continue: ``(scalars, arrays)``.
 
         ``scalars`` is JSON-serialisable (time, next dt, step sizes of the history, output queue,
-        counters); ``arrays`` holds this rank's local arrays (owned + ghost dofs) of w_n, w_nm1
-        and the history states. Floats survive a JSON round trip exactly (``repr``).
+        counters); ``arrays`` holds this rank's local arrays (owned + ghost dofs) of w_n, w_nm1,
+        the history states and the problem's :meth:`history_arrays` (the evolving background
+        with vacancy equilibration). Floats survive a JSON round trip exactly (``repr``).
         """
         pb = self.problem
         scalars = {
@@ -293,7 +294,7 @@ class TimeStepper:
             "counters": dict(vars(self.counters)),
         }
         arrays = {"w_n": pb.w_n.x.array.copy(), "w_nm1": pb.w_nm1.x.array.copy(),
-                  "w": pb.w.x.array.copy()}
+                  "w": pb.w.x.array.copy(), **pb.history_arrays()}
         for k, st in enumerate(self.hist.states):
             arrays[f"hist_{k}"] = st.copy()
         return scalars, arrays
@@ -315,6 +316,7 @@ class TimeStepper:
         pb.w_nm1.x.array[:] = arrays["w_nm1"]
         for f in (pb.w, pb.w_n, pb.w_nm1):
             f.x.scatter_forward()
+        pb.restore_history_arrays(arrays)
         self.hist = History(
             states=[np.array(arrays[f"hist_{k}"]) for k in range(int(scalars["n_hist_states"]))],
             dts=[float(v) for v in scalars["hist_dts"]],
@@ -447,6 +449,7 @@ class TimeStepper:
                 self.dt = dt
                 continue
             # accept
+            pb.accept_step()  # state held outside w (the evolving background), from w and dt
             pb.w_nm1.x.array[:] = pb.w_n.x.array
             pb.w_n.x.array[:] = w
             hist.push(w, dt)

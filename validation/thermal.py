@@ -10,6 +10,8 @@ Runs (each ~1-2 s, under ``--results``):
         Boltzmann-Matano analysis while neither wire end has been reached yet.
     formation_<T>: the forward cases with ``material.vacancy_model=formation_energy`` on a
         4 + 4 µm wire for 120 s, a sensitivity study of the vacancy model.
+    equilibration/<setting>/...: the rate scan of ``material.vacancy_equilibration`` for both
+        seeds (validation/equilibration.py, ~40 runs of 2-6 s).
 A run is reused when ``summary.json`` exists, completed and holds the same resolved case.
 
 Every number in the report is computed here from those outputs (profiles, time series) and from
@@ -596,17 +598,22 @@ def main(argv=None) -> int:
         "formation_energy": form_row,
         "rows": rows,
     }
+    # ---- vacancy equilibration on: both seeds under one parameter set (issue 12)
+    from equilibration import section as equilibration_section
+
+    eq_lines, eq_entries = equilibration_section(results, args.force)
+    metrics["vacancy_equilibration_scan"] = eq_entries
     (docs / "validation_thermal_metrics.json").write_text(json.dumps(metrics, indent=2,
                                                                      default=float) + "\n")
     write_report(docs / "validation_thermal.md", rows, d_rows, vac_rows, form_row, metrics,
-                 p100, results)
+                 p100, results, eq_lines)
     n_fail = sum(r["result"] == "FAIL" for r in rows)
     print(f"wrote {docs / 'validation_thermal.md'}: {len(rows) - n_fail} pass, {n_fail} fail")
     return 0
 
 
 def write_report(path: Path, rows, d_rows, vac_rows, form_row, metrics, p100,
-                 results: Path) -> None:
+                 results: Path, extra_lines=()) -> None:
     git = git_info(REPO / "solver")
     lam_d = math.sqrt(p100.debye2_um2)
     debye_br = lam_d * math.sqrt(p100.x_ref / math.exp(p100.ln_x_v_br))
@@ -722,6 +729,7 @@ def write_report(path: Path, rows, d_rows, vac_rows, form_row, metrics, p100,
         "Largest drift per run: "
         + ", ".join(f"{k} {v:.1e}" for k, v in metrics["br_drift"].items()) + ".",
         "",
+        *extra_lines,
     ]
     path.write_text("\n".join(lines))
 
