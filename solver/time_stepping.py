@@ -239,6 +239,13 @@ class TimeStepper:
 
     Args:
         problem: the problem (initialised by the caller, or restored with :meth:`restore`).
+            The stepping loop uses ``w``, ``w_n``, ``w_nm1`` (Functions), ``bdf``
+            (BDFConstants), ``move_to(t)``, ``set_time(t)``, ``set_newton_guess(w)``,
+            ``solve()`` -> NewtonStats and ``accept_step()`` (advance any state held outside
+            ``w``, e.g. the evolving background charge, before the histories shift); the
+            state check, :meth:`state` and :meth:`restore` also use ``comm``, ``dofs``,
+            ``owned``, ``z``, ``field``/``set_field`` and ``history_arrays``/
+            ``restore_history_arrays``.
         settings: :class:`StepSettings`.
         on_step: callback(t, dt, newton_its, stats) after each accepted step.
         on_output: callback(t) at each output time (and t = 0).

@@ -62,6 +62,10 @@ class OdeProblem:
     def set_newton_guess(self, w):
         self.w.x.array[:] = w
 
+    def accept_step(self):
+        """No state outside ``w`` to advance (TransportProblem advances the evolving
+        background charge here)."""
+
     def solve(self):
         a0, a1, a2 = self.bdf.a
         dt = self.bdf.dt
