@@ -1,9 +1,9 @@
 """PL outputs of a run: the synthetic PL (solver/pl.py) of the profiles at the output times.
 
-Given the recorded composition profiles (1D nodal profiles, or the cross-section averages of a
-3D run), this module computes at every output time the PL peak along the wire, the composition
-read from it, and the front observables of docs/model.md ("Observables") on both the true and
-the PL-apparent composition, and writes:
+Given the recorded composition profiles (1D nodal profiles, or in 3D the composition on the
+sample lines across the section, integrated over it), this module computes at every output
+time the PL peak along the wire, the composition read from it, and the front observables of
+docs/model.md ("Observables") on both the true and the PL-apparent composition, and writes:
 
     pl/pl_wavelength.csv  t_s, z_um, wavelength_nm, peak_energy_eV, y_pl (one row per probe
                           position and output time)
@@ -72,7 +72,12 @@ def front_metrics(z_um, y, y0, geometry, margin_um: float = CL_UPTAKE_MARGIN_UM)
 
 
 def _pl_of(profile, emission: EmissionModel, settings: PLSettings) -> PLMap:
-    return pl_map(profile.z_um, profile.y, emission, settings)
+    """PL of one recorded profile. 3D runs record y on the sample lines across the section
+    (``y_lines``, an equal-weight grid): emission is integrated over those, so a front tilted
+    across the section emits from both phases in one spot, as in the measurement; 1D profiles
+    (and profiles without lines) are used as they are."""
+    y_lines = getattr(profile, "y_lines", None)
+    return pl_map(profile.z_um, profile.y if y_lines is None else y_lines, emission, settings)
 
 
 def write_pl_outputs(out: Path, profiles, case, *, figures: bool = True) -> dict:

@@ -41,6 +41,9 @@ class Profile:
     E_V_per_um: np.ndarray
     # 3D only: max - min over the sample lines of each line's front position [µm]
     front_spread_um: float = float("nan")
+    # 3D only: y on each sample line across the section, shape (n_lines, n_z) [-] (the
+    # synthetic PL integrates emission over the section from these, solver/pl_output.py)
+    y_lines: np.ndarray | None = None
 
 
 _PROFILE_ATTRS = ("z_um", "y", "x_br", "x_v", "psi_V", "E_V_per_um")
@@ -112,7 +115,7 @@ def _gather_profile_3d(problem, t_s: float) -> Profile | None:
     fronts = [observables.front_position(z, yl, problem.params.interface_um) for yl in y_lines]
     spread = float(np.nanmax(fronts) - np.nanmin(fronts)) if np.isfinite(fronts).any() \
         else float("nan")
-    return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E, spread)
+    return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E, spread, np.array(y_lines))
 
 
 def peak_rss_per_rank(comm) -> list:
@@ -169,6 +172,8 @@ class Recorder:
             for k, q in enumerate(self.profiles):
                 for attr in _PROFILE_ATTRS:
                     arrays[f"profile_{k}_{attr}"] = getattr(q, attr)
+                if q.y_lines is not None:
+                    arrays[f"profile_{k}_y_lines"] = q.y_lines
         return scalars, arrays
 
     def restore(self, scalars: dict, arrays: dict) -> None:
@@ -185,7 +190,9 @@ class Recorder:
         n = len(arrays[f"row_{columns[0]}"]) if columns else 0
         self.rows = [{c: arrays[f"row_{c}"][i].item() for c in columns} for i in range(n)]
         self.profiles = [
-            Profile(float(t), *(np.array(arrays[f"profile_{k}_{a}"]) for a in _PROFILE_ATTRS))
+            Profile(float(t), *(np.array(arrays[f"profile_{k}_{a}"]) for a in _PROFILE_ATTRS),
+                    y_lines=(np.array(arrays[f"profile_{k}_y_lines"])
+                             if f"profile_{k}_y_lines" in arrays else None))
             for k, t in enumerate(scalars["profile_times"])
         ]
 

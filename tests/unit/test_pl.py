@@ -192,3 +192,18 @@ def test_case_section_errors_are_one_line_and_name_the_key(pl, key, words):
     assert "\n" not in text
     assert text.startswith(f"{key}:"), text
     assert words in text
+
+
+def test_3d_profiles_use_the_section_lines_not_their_average():
+    """A 3D profile records y on the lines across the section: a section two-thirds pure Br and
+    one-third pure Cl emits at the Br line (spectrum peak), not at the wavelength of the mean
+    composition y = 2/3 that a cross-section-averaged profile would give."""
+    from solver.pl_output import _pl_of
+
+    z = np.linspace(0.0, 7.0, 701)
+    lines = np.vstack([np.ones_like(z), np.ones_like(z), np.zeros_like(z)])
+    em, st = EmissionModel(), PLSettings(psf_fwhm_um=0.35, peak="spectrum")
+    with_lines = _pl_of(SimpleNamespace(z_um=z, y=lines.mean(axis=0), y_lines=lines), em, st)
+    averaged = _pl_of(SimpleNamespace(z_um=z, y=lines.mean(axis=0), y_lines=None), em, st)
+    assert np.allclose(with_lines.wavelength_nm, 526.0, atol=0.5)
+    assert np.allclose(averaged.wavelength_nm, em.wavelength_nm(2.0 / 3.0), atol=0.5)
