@@ -25,6 +25,7 @@ from mpi4py import MPI
 
 from solver.checkpoint import CheckpointError, check_same_case, read_meta
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
+from solver.console import flush, python_sigpipe, write
 from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
 from solver.logging_setup import LEVELS, setup_logging
 from solver.outputs import LOCK_NAME, OutputDir, OutputError, output_dir_problem
@@ -67,7 +68,7 @@ class _Parser(argparse.ArgumentParser):
         """Print one line on stderr (rank 0) and exit 2."""
         if MPI.COMM_WORLD.rank == 0:
             text = " ".join(str(message).split())
-            print(f"error: {text} (see {self.prog} --help)", file=sys.stderr, flush=True)
+            write(f"error: {text} (see {self.prog} --help)", sys.stderr)
         raise SystemExit(EXIT_INPUT)
 
 
@@ -150,12 +151,12 @@ class _Console:
     def out(self, text: str) -> None:
         """Print ``text`` to stdout (rank 0)."""
         if self.root:
-            print(text, flush=True)
+            write(text)
 
     def error(self, message: str, prefix: str = "error") -> None:
         """Print ``<prefix>: <message>`` to stderr (rank 0)."""
         if self.root:
-            print(f"{prefix}: {message}", file=sys.stderr, flush=True)
+            write(f"{prefix}: {message}", sys.stderr)
 
 
 def _output_dir_problem(output_dir: pathlib.Path, force: bool, restart: bool = False,
@@ -279,8 +280,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         Exit code: 0 success, 2 invalid input, 3 solver failure, 4 interrupted (see the module
-        docstring). Argument errors raise ``SystemExit(2)`` through argparse.
+        docstring). Argument errors raise ``SystemExit(2)`` through argparse. A closed stdout
+        (``--check | head -1``) does not change it: the rest of the output is dropped quietly
+        (solver/console.py).
     """
+    try:
+        return _main(argv)
+    finally:
+        flush()  # what argparse printed (--help), quietly if stdout is closed
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    """:func:`main` without the guard against a closed stdout."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["fit"]:  # perovskite-ions fit FIT.yaml ...
         from solver.fitting.cli import main as fit_main
@@ -377,6 +388,7 @@ def _load_and_check(path: str, overrides: Sequence[str], comm=None):
     try:
         case = load_case(path, overrides)
         checked = check(case, comm)
+        python_sigpipe()  # check() initialised PETSc, which took SIGPIPE (solver/console.py)
     except CaseError:
         raise
     except RecursionError:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from solver.config import CaseError
+from solver.console import write
 from solver.exit_codes import EXIT_INPUT, EXIT_OK
 from solver.logging_setup import LEVELS, setup_logging
 from solver.outputs import OutputError
@@ -22,8 +23,7 @@ __all__ = ["main", "run"]
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
-        print(f"error: {' '.join(str(message).split())} (see {self.prog} --help)",
-              file=sys.stderr, flush=True)
+        write(f"error: {' '.join(str(message).split())} (see {self.prog} --help)", sys.stderr)
         raise SystemExit(EXIT_INPUT)
 
 
@@ -65,12 +65,12 @@ def run(fit_file: str, *, jobs: int = 1, output: str | None = None, force: bool 
     try:
         if check:
             spec, base, obs = check_fit(fit_file)
-            print(f"{fit_file}: valid; base {base}; fitting {', '.join(spec.parameters)} to "
+            write(f"{fit_file}: valid; base {base}; fitting {', '.join(spec.parameters)} to "
                   f"{obs.value.size} data point(s) in {len(obs.conditions)} condition(s)")
             return EXIT_OK
         return run_fit(fit_file, jobs=jobs, output=output, force=force, quiet=quiet)
     except (CaseError, OutputError) as exc:
-        print(f"error: {exc}", file=sys.stderr, flush=True)
+        write(f"error: {exc}", sys.stderr)
         return EXIT_INPUT
 
 

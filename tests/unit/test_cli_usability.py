@@ -100,3 +100,25 @@ def test_run_logs_progress_lines_unless_quiet(tmp_path):
                            "--quiet"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
                           check=False)
     assert proc.returncode == 0 and proc.stderr == "" and proc.stdout == ""
+
+
+@pytest.mark.parametrize("args", [
+    [GOOD_CASE, "--check"], ["--list-presets"], ["--help"], [GOOD_CASE, "--check", "--quiet"],
+])
+def test_closed_stdout_ends_quietly(args, tmp_path):
+    """``run_case.py CASE --check | head -1``: the reader closes the pipe before anything is
+    written; the command exits 0 (solver/exit_codes.py) with nothing on stderr (before: PETSc's
+    SIGPIPE handler, "Caught signal number 13 Broken Pipe", MPI_Abort, exit 15)."""
+    proc = subprocess.Popen([sys.executable, "run_case.py", *args, "--output",
+                             str(tmp_path / "never")] if "--check" in args else
+                            [sys.executable, "run_case.py", *args],
+                            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # long before the interpreter has started
+    try:
+        err = proc.stderr.read().decode(errors="replace")
+        code = proc.wait(timeout=120)
+    finally:
+        proc.kill()
+    assert code == 0, err
+    assert err == "", err
+    assert not (tmp_path / "never").exists()
