@@ -76,8 +76,14 @@ def _build_parser() -> argparse.ArgumentParser:
     """Argument parser of ``run_case.py``."""
     parser = _Parser(
         prog="run_case.py",
+        usage="%(prog)s CASE [--set KEY=VALUE ...] [options]\n"
+        "       %(prog)s CAMPAIGN [-j N] [--output DIR] [--force]\n"
+        "       %(prog)s fit FIT [-j N] [--output DIR] [--force] [--check]  (= --fit FIT; "
+        "see: %(prog)s fit --help)\n"
+        "       %(prog)s --list-presets | --print-schema",
         description="Halide/vacancy migration in a perovskite nanowire: run one case "
-        "(format: docs/case_format.md) or a campaign.",
+        "(format: docs/case_format.md),\na campaign (solver/campaign.py), or a fit of case keys "
+        "to data (docs/fitting.md).",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -105,7 +111,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--list-presets", action="store_true",
-        help="list the shipped case files (cases/) and campaigns (campaigns/) and exit",
+        help="list the shipped case files (cases/), campaigns (campaigns/) and fits (fits/) and "
+        "exit",
     )
     parser.add_argument(
         "--print-schema", action="store_true", help="print the JSON schema of case files and exit"
@@ -121,8 +128,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--fit", metavar="FIT", default=None,
-        help="fit case keys to data instead (fit file, see solver/fitting/spec.py; also "
-        "'perovskite-ions fit FIT'); uses -j, --output, --force, --check, --quiet",
+        help="fit case keys to data instead (fit file format: docs/fitting.md; same as "
+        "'run_case.py fit FIT'); uses -j, --output, --force, --check, --quiet",
     )
     parser.add_argument(
         "-j", "--jobs", type=_jobs, default=1, metavar="N",
@@ -192,7 +199,7 @@ def _output_dir_problem(output_dir: pathlib.Path, force: bool, restart: bool = F
 
 
 def _presets() -> str:
-    """The shipped cases and campaigns with their description lines (for ``--list-presets``).
+    """The shipped cases, campaigns and fits with their description lines (``--list-presets``).
 
     Read from the package data of an installed copy, or from the checkout (solver/presets.py).
     """
@@ -205,15 +212,17 @@ def _presets() -> str:
         for path in files:
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
-                if sub == "campaigns" and isinstance(data, dict):
-                    data = data.get("campaign")
+                if sub in ("campaigns", "fits") and isinstance(data, dict):
+                    data = data.get(sub.removesuffix("s"))  # top-level campaign / fit
                 text = str(data.get("description", "")) if isinstance(data, dict) else ""
             except (OSError, ValueError, yaml.YAMLError):
                 text = "(unreadable)"
             entries.append((f"{sub}/{path.name}", " ".join(text.split()) or "-"))
         width = max((len(name) for name, _ in entries), default=0)
         lines += [f"  {name:<{width}}  {text}" for name, text in entries]
-    lines.append(f"run one with: run_case.py {PRESET_DIRS[0]}/<file> [--set key=value ...] "
+    lines.append("run one with: run_case.py cases/<file> [--set key=value ...] | "
+                 "run_case.py campaigns/<file> [-j N] |\n"
+                 "              run_case.py fit fits/<file> [-j N] "
                  "(a preset name as listed works from any directory)")
     return "\n".join(lines)
 

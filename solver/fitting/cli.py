@@ -40,9 +40,10 @@ def _jobs(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Parser of ``perovskite-ions fit``."""
     parser = _Parser(prog="perovskite-ions fit",
-                     description="Fit case keys to data (fit file format: solver/fitting/spec.py"
-                     "; outputs: solver/fitting/report.py).")
-    parser.add_argument("fit_file", metavar="FIT", help="fit file (top-level key 'fit')")
+                     description="Fit case keys to data (fit file format, data files, outputs: "
+                     "docs/fitting.md).")
+    parser.add_argument("fit_file", metavar="FIT", help="fit file (top-level key 'fit'), or a "
+                        "shipped one by the name --list-presets shows (fits/<file>)")
     parser.add_argument("--output", metavar="DIR",
                         help="fit directory (default: results/fits/<name>)")
     parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
@@ -61,7 +62,9 @@ def run(fit_file: str, *, jobs: int = 1, output: str | None = None, force: bool 
         quiet: bool = False, check: bool = False) -> int:
     """Validate (``check``) or run a fit; input errors become one line on stderr, exit 2."""
     from solver.fitting.driver import check_fit, run_fit
+    from solver.presets import resolve
 
+    fit_file = resolve(fit_file)  # a shipped fit by name, from any directory
     try:
         if check:
             spec, base, obs = check_fit(fit_file)

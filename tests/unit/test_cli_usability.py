@@ -39,16 +39,20 @@ def test_help_lists_every_option_and_exit_codes():
         assert option in out, option
     for text in ("exit codes", "2 invalid input", "3 solver failure", "4 interrupted"):
         assert text in out
+    usage = out[:out.index("\n\n")]  # the usage lines name every form, fits included
+    assert "run_case.py fit FIT" in usage and "CAMPAIGN" in usage and "CASE" in usage
 
 
-def test_list_presets_shows_cases_and_campaigns_with_descriptions():
+def test_list_presets_shows_cases_campaigns_and_fits_with_descriptions():
     code, out, _ = run_main(["--list-presets"])
     assert code == 0
-    for sub in ("cases", "campaigns"):
-        for path in sorted((REPO_ROOT / sub).glob("*.yaml")):
+    for sub, top in (("cases", None), ("campaigns", "campaign"), ("fits", "fit")):
+        paths = sorted((REPO_ROOT / sub).glob("*.yaml"))
+        assert paths, sub
+        for path in paths:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if sub == "campaigns":
-                data = data["campaign"]
+            if top:
+                data = data[top]
             line = next(ln for ln in out.splitlines() if f"{sub}/{path.name}" in ln)
             assert " ".join(str(data.get("description", "")).split())[:40] in line
 

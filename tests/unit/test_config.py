@@ -205,6 +205,11 @@ def test_error_message_is_short_and_names_the_problem():
                            "1e+10 s")
     text = rejects(with_name(geometry={"lenght_um": 7.0}))
     assert "length_um" in text  # suggestion
+    # a misspelt required key: the typo is reported (with the suggestion), not the missing key
+    text = rejects(with_name(bias={"protocol": [{"kind": "step", "duraton_s": 10,
+                                                 "field_V_per_um": 1}]}))
+    assert text.startswith("bias.protocol[0].duraton_s: unknown key (did you mean "
+                           "'duration_s'?"), text
 
 
 # --------------------------------------------------------------------------------------------
