@@ -232,13 +232,14 @@ def _resolved_yaml(case: Case, case_path: str, overrides: Sequence[str], output_
     """Header line, the fully resolved case as YAML and the derived parameters with units as
     YAML comments (for ``--check``; the output is itself a valid case file). ``checked``: the
     result of :func:`solver.preflight.check` for the case."""
-    from solver.preflight import derived_parameters, format_derived
+    from solver.preflight import derived_parameters, format_derived, protocol_tables
 
     extra = f" with --set {' '.join(overrides)}" if overrides else ""
     header = f"# {case_path}{extra}: valid; resolved case (output directory {output_dir}):"
     body = yaml.safe_dump(case_to_dict(case), sort_keys=False, allow_unicode=True)
     derived = format_derived(derived_parameters(case, checked))
-    return f"{header}\n{body.rstrip()}\n{derived}"
+    tables = protocol_tables(case)
+    return f"{header}\n{body.rstrip()}\n{derived}" + (f"\n{tables}" if tables else "")
 
 
 def _run(case: Case, args: argparse.Namespace, output_dir: pathlib.Path, con: _Console) -> int:
