@@ -350,7 +350,8 @@ def _value_at(case: Case, dotted: str) -> Any:
 
 
 def case_warnings(case: Case) -> list[str]:
-    """``"<key>: <message>"`` for every value outside its usual range (``PLAUSIBLE``).
+    """``"<key>: <message>"`` for every value outside its usual range (``PLAUSIBLE``), and for
+    a key the chosen model ignores (``transport.f0`` with ``onsager_model`` kmc or ideal).
 
     Legal but unusual: the run goes ahead, the CLI prints these as ``warning:`` lines. The
     formation-energy keys are only looked at when ``material.vacancy_model`` uses them.
@@ -374,7 +375,30 @@ def case_warnings(case: Case) -> list[str]:
                 f"({p.why})")
         hint = range_hint(key, float(value), unit)
         out.append(f"{text}; {hint}" if hint else text)
-    return out
+    return out + _unused_key_warnings(case)
+
+
+#: Why ``transport.f0`` is not used by an Onsager model.
+_F0_UNUSED = {
+    "kmc": "the KMC table carries its own f0 = 0.68892, docs/onsager_kmc.md",
+    "ideal": "ideal (uncorrelated) coefficients have no correlation factor",
+}
+
+
+def _unused_key_warnings(case: Case) -> list[str]:
+    """Keys set explicitly to a non-default value that the chosen model ignores.
+
+    ``transport.f0`` enters only ``onsager_model: manning``. A value equal to the default does
+    not warn: resolved case files (``--check``, summary.json, fitted_case.yaml) carry every key.
+    """
+    tr = case.transport
+    default = type(tr).model_fields["f0"].default
+    why = _F0_UNUSED.get(tr.onsager_model)
+    if why and "f0" in tr.model_fields_set and tr.f0 != default:
+        return [f"transport.f0: {tr.f0:g} is not used with transport.onsager_model: "
+                f"{tr.onsager_model} ({why}); it applies to onsager_model: manning only, so "
+                "remove it or choose manning"]
+    return []
 
 
 # --------------------------------------------------------------------------------------------
