@@ -309,15 +309,27 @@ def test_fitted_case_is_named_apart_and_keeps_the_base_output_section(tmp_path):
     base case's results/<name>), with the fit's model keys and values but the base case's
     output settings (the fit's runs have figures and fields off, solver/fitting/runs.py)."""
     from solver.config import load_case
-    from solver.fitting.report import fitted_overrides
+    from solver.fitting.maths import uncertainty
+    from solver.fitting.optimise import LSQResult
+    from solver.fitting.report import write_reports
 
-    spec, base, _ = load_fit(write_fit(tmp_path, set={"mesh.h_max_um": 0.05,
-                                                      "output.figures": False}))
-    case = load_case(base, fitted_overrides(spec, "reference_forward",
-                                            {"sources.alpha_br": 2.5e-5}))
+    path = write_fit(tmp_path, set={"mesh.h_max_um": 0.05, "output.figures": False})
+    spec, base, folder = load_fit(path)
+    obs = read_observations(spec, folder)
+    scales = [Scale("log", 1e-7, 1e-3)]
+    residuals, jac = np.array([0.5, -0.2, 0.1]), np.array([[1.0], [2.0], [0.5]])
+    lsq = LSQResult(np.array([math.log10(2.5e-5)]), residuals, jac, 0.15, 4, 2, 1, "ok")
+    out = tmp_path / "out"
+    out.mkdir()
+    write_reports(out, spec=spec, fit_file=path, base=base, keys=("sources.alpha_br",),
+                  scales=scales, lsq=lsq, unc=uncertainty(jac, residuals), initial=[1e-5],
+                  obs=obs, model=obs.value + residuals * obs.sigma,
+                  runner_stats={}, wall_time_s=1.0)
+    case = load_case(out / "fitted_case.yaml")
     assert case.name == "reference_forward_fitted"
     assert case.output.figures is True and case.output.vtx is True  # as in the base case
-    assert case.mesh.h_max_um == 0.05 and case.sources.alpha_br == 2.5e-5
+    assert case.mesh.h_max_um == 0.05
+    assert case.sources.alpha_br == pytest.approx(2.5e-5, rel=1e-12)
 
 
 def test_model_runs_write_no_figures_unless_the_fit_asks(tmp_path):
