@@ -49,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from solver import outputs
 from solver.checkpoint import has_checkpoint
 from solver.config import CaseError, load_case
+from solver.console import write
 from solver.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_SOLVER
 
 SUMMARY_COLUMNS = (
@@ -330,7 +331,7 @@ def _progress(total: int, quiet: bool):
         def line(r: MemberResult) -> None:
             counter["n"] += 1
             extra = f" ({r.message})" if r.message else ""
-            print(f"[{counter['n']}/{total}] {r.member.name}: {r.status}{extra}", flush=True)
+            write(f"[{counter['n']}/{total}] {r.member.name}: {r.status}{extra}")
 
         return None, line
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -396,13 +397,13 @@ def _run_locked(spec: CampaignSpec, members: list[Member], path, base: Path, roo
             "wall_time_s": time.perf_counter() - t0, "provenance": outputs.provenance(),
         })
     except OSError as exc:
-        print(f"error: campaign {spec.name}: cannot write {exc.filename or root} "
+        write(f"error: campaign {spec.name}: cannot write {exc.filename or root} "
               f"({outputs.os_reason(exc)}); the members' results are in their directories",
-              file=sys.stderr)
+              sys.stderr)
         return 3
     if not quiet:
-        print(f"campaign {spec.name}: {len(members)} members, ran {len(todo)}, "
+        write(f"campaign {spec.name}: {len(members)} members, ran {len(todo)}, "
               f"reused {len(members) - len(todo)}, failed {len(failed)} -> {root}/campaign.csv")
         for r in failed:
-            print(f"  failed: {r.member.name}: {r.message}", file=sys.stderr)
+            write(f"  failed: {r.member.name}: {r.message}", sys.stderr)
     return EXIT_SOLVER if failed else EXIT_OK

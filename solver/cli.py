@@ -25,6 +25,7 @@ from mpi4py import MPI
 
 from solver.checkpoint import CheckpointError, check_same_case, read_meta
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
+from solver.console import flush, python_sigpipe, write
 from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
 from solver.logging_setup import LEVELS, setup_logging
 from solver.outputs import LOCK_NAME, OutputDir, OutputError, output_dir_problem
@@ -67,7 +68,7 @@ class _Parser(argparse.ArgumentParser):
         """Print one line on stderr (rank 0) and exit 2."""
         if MPI.COMM_WORLD.rank == 0:
             text = " ".join(str(message).split())
-            print(f"error: {text} (see {self.prog} --help)", file=sys.stderr, flush=True)
+            write(f"error: {text} (see {self.prog} --help)", sys.stderr)
         raise SystemExit(EXIT_INPUT)
 
 
@@ -75,8 +76,14 @@ def _build_parser() -> argparse.ArgumentParser:
     """Argument parser of ``run_case.py``."""
     parser = _Parser(
         prog="run_case.py",
+        usage="%(prog)s CASE [--set KEY=VALUE ...] [options]\n"
+        "       %(prog)s CAMPAIGN [-j N] [--output DIR] [--force]\n"
+        "       %(prog)s fit FIT [-j N] [--output DIR] [--force] [--check]  (= --fit FIT; "
+        "see: %(prog)s fit --help)\n"
+        "       %(prog)s --list-presets | --print-schema",
         description="Halide/vacancy migration in a perovskite nanowire: run one case "
-        "(format: docs/case_format.md) or a campaign.",
+        "(format: docs/case_format.md),\na campaign (solver/campaign.py), or a fit of case keys "
+        "to data (docs/fitting.md).",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -104,7 +111,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--list-presets", action="store_true",
-        help="list the shipped case files (cases/) and campaigns (campaigns/) and exit",
+        help="list the shipped case files (cases/), campaigns (campaigns/) and fits (fits/) and "
+        "exit",
     )
     parser.add_argument(
         "--print-schema", action="store_true", help="print the JSON schema of case files and exit"
@@ -120,8 +128,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--fit", metavar="FIT", default=None,
-        help="fit case keys to data instead (fit file, see solver/fitting/spec.py; also "
-        "'perovskite-ions fit FIT'); uses -j, --output, --force, --check, --quiet",
+        help="fit case keys to data instead (fit file format: docs/fitting.md; same as "
+        "'run_case.py fit FIT'); uses -j, --output, --force, --check, --quiet",
     )
     parser.add_argument(
         "-j", "--jobs", type=_jobs, default=1, metavar="N",
@@ -150,12 +158,12 @@ class _Console:
     def out(self, text: str) -> None:
         """Print ``text`` to stdout (rank 0)."""
         if self.root:
-            print(text, flush=True)
+            write(text)
 
     def error(self, message: str, prefix: str = "error") -> None:
         """Print ``<prefix>: <message>`` to stderr (rank 0)."""
         if self.root:
-            print(f"{prefix}: {message}", file=sys.stderr, flush=True)
+            write(f"{prefix}: {message}", sys.stderr)
 
 
 def _output_dir_problem(output_dir: pathlib.Path, force: bool, restart: bool = False,
@@ -191,7 +199,7 @@ def _output_dir_problem(output_dir: pathlib.Path, force: bool, restart: bool = F
 
 
 def _presets() -> str:
-    """The shipped cases and campaigns with their description lines (for ``--list-presets``).
+    """The shipped cases, campaigns and fits with their description lines (``--list-presets``).
 
     Read from the package data of an installed copy, or from the checkout (solver/presets.py).
     """
@@ -204,15 +212,17 @@ def _presets() -> str:
         for path in files:
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
-                if sub == "campaigns" and isinstance(data, dict):
-                    data = data.get("campaign")
+                if sub in ("campaigns", "fits") and isinstance(data, dict):
+                    data = data.get(sub.removesuffix("s"))  # top-level campaign / fit
                 text = str(data.get("description", "")) if isinstance(data, dict) else ""
             except (OSError, ValueError, yaml.YAMLError):
                 text = "(unreadable)"
             entries.append((f"{sub}/{path.name}", " ".join(text.split()) or "-"))
         width = max((len(name) for name, _ in entries), default=0)
         lines += [f"  {name:<{width}}  {text}" for name, text in entries]
-    lines.append(f"run one with: run_case.py {PRESET_DIRS[0]}/<file> [--set key=value ...] "
+    lines.append("run one with: run_case.py cases/<file> [--set key=value ...] | "
+                 "run_case.py campaigns/<file> [-j N] |\n"
+                 "              run_case.py fit fits/<file> [-j N] "
                  "(a preset name as listed works from any directory)")
     return "\n".join(lines)
 
@@ -222,13 +232,14 @@ def _resolved_yaml(case: Case, case_path: str, overrides: Sequence[str], output_
     """Header line, the fully resolved case as YAML and the derived parameters with units as
     YAML comments (for ``--check``; the output is itself a valid case file). ``checked``: the
     result of :func:`solver.preflight.check` for the case."""
-    from solver.preflight import derived_parameters, format_derived
+    from solver.preflight import derived_parameters, format_derived, protocol_tables
 
     extra = f" with --set {' '.join(overrides)}" if overrides else ""
     header = f"# {case_path}{extra}: valid; resolved case (output directory {output_dir}):"
     body = yaml.safe_dump(case_to_dict(case), sort_keys=False, allow_unicode=True)
     derived = format_derived(derived_parameters(case, checked))
-    return f"{header}\n{body.rstrip()}\n{derived}"
+    tables = protocol_tables(case)
+    return f"{header}\n{body.rstrip()}\n{derived}" + (f"\n{tables}" if tables else "")
 
 
 def _run(case: Case, args: argparse.Namespace, output_dir: pathlib.Path, con: _Console) -> int:
@@ -279,8 +290,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         Exit code: 0 success, 2 invalid input, 3 solver failure, 4 interrupted (see the module
-        docstring). Argument errors raise ``SystemExit(2)`` through argparse.
+        docstring). Argument errors raise ``SystemExit(2)`` through argparse. A closed stdout
+        (``--check | head -1``) does not change it: the rest of the output is dropped quietly
+        (solver/console.py).
     """
+    try:
+        return _main(argv)
+    finally:
+        flush()  # what argparse printed (--help), quietly if stdout is closed
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    """:func:`main` without the guard against a closed stdout."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["fit"]:  # perovskite-ions fit FIT.yaml ...
         from solver.fitting.cli import main as fit_main
@@ -377,6 +398,7 @@ def _load_and_check(path: str, overrides: Sequence[str], comm=None):
     try:
         case = load_case(path, overrides)
         checked = check(case, comm)
+        python_sigpipe()  # check() initialised PETSc, which took SIGPIPE (solver/console.py)
     except CaseError:
         raise
     except RecursionError:

@@ -59,10 +59,13 @@ __all__ = [
     "Transport",
     "case_from_dict",
     "case_to_dict",
+    "first_error",
+    "format_loc",
     "load_case",
     "range_hint",
     "schema_json",
     "unit_of_key",
+    "unknown_key_message",
 ]
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -291,7 +294,7 @@ def _bound_message(loc: Sequence[Any], value: Any) -> str | None:
         head = f"{value:g}{u} is {'not below' if upper[1] == '<' else 'above'} {upper[0]:g}{u}"
     else:
         return None
-    dotted = _format_loc(loc)
+    dotted = format_loc(loc)
     why = _RANGE_WHY.get(dotted)
     text = f"{head} (expected {expected}{u}{': ' + why if why else ''})"
     hint = range_hint(dotted, float(value), unit)
@@ -1221,7 +1224,7 @@ def _is_scalar_field(loc: Sequence[str]) -> bool:
 # Validation errors -> CaseError
 
 
-def _format_loc(loc: Sequence[Any]) -> str:
+def format_loc(loc: Sequence[Any]) -> str:
     """Join a pydantic ``loc`` as a dotted key, list indices as ``[i]``."""
     text = ""
     for part in loc:
@@ -1242,23 +1245,31 @@ def _item_model(annotation: Any) -> Any:
     return annotation
 
 
-def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
-    """The model class reached by following ``loc`` from ``Case`` (None if not a model)."""
-    model: type[BaseModel] = Case
-    for part in loc:
+def _model_at(loc: Sequence[Any], root: type[BaseModel] | None = None) -> type[BaseModel] | None:
+    """The model class reached by following ``loc`` from ``root`` (default ``Case``; None if
+    not a model). List indices are skipped, and so is the key of a mapping of models
+    (``dict[str, X]``, e.g. the fitted keys of a fit file)."""
+    model: type[BaseModel] = Case if root is None else root
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
         if isinstance(part, int):  # an item of a list of models (protocol segments)
             continue
         field = model.model_fields.get(part)
         annotation = _item_model(field.annotation) if field else None
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return None
+        if getattr(field.annotation, "__origin__", None) is dict and parts:
+            parts.pop(0)  # the mapping's own key
         model = annotation
     return model
 
 
-def _unknown_key_message(loc: Sequence[Any]) -> str:
-    """Message for an unknown key, with a suggestion and the allowed keys."""
-    model = _model_at(loc[:-1])
+def unknown_key_message(loc: Sequence[Any], root: type[BaseModel] | None = None) -> str:
+    """Message for an unknown key at pydantic location ``loc`` of model ``root`` (default
+    ``Case``), with a "did you mean" suggestion and the allowed keys. Also used for fit files
+    (solver/fitting/spec.py)."""
+    model = _model_at(loc[:-1], root)
     if model is None:
         return "unknown key"
     allowed = list(model.model_fields)
@@ -1275,31 +1286,39 @@ def _got(value: Any) -> str:
     return f" (got a {type(value).__name__})"
 
 
+def first_error(exc: ValidationError) -> dict[str, Any]:
+    """The error of ``exc`` to report: an unknown key if there is one (a misspelt key is also a
+    missing one, and the unknown key names the typo: "did you mean"), else the first error."""
+    errors = exc.errors(include_url=False)
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
 def _case_error_from_validation(exc: ValidationError) -> CaseError:
-    """Turn the first error of a ``ValidationError`` into a one-line ``CaseError``."""
-    err = exc.errors(include_url=False)[0]
+    """Turn the error of a ``ValidationError`` (:func:`first_error`) into a one-line
+    ``CaseError``."""
+    err = first_error(exc)
     loc = list(err["loc"])
     kind = err["type"]
     if kind == "case_rule":
-        key = _format_loc(loc)
+        key = format_loc(loc)
         sub = err["ctx"]["key"]
         key = f"{key}.{sub}" if loc else sub
         return CaseError(key, err["ctx"]["message"])
     if kind == "extra_forbidden":
-        return CaseError(_format_loc(loc), _unknown_key_message(loc))
+        return CaseError(format_loc(loc), unknown_key_message(loc))
     if kind == "missing":
-        return CaseError(_format_loc(loc), "required key is missing")
+        return CaseError(format_loc(loc), "required key is missing")
     if kind == "string_pattern_mismatch":
         msg = "use only letters, digits, '_', '.', '-' (not first); it names the output directory"
-        return CaseError(_format_loc(loc), msg + _got(err["input"]))
+        return CaseError(format_loc(loc), msg + _got(err["input"]))
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return CaseError(_format_loc(loc), "must be a mapping of keys" + _got(err["input"]))
+        return CaseError(format_loc(loc), "must be a mapping of keys" + _got(err["input"]))
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         text = _bound_message(loc, err.get("input"))
         if text:
-            return CaseError(_format_loc(loc), text)
+            return CaseError(format_loc(loc), text)
     msg = err["msg"].removeprefix("Value error, ")
-    return CaseError(_format_loc(loc), msg + _got(err.get("input")))
+    return CaseError(format_loc(loc), msg + _got(err.get("input")))
 
 
 # --------------------------------------------------------------------------------------------

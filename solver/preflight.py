@@ -58,6 +58,7 @@ __all__ = [
     "mesh_points_um",
     "newton_petsc_options",
     "possible_presets",
+    "protocol_tables",
 ]
 
 #: Largest admissible hop rate [1/s]: no hop is faster than the lattice vibrates (optical
@@ -349,7 +350,8 @@ def _value_at(case: Case, dotted: str) -> Any:
 
 
 def case_warnings(case: Case) -> list[str]:
-    """``"<key>: <message>"`` for every value outside its usual range (``PLAUSIBLE``).
+    """``"<key>: <message>"`` for every value outside its usual range (``PLAUSIBLE``), and for
+    a key the chosen model ignores (``transport.f0`` with ``onsager_model`` kmc or ideal).
 
     Legal but unusual: the run goes ahead, the CLI prints these as ``warning:`` lines. The
     formation-energy keys are only looked at when ``material.vacancy_model`` uses them.
@@ -373,7 +375,30 @@ def case_warnings(case: Case) -> list[str]:
                 f"({p.why})")
         hint = range_hint(key, float(value), unit)
         out.append(f"{text}; {hint}" if hint else text)
-    return out
+    return out + _unused_key_warnings(case)
+
+
+#: Why ``transport.f0`` is not used by an Onsager model.
+_F0_UNUSED = {
+    "kmc": "the KMC table carries its own f0 = 0.68892, docs/onsager_kmc.md",
+    "ideal": "ideal (uncorrelated) coefficients have no correlation factor",
+}
+
+
+def _unused_key_warnings(case: Case) -> list[str]:
+    """Keys set explicitly to a non-default value that the chosen model ignores.
+
+    ``transport.f0`` enters only ``onsager_model: manning``. A value equal to the default does
+    not warn: resolved case files (``--check``, summary.json, fitted_case.yaml) carry every key.
+    """
+    tr = case.transport
+    default = type(tr).model_fields["f0"].default
+    why = _F0_UNUSED.get(tr.onsager_model)
+    if why and "f0" in tr.model_fields_set and tr.f0 != default:
+        return [f"transport.f0: {tr.f0:g} is not used with transport.onsager_model: "
+                f"{tr.onsager_model} ({why}); it applies to onsager_model: manning only, so "
+                "remove it or choose manning"]
+    return []
 
 
 # --------------------------------------------------------------------------------------------
@@ -648,14 +673,54 @@ def derived_parameters(case: Case, checked: Checked | None = None) -> list[Deriv
         Derived("x_V,Cl (pure CsPbCl3)", x_v_cl, "-", case.material.vacancy_model),
         Derived("D_Br = lambda^2 x_V,Br w_Br", lam2_cm2 * x_v_br * p.w_br, "cm^2/s"),
         Derived("D_Cl = lambda^2 x_V,Cl w_Cl", lam2_cm2 * x_v_cl * p.w_cl, "cm^2/s"),
+        *_equilibration_rows(case, p),
         Derived("gap between contact lines", p.gap_um, "um"),
         *_bias_rows(case, V_T),
-        Derived("left source equilibrium", p.source_left.equilibrium, "",
-                f"sources.model = {p.source_model}"),
-        Derived("right source equilibrium", p.source_right.equilibrium, ""),
+        *_source_rows(p),
         Derived("mesh cells", n_cells, "", cells_note),
         *([Derived("mesh h_min", case.mesh.h_min_nm, "nm")] if _is_1d(case) else []),
     ]
+
+
+def _plural(n: int, word: str) -> str:
+    """``1 segment``, ``2 segments``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _source_rows(p) -> list[Derived]:
+    """The electrode sources: their equilibria, or that there are none (``sources.model``)."""
+    if p.source_model == "none":
+        return [Derived("electrode sources", "none", "", "sources.model = none: no vacancy "
+                        "creation or annihilation at the electrodes")]
+    return [Derived("left source equilibrium", p.source_left.equilibrium, "",
+                    f"sources.model = {p.source_model}"),
+            Derived("right source equilibrium", p.source_right.equilibrium, "")]
+
+
+def _equilibration_rows(case: Case, p) -> list[Derived]:
+    """``material.vacancy_equilibration: schottky``: k(T) = nu0 exp(-E_a/k_BT) [1/s] and its
+    time constant 1/k [h] at t = 0 (and over the temperature protocol's range)."""
+    if p.vacancy_equilibration == "none":
+        return []
+    from solver.parameters import equilibration_rate_per_s
+
+    k = p.equilibration_rate_per_s
+    m = case.material
+    note = (f"nu0 exp(-E_a/k_BT), nu0 = {m.equilibration_prefactor_per_s:g} 1/s, E_a = "
+            f"{m.equilibration_activation_eV:g} eV")
+    rows = [Derived("equilibration rate k(T)", k, "1/s", f"{note}; at t = 0"
+                    if case.temperature.protocol is not None else note),
+            Derived("equilibration time 1/k", 1.0 / k / 3600.0 if k > 0 else math.inf, "h")]
+    if case.temperature.protocol is not None:
+        from solver.protocols import TemperatureProtocol
+
+        pieces = TemperatureProtocol.from_config(case.temperature).schedule.pieces
+        levels = [x for piece in pieces for x in (piece.a, piece.b)]
+        lo, hi = (equilibration_rate_per_s(m, T) for T in (min(levels), max(levels)))
+        rows.append(Derived("k(T) over the protocol", f"{lo:.4g} .. {hi:.4g}", "1/s",
+                            f"1/k = {1 / hi / 3600:.4g} .. {1 / lo / 3600:.4g} h at "
+                            f"{max(levels):g} .. {min(levels):g} K"))
+    return rows
 
 
 def _bias_rows(case: Case, V_T: float) -> list[Derived]:
@@ -671,17 +736,80 @@ def _bias_rows(case: Case, V_T: float) -> list[Derived]:
         Derived("left contact potential", v.psi_left_V, "V"),
         Derived("right contact potential", v.psi_right_V, "V"),
     ]
+    if case.electrodes.floating:
+        rows[2:] = [Derived("contact potentials", "none", "", "electrodes.floating: psi = 0 "
+                            "at z = 0 fixes the gauge")]
     t_end = case.time.t_end_s
     if case.bias.protocol is not None:
-        rows.append(Derived("bias protocol", f"{len(case.bias.protocol)} segments", "",
-                            f"{len(bias.milestones(t_end))} milestones, "
-                            f"{len(bias.jumps(t_end))} jumps before t_end"))
+        rows.append(Derived("bias protocol", _plural(len(case.bias.protocol), "segment"), "",
+                            f"{_plural(len(bias.milestones(t_end)), 'milestone')}, "
+                            f"{_plural(len(bias.jumps(t_end)), 'jump')} before t_end; "
+                            "table below"))
     if case.temperature.protocol is not None:
         temp = TemperatureProtocol.from_config(case.temperature)
         levels = [x for piece in temp.schedule.pieces for x in (piece.a, piece.b)]
         rows.append(Derived("temperature protocol", f"{min(levels):g}..{max(levels):g}", "K",
-                            f"{len(case.temperature.protocol)} segments"))
+                            f"{_plural(len(case.temperature.protocol), 'segment')}, "
+                            f"{_plural(len(temp.milestones(t_end)), 'milestone')}, "
+                            f"{_plural(len(temp.jumps(t_end)), 'jump')} before t_end; "
+                            "table below"))
     return rows
+
+
+def _number(value: float) -> str:
+    """``%g`` without a negative zero (``-0`` prints as ``0``)."""
+    return f"{value + 0.0:g}"
+
+
+def _levels(piece, unit: str) -> str:
+    """The level(s) of a resolved protocol piece, with the unit."""
+    if piece.kind == "ramp":
+        return f"{_number(piece.a)} -> {_number(piece.b)} {unit}"
+    if piece.kind == "square":
+        return (f"high {_number(piece.a)} {unit}, low {_number(piece.b)} {unit}, period "
+                f"{piece.period_s:g} s, duty {piece.duty:g}")
+    return f"{_number(piece.a)} {unit}"
+
+
+def _segment_table(title: str, schedule, unit: str, t_end: float) -> list[str]:
+    """``--check``: one comment line per segment (start, end, kind, level(s)); the levels are
+    resolved (a default "previous level" filled in, the polarity applied)."""
+    rows = []
+    for k, piece in enumerate(schedule.pieces):
+        note = ("  (after time.t_end_s: not run)" if piece.t0_s >= t_end
+                else "  (cut at time.t_end_s)" if piece.t1_s > t_end else "")
+        rows.append((str(k), _number(piece.t0_s), _number(piece.t1_s), piece.label,
+                     _levels(piece, unit) + note))
+    last = schedule.pieces[-1]
+    if last.t1_s < t_end:
+        rows.append(("", _number(last.t1_s), _number(t_end), "(held)",
+                     f"{_number(last.end())} {unit}  (the last level, to time.t_end_s)"))
+    head = ("seg", "start [s]", "end [s]", "kind", "level")
+    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(4)]
+    lines = [f"# {title}:"]
+    for r in (head, *rows):
+        lines.append(f"#   {r[0]:>{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  "
+                     f"{r[3]:<{widths[3]}}  {r[4]}".rstrip())
+    return lines
+
+
+def protocol_tables(case: Case) -> str:
+    """``--check``: the segment tables of the bias and temperature protocols (YAML comments;
+    empty without protocols)."""
+    from solver.protocols import BiasProtocol, TemperatureProtocol
+
+    t_end = case.time.t_end_s
+    lines = []
+    if case.bias.protocol is not None:
+        bias = BiasProtocol.from_config(case.bias, case.gap_um,
+                                        case.geometry.br_rich_side == "left")
+        lines += _segment_table("bias protocol (forward field, polarity applied)",
+                                bias.schedule, "V/um", t_end)
+    if case.temperature.protocol is not None:
+        temp = TemperatureProtocol.from_config(case.temperature)
+        lines += _segment_table(f"temperature protocol (from T_K = {case.temperature.T_K:g} K)",
+                                temp.schedule, "K", t_end)
+    return "\n".join(lines)
 
 
 def format_derived(rows: list[Derived]) -> str:
@@ -689,7 +817,7 @@ def format_derived(rows: list[Derived]) -> str:
     lines = ["# derived parameters (not case keys):"]
     width = max(len(r.name) for r in rows)
     for r in rows:
-        value = f"{r.value:.6g}" if isinstance(r.value, float) else str(r.value)
+        value = f"{r.value + 0.0:.6g}" if isinstance(r.value, float) else str(r.value)
         unit = f" {r.unit}" if r.unit and r.unit != "-" else ""
         note = f"   ({r.note})" if r.note else ""
         lines.append(f"#   {r.name:<{width}}  {value}{unit}{note}")

@@ -1,10 +1,11 @@
-"""The shipped presets: case files (``cases/``) and campaigns (``campaigns/``).
+"""The shipped presets: case files (``cases/``), campaigns (``campaigns/``) and fits (``fits/``).
 
-In a source checkout they are the top-level ``cases/`` and ``campaigns/`` folders. A built
-package (wheel, ``pip install .``) carries the same files as package data in
-``solver/_presets/cases/`` and ``solver/_presets/campaigns/`` (``setup.py`` maps the two folders
-into the package at build time, so git holds one copy). Campaigns name their base case
-relative to themselves (``../cases/...``), which holds in both layouts.
+In a source checkout they are the top-level ``cases/``, ``campaigns/`` and ``fits/`` folders. A
+built package (wheel, ``pip install .``) carries the same files as package data in
+``solver/_presets/<kind>/`` (``setup.py`` maps the three folders into the package at build time,
+so git holds one copy; a fit's data files, ``*.csv``, go with it). Campaigns and fits name their
+base case relative to themselves (``../cases/...``) and fits their data next to themselves, which
+holds in both layouts.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-KINDS = ("cases", "campaigns")
+KINDS = ("cases", "campaigns", "fits")
 
 
 def preset_dir(kind: str) -> Path | None:
-    """The folder holding the presets of ``kind`` ("cases" or "campaigns"), or None.
+    """The folder holding the presets of ``kind`` (one of :data:`KINDS`), or None.
 
     The package data of an installed copy comes first; otherwise the folder next to the
     ``solver`` package of a source checkout.

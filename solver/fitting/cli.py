@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from solver.config import CaseError
+from solver.console import write
 from solver.exit_codes import EXIT_INPUT, EXIT_OK
 from solver.logging_setup import LEVELS, setup_logging
 from solver.outputs import OutputError
@@ -22,8 +23,7 @@ __all__ = ["main", "run"]
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
-        print(f"error: {' '.join(str(message).split())} (see {self.prog} --help)",
-              file=sys.stderr, flush=True)
+        write(f"error: {' '.join(str(message).split())} (see {self.prog} --help)", sys.stderr)
         raise SystemExit(EXIT_INPUT)
 
 
@@ -40,9 +40,10 @@ def _jobs(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Parser of ``perovskite-ions fit``."""
     parser = _Parser(prog="perovskite-ions fit",
-                     description="Fit case keys to data (fit file format: solver/fitting/spec.py"
-                     "; outputs: solver/fitting/report.py).")
-    parser.add_argument("fit_file", metavar="FIT", help="fit file (top-level key 'fit')")
+                     description="Fit case keys to data (fit file format, data files, outputs: "
+                     "docs/fitting.md).")
+    parser.add_argument("fit_file", metavar="FIT", help="fit file (top-level key 'fit'), or a "
+                        "shipped one by the name --list-presets shows (fits/<file>)")
     parser.add_argument("--output", metavar="DIR",
                         help="fit directory (default: results/fits/<name>)")
     parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
@@ -61,16 +62,18 @@ def run(fit_file: str, *, jobs: int = 1, output: str | None = None, force: bool 
         quiet: bool = False, check: bool = False) -> int:
     """Validate (``check``) or run a fit; input errors become one line on stderr, exit 2."""
     from solver.fitting.driver import check_fit, run_fit
+    from solver.presets import resolve
 
+    fit_file = resolve(fit_file)  # a shipped fit by name, from any directory
     try:
         if check:
             spec, base, obs = check_fit(fit_file)
-            print(f"{fit_file}: valid; base {base}; fitting {', '.join(spec.parameters)} to "
+            write(f"{fit_file}: valid; base {base}; fitting {', '.join(spec.parameters)} to "
                   f"{obs.value.size} data point(s) in {len(obs.conditions)} condition(s)")
             return EXIT_OK
         return run_fit(fit_file, jobs=jobs, output=output, force=force, quiet=quiet)
     except (CaseError, OutputError) as exc:
-        print(f"error: {exc}", file=sys.stderr, flush=True)
+        write(f"error: {exc}", sys.stderr)
         return EXIT_INPUT
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from solver import outputs
 from solver.config import CaseError, load_case
+from solver.console import write
 from solver.exit_codes import EXIT_OK, EXIT_SOLVER
 from solver.fitting.data import Observations, read_observations, value_text
 from solver.fitting.figure import plot_fit
@@ -119,7 +120,7 @@ def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: 
                                 f_scale=opt.f_scale, max_nfev=opt.max_nfev, ftol=opt.ftol,
                                 xtol=opt.xtol, gtol=opt.gtol)
     except ModelRunError as exc:
-        print(f"error: fit {spec.name}: {exc}", file=sys.stderr, flush=True)
+        write(f"error: fit {spec.name}: {exc}", sys.stderr)
         return EXIT_SOLVER
     unc = uncertainty(lsq.jac, lsq.residuals, absolute_sigma=opt.absolute_sigma)
     model = data + lsq.residuals * sigma
@@ -135,7 +136,7 @@ def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: 
                  f"{k} = {v['value']:.3g} ± {v['standard_error']:.2g}"
                  for k, v in report["parameters"].items()))
     if not quiet:
-        print(summary_text(report, root), flush=True)
+        write(summary_text(report, root))
     return EXIT_OK
 
 

@@ -4,7 +4,10 @@
                        correlation matrix, cost, χ², degrees of freedom, s², optimiser status,
                        number of model runs, the formula used and provenance
     fitted_case.yaml   the base case with the fit's ``set`` and the best-fit values, fully
-                       resolved: ``run_case.py fitted_case.yaml`` runs it
+                       resolved, named ``<base case name>_fitted`` (so that its run does not
+                       write into the base case's results/<name>); the fit's ``output.*``
+                       settings are for its model runs, the case keeps the base case's
+                       ``output`` section: ``run_case.py fitted_case.yaml`` runs it
     history.csv        every parameter point evaluated: u, x and ½ Σ r²
     data_vs_model.csv  every data row with the model value at the best fit and the residual
     figures/fit_data_vs_model.png   data (error bars) vs model, one panel per data kind
@@ -26,7 +29,7 @@ from solver.fitting.data import Observations
 from solver.fitting.maths import Scale, Uncertainty
 from solver.fitting.optimise import LSQResult
 
-__all__ = ["FORMULA", "parameter_table", "write_reports"]
+__all__ = ["FORMULA", "fitted_overrides", "parameter_table", "write_reports"]
 
 FORMULA = ("r_i = (model_i - data_i)/sigma_i; cost = 1/2 sum rho(r_i^2); "
            "cov_u = s^2 (J^T J)^-1 with J = dr/du at the optimum (forward differences), "
@@ -69,9 +72,8 @@ def write_reports(root: Path, *, spec, fit_file: Path, base: Path, keys, scales,
         "runs": runner_stats, "wall_time_s": wall_time_s, "provenance": outputs.provenance(),
     }
     outputs.write_json(root / "fit.json", report)
-    fitted = [*(f"{k}={v}" for k, v in _set_items(spec)),
-              *(f"{k}={table[k]['value']!r}" for k in keys)]
-    case = load_case(base, fitted)
+    case = load_case(base, fitted_overrides(spec, load_case(base).name,
+                                            {k: table[k]["value"] for k in keys}))
     lines = [f"# Fitted by {spec.name} ({fit_file}): base {base}",
              *(f"#   {k} = {table[k]['value']:.6g} ± {table[k]['standard_error']:.2g} (1 SE)"
                for k in keys),
@@ -96,6 +98,11 @@ def write_reports(root: Path, *, spec, fit_file: Path, base: Path, keys, scales,
     return report
 
 
-def _set_items(spec):
-    """The fit's ``set`` as (key, YAML text) pairs."""
-    return [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in spec.set.items()]
+def fitted_overrides(spec, base_name: str, values: dict[str, float]) -> list[str]:
+    """Overrides that make ``fitted_case.yaml`` from the base case: the name
+    ``<base_name>_fitted``, the fit's ``set`` but its ``output.*`` keys (run settings: the
+    written case keeps the base case's), and the fitted ``values``."""
+    kept = [(k, v) for k, v in spec.set.items() if not k.startswith("output.")]
+    return [f"name={base_name}_fitted",
+            *(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in kept),
+            *(f"{k}={v!r}" for k, v in values.items())]

@@ -1,8 +1,10 @@
 """Model runs of a fit: one solver run per parameter point and experiment condition, cached.
 
-A run's overrides are, in order: the fit's ``set``, the condition's overrides (its data set's
-``set``, and the field of a migration-length row), the fitted keys at the point, and the time
-span and output times of the condition (:meth:`solver.fitting.data.Condition.time_overrides`).
+A run's overrides are, in order: :data:`RUN_OVERRIDES` (no figures, no field files: a fit reads
+only the CSV outputs), the fit's ``set`` (which may turn them on again), the condition's
+overrides (its data set's ``set``, and the field of a migration-length row), the fitted keys at
+the point, and the time span and output times of the condition
+(:meth:`solver.fitting.data.Condition.time_overrides`).
 The run lives in ``<fit dir>/runs/<key>/`` where key is the first 20 hex digits of the SHA-256
 of the fully resolved case (:func:`solver.config.case_to_dict`, JSON with sorted keys): the
 same case is the same directory, whatever produced it. A directory whose ``summary.json``
@@ -26,10 +28,15 @@ from solver.fitting.data import Condition, Observations
 from solver.fitting.predict import ModelOutputError, predict_block
 from solver.logging_setup import get_logger
 
-__all__ = ["ModelRunError", "ModelRunner", "case_key"]
+__all__ = ["RUN_OVERRIDES", "ModelRunError", "ModelRunner", "case_key"]
 
 _log = get_logger("fit")
 KEY_HEX = 20
+#: Overrides of every model run before the fit's own ``set``: a fit reads timeseries.csv,
+#: profiles/*.csv and pl/*.csv only, so figures and field files would be time and disk spent for
+#: nothing. They are settings of the runs, not of the model: ``fitted_case.yaml`` keeps the base
+#: case's ``output`` section (solver/fitting/report.py).
+RUN_OVERRIDES = ("output.figures=false", "output.vtx=false")
 
 
 class ModelRunError(RuntimeError):
@@ -72,7 +79,7 @@ class ModelRunner:
     def overrides(self, x: np.ndarray, cond: Condition) -> tuple[str, ...]:
         """All overrides of the run of point ``x`` (physical values) and ``cond``."""
         fitted = tuple(f"{k}={_param_text(v)}" for k, v in zip(self.keys, x, strict=True))
-        return (*self.common, *cond.overrides, *fitted, *cond.time_overrides())
+        return (*RUN_OVERRIDES, *self.common, *cond.overrides, *fitted, *cond.time_overrides())
 
     def _key(self, overrides: tuple[str, ...]) -> str:
         try:

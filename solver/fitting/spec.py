@@ -20,8 +20,10 @@ A fit file is YAML with a single top-level ``fit`` mapping (paths relative to th
                                                                  # sigma_nm
       optimizer: {loss: linear, max_nfev: 30, diff_step: 0.01}  # optional, see Optimizer
 
-Errors are one line naming the key (``fit.parameters.sources.alpha_br.min: ...``), raised as
-:class:`solver.config.CaseError` (exit code 2 at the command line).
+Errors are one line naming the key (``fit.parameters.sources.alpha_br.min: ...``; an unknown
+key with the case files' "did you mean"), raised as :class:`solver.config.CaseError` (exit code
+2 at the command line). Every key with units and defaults, the data files and the outputs:
+docs/fitting.md.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from solver.config import CaseError
+from solver.config import CaseError, first_error, format_loc, unknown_key_message
 
 __all__ = ["DataSet", "FitSpec", "Optimizer", "Parameter", "load_fit"]
 
@@ -153,8 +155,9 @@ class FitSpec(BaseModel):
 
 
 def _loc(err: dict) -> str:
-    """Dotted location of a pydantic error; dotted case keys stay as they are."""
-    return ".".join(str(p) for p in ("fit", *err["loc"]))
+    """Dotted location of a pydantic error as for case files (list items as ``[i]``); dotted
+    case keys stay as they are."""
+    return format_loc(("fit", *err["loc"]))
 
 
 def load_fit(path: str | Path) -> tuple[FitSpec, Path, Path]:
@@ -179,10 +182,10 @@ def load_fit(path: str | Path) -> tuple[FitSpec, Path, Path]:
     try:
         spec = FitSpec.model_validate(data["fit"])
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
+        err = first_error(exc)
         msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
+        if err["type"] == "extra_forbidden":  # as for case files: did you mean, allowed keys
+            msg = unknown_key_message(err["loc"], FitSpec)
         raise CaseError(_loc(err), msg) from None
     folder = path.parent
     base = (folder / spec.base).resolve()

@@ -1,4 +1,5 @@
-"""A non-editable install (a wheel) works outside the checkout: presets, 3D meshes, campaigns.
+"""A non-editable install (a wheel) works outside the checkout: presets, 3D meshes, campaigns,
+fits.
 
 The wheel is built from a copy of the source tree and installed with ``pip install --no-deps
 --target DIR``; every command then runs with ``PYTHONPATH=DIR`` and its working directory outside
@@ -22,7 +23,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCE_ITEMS = ("pyproject.toml", "setup.py", "README.md", "solver", "cases", "campaigns")
+SOURCE_ITEMS = ("pyproject.toml", "setup.py", "README.md", "solver", "cases", "campaigns", "fits")
 FAST = ["--set", "time.t_end_s=60", "--set", "mesh.h_max_um=0.05", "--set",
         "output.figures=false", "--set", "output.vtx=false"]
 
@@ -72,9 +73,10 @@ def test_wheel_holds_the_package_and_presets_only(installed):
     assert {t for t in tops if not t.endswith(".dist-info")} == {"solver"}, tops
     source = {p.relative_to(REPO).as_posix() for p in (REPO / "solver").rglob("*.py")}
     assert source <= set(names), f"modules missing from the wheel: {sorted(source - set(names))}"
-    for kind in ("cases", "campaigns"):
+    for kind, patterns in (("cases", ["*.yaml"]), ("campaigns", ["*.yaml"]),
+                           ("fits", ["*.yaml", "*.csv"])):  # a fit's data go with it
         shipped = {Path(n).name for n in names if n.startswith(f"solver/_presets/{kind}/")}
-        assert shipped == {p.name for p in (REPO / kind).glob("*.yaml")}, kind
+        assert shipped == {p.name for pat in patterns for p in (REPO / kind).glob(pat)}, kind
     proc = run_installed(installed, ["-c", "import solver, gmsh; print(solver.__file__)"])
     assert proc.returncode == 0, proc.stderr
     assert Path(proc.stdout.strip()).is_relative_to(target), proc.stdout
@@ -84,7 +86,7 @@ def test_installed_lists_and_runs_presets_from_anywhere(installed):
     _, target, work = installed
     proc = run_installed(installed, ["-m", "solver.cli", "--list-presets"])
     assert proc.returncode == 0, proc.stderr
-    for kind in ("cases", "campaigns"):
+    for kind in ("cases", "campaigns", "fits"):
         assert f"in {target / 'solver' / '_presets' / kind}" in proc.stdout, proc.stdout
         for path in (REPO / kind).glob("*.yaml"):
             assert f"{kind}/{path.name}" in proc.stdout, path.name
@@ -105,6 +107,14 @@ def test_installed_lists_and_runs_presets_from_anywhere(installed):
     bases = proc.stdout.split()
     assert len(bases) == len(list((REPO / "campaigns").glob("*.yaml")))
     assert all(Path(b).is_relative_to(target / "solver" / "_presets" / "cases") for b in bases)
+    # a shipped fit by its listed name: its base case (../cases/...) and data CSV next to it
+    proc = run_installed(installed, ["-m", "solver", "fit", "fits/fig1e_synthetic.yaml",
+                                     "--check"])
+    assert proc.returncode == 0, proc.stderr
+    assert f"base {target / 'solver' / '_presets' / 'cases' / 'reference_forward.yaml'}" \
+        in proc.stdout, proc.stdout
+    assert "8 data point(s)" in proc.stdout
+    assert not (work / "results").exists()
 
 
 def test_installed_generates_3d_meshes(installed):

@@ -39,16 +39,20 @@ def test_help_lists_every_option_and_exit_codes():
         assert option in out, option
     for text in ("exit codes", "2 invalid input", "3 solver failure", "4 interrupted"):
         assert text in out
+    usage = out[:out.index("\n\n")]  # the usage lines name every form, fits included
+    assert "run_case.py fit FIT" in usage and "CAMPAIGN" in usage and "CASE" in usage
 
 
-def test_list_presets_shows_cases_and_campaigns_with_descriptions():
+def test_list_presets_shows_cases_campaigns_and_fits_with_descriptions():
     code, out, _ = run_main(["--list-presets"])
     assert code == 0
-    for sub in ("cases", "campaigns"):
-        for path in sorted((REPO_ROOT / sub).glob("*.yaml")):
+    for sub, top in (("cases", None), ("campaigns", "campaign"), ("fits", "fit")):
+        paths = sorted((REPO_ROOT / sub).glob("*.yaml"))
+        assert paths, sub
+        for path in paths:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if sub == "campaigns":
-                data = data["campaign"]
+            if top:
+                data = data[top]
             line = next(ln for ln in out.splitlines() if f"{sub}/{path.name}" in ln)
             assert " ".join(str(data.get("description", "")).split())[:40] in line
 
@@ -100,3 +104,25 @@ def test_run_logs_progress_lines_unless_quiet(tmp_path):
                            "--quiet"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
                           check=False)
     assert proc.returncode == 0 and proc.stderr == "" and proc.stdout == ""
+
+
+@pytest.mark.parametrize("args", [
+    [GOOD_CASE, "--check"], ["--list-presets"], ["--help"], [GOOD_CASE, "--check", "--quiet"],
+])
+def test_closed_stdout_ends_quietly(args, tmp_path):
+    """``run_case.py CASE --check | head -1``: the reader closes the pipe before anything is
+    written; the command exits 0 (solver/exit_codes.py) with nothing on stderr (before: PETSc's
+    SIGPIPE handler, "Caught signal number 13 Broken Pipe", MPI_Abort, exit 15)."""
+    proc = subprocess.Popen([sys.executable, "run_case.py", *args, "--output",
+                             str(tmp_path / "never")] if "--check" in args else
+                            [sys.executable, "run_case.py", *args],
+                            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # long before the interpreter has started
+    try:
+        err = proc.stderr.read().decode(errors="replace")
+        code = proc.wait(timeout=120)
+    finally:
+        proc.kill()
+    assert code == 0, err
+    assert err == "", err
+    assert not (tmp_path / "never").exists()

@@ -1,10 +1,12 @@
 """Unit tests of solver.config: defaults, cross-field rules, overrides, round trip, case files."""
 
 import json
+import re
 from pathlib import Path
 
 import pydantic
 import pytest
+import yaml
 
 from solver.config import (
     Case,
@@ -203,6 +205,11 @@ def test_error_message_is_short_and_names_the_problem():
                            "1e+10 s")
     text = rejects(with_name(geometry={"lenght_um": 7.0}))
     assert "length_um" in text  # suggestion
+    # a misspelt required key: the typo is reported (with the suggestion), not the missing key
+    text = rejects(with_name(bias={"protocol": [{"kind": "step", "duraton_s": 10,
+                                                 "field_V_per_um": 1}]}))
+    assert text.startswith("bias.protocol[0].duraton_s: unknown key (did you mean "
+                           "'duration_s'?"), text
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,6 +348,61 @@ def test_schema_lists_every_section():
     assert set(schema["properties"]) == set(Case.model_fields)
     assert schema["required"] == ["name"]
     assert schema["additionalProperties"] is False
+
+
+def _schema_keys(schema: dict, node: dict | None = None, prefix: str = "") -> list[str]:
+    """Every dotted key of the JSON schema (``--print-schema``), list items as ``key[]``."""
+    node = schema if node is None else node
+    if "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    for option in node.get("anyOf", []):  # X | None
+        if option.get("type") != "null":
+            return _schema_keys(schema, option, prefix)
+    if node.get("type") == "array" and "items" in node and prefix:
+        return _schema_keys(schema, node["items"], prefix + "[]")
+    keys = []
+    for name, sub in node.get("properties", {}).items():
+        dotted = f"{prefix}.{name}" if prefix else name
+        keys.append(dotted)
+        keys += _schema_keys(schema, sub, dotted)
+    return keys
+
+
+def _case_format() -> tuple[dict, str]:
+    """docs/case_format.md: its first YAML block (the full list of keys) and its Protocols
+    section."""
+    text = (REPO_ROOT / "docs" / "case_format.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    protocols = text[text.index("## Protocols"):]
+    return yaml.safe_load(block), protocols
+
+
+def test_case_format_doc_names_every_schema_key():
+    """docs/case_format.md (called "the full list" by the README) cannot drift from the schema:
+    every key is in its key block, segment keys in its Protocols section."""
+    block, protocols = _case_format()
+    keys = _schema_keys(schema_json())
+    assert "material.vacancy_equilibration" in keys and "bias.protocol[].period_s" in keys
+    missing = []
+    for dotted in keys:
+        if "[]." in dotted:  # protocol segment keys: the table of the Protocols section
+            if f"`{dotted.rsplit('.', 1)[-1]}`" not in protocols:
+                missing.append(dotted)
+            continue
+        node = block
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                missing.append(dotted)
+                break
+            node = node[part]
+    assert not missing, f"keys of the schema missing from docs/case_format.md: {missing}"
+
+
+def test_case_format_doc_block_is_the_defaults():
+    """The key block's values are the defaults (e.g. solver.linear_solver auto, not lu), and it
+    holds no key the schema lacks."""
+    block, _ = _case_format()
+    assert block == case_to_dict(case_from_dict({"name": block["name"]}))
 
 
 def test_case_files_exist():

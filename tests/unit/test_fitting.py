@@ -62,7 +62,18 @@ def test_valid_fit_file_and_conditions(tmp_path):
 @pytest.mark.parametrize("changes, message", [
     ({"parameters": {"sources.alpha_br": {"initial": 1e-5, "min": 1e-7, "max": 1e-3,
                                           "step": 1}}},
-     "fit.parameters.sources.alpha_br.step: unknown key"),
+     "fit.parameters.sources.alpha_br.step: unknown key (allowed: initial, min, max, scale)"),
+    # unknown keys get the case files' "did you mean" (solver.config.unknown_key_message)
+    ({"parameters": {"sources.alpha_br": {"initial": 1e-5, "min": 1e-7, "max": 1e-3,
+                                          "scal": "log"}}},
+     "fit.parameters.sources.alpha_br.scal: unknown key (did you mean 'scale'? allowed: "),
+    ({"paramaters": {}}, "fit.paramaters: unknown key (did you mean 'parameters'? allowed: name,"),
+    ({"optimizer": {"max_nfe": 3}}, "fit.optimizer.max_nfe: unknown key (did you mean "
+                                    "'max_nfev'?"),
+    ({"data": {"migration_length": [{"fille": "lm.csv"}]}},
+     "fit.data.migration_length[0].fille: unknown key (did you mean 'file'?"),
+    ({"data": {"profile": [{"file": "lm.csv"}]}},
+     "fit.data.profile: unknown key (did you mean 'profiles'?"),
     ({"parameters": {"sources.alpha_br": {"initial": 1e-2, "min": 1e-7, "max": 1e-3}}},
      "fit.parameters.sources.alpha_br: initial (0.01) must lie strictly between"),
     ({"parameters": {"sources.alpha_br": {"initial": 1e-5, "min": 0, "max": 1e-3}}},
@@ -291,3 +302,72 @@ def test_main_cli_dispatches_fit_subcommand_and_option(tmp_path, capsys):
         cli.main(["--fit", path, BASE])
     assert exc.value.code == 2
     assert "--fit takes no CASE" in capsys.readouterr().err
+
+
+def test_fitted_case_is_named_apart_and_keeps_the_base_output_section(tmp_path):
+    """fitted_case.yaml: the base case renamed <name>_fitted (its run does not write into the
+    base case's results/<name>), with the fit's model keys and values but the base case's
+    output settings (the fit's runs have figures and fields off, solver/fitting/runs.py)."""
+    from solver.config import load_case
+    from solver.fitting.maths import uncertainty
+    from solver.fitting.optimise import LSQResult
+    from solver.fitting.report import write_reports
+
+    path = write_fit(tmp_path, set={"mesh.h_max_um": 0.05, "output.figures": False})
+    spec, base, folder = load_fit(path)
+    obs = read_observations(spec, folder)
+    scales = [Scale("log", 1e-7, 1e-3)]
+    residuals, jac = np.array([0.5, -0.2, 0.1]), np.array([[1.0], [2.0], [0.5]])
+    lsq = LSQResult(np.array([math.log10(2.5e-5)]), residuals, jac, 0.15, 4, 2, 1, "ok")
+    out = tmp_path / "out"
+    out.mkdir()
+    write_reports(out, spec=spec, fit_file=path, base=base, keys=("sources.alpha_br",),
+                  scales=scales, lsq=lsq, unc=uncertainty(jac, residuals), initial=[1e-5],
+                  obs=obs, model=obs.value + residuals * obs.sigma,
+                  runner_stats={}, wall_time_s=1.0)
+    case = load_case(out / "fitted_case.yaml")
+    assert case.name == "reference_forward_fitted"
+    assert case.output.figures is True and case.output.vtx is True  # as in the base case
+    assert case.mesh.h_max_um == 0.05
+    assert case.sources.alpha_br == pytest.approx(2.5e-5, rel=1e-12)
+
+
+def test_model_runs_write_no_figures_unless_the_fit_asks(tmp_path):
+    from solver.config import load_case
+    from solver.fitting.runs import ModelRunner
+
+    spec, base, folder = load_fit(write_fit(tmp_path))
+    obs = read_observations(spec, folder)
+    for common, figures in (((), False), (("output.figures=true",), True)):
+        runner = ModelRunner(base, common, ("sources.alpha_br",), obs, tmp_path / "fit")
+        case = load_case(base, runner.overrides(np.array([1e-5]), obs.conditions[0]))
+        assert (case.output.figures, case.output.vtx) == (figures, False)
+
+
+def test_shipped_fit_is_a_preset_with_its_data():
+    """fits/ is listed by --list-presets and packaged like cases/ and campaigns/ (setup.py maps
+    it, with the data CSVs); a shipped fit resolves by name and checks."""
+    from solver.presets import KINDS, preset_files, resolve
+
+    assert "fits" in KINDS
+    names = [p.name for p in preset_files("fits")]
+    assert "fig1e_synthetic.yaml" in names
+    setup = (REPO / "setup.py").read_text()
+    assert '"fits"' in setup and '"*.csv"' in setup
+    assert Path(resolve("fits/fig1e_synthetic.yaml")).is_file()
+    assert fit_cli.main(["fits/fig1e_synthetic.yaml", "--check"]) == 0
+
+
+def test_fitting_doc_names_every_fit_key_and_data_column():
+    """docs/fitting.md documents every key of the fit-file schema and every data column."""
+    from solver.fitting.data import COLUMNS
+    from solver.fitting.spec import FitSpec
+
+    doc = (REPO / "docs" / "fitting.md").read_text(encoding="utf-8")
+    schema = FitSpec.model_json_schema()
+    names = set(schema["properties"])
+    for model in schema["$defs"].values():
+        names |= set(model.get("properties", {}))
+    names |= {c for cols in COLUMNS.values() for c in cols} | {"t_s"} | set(COLUMNS)
+    missing = sorted(n for n in names if f"`{n}`" not in doc)
+    assert not missing, f"not in docs/fitting.md: {missing}"

@@ -388,6 +388,31 @@ def test_unusual_values_warn_and_run(tmp_path, stub_run, override, expected):
     assert line.startswith("warning: ") and expected in line, line
 
 
+@pytest.mark.parametrize("model, f0, warns", [
+    ("kmc", 0.7, "the KMC table carries its own f0 = 0.68892"),
+    ("ideal", 0.5, "ideal (uncorrelated) coefficients have no correlation factor"),
+    ("manning", 0.7, None),  # used
+    ("kmc", None, None),  # not set
+    ("kmc", 0.6889, None),  # the default: resolved case files carry it
+])
+def test_f0_ignored_by_the_onsager_model_warns(tmp_path, stub_run, model, f0, warns):
+    """transport.f0 enters Manning only: set with kmc or ideal it is ignored, and a warning
+    (not an error) says so; the run goes ahead."""
+    args = [GOOD_CASE, "--set", f"transport.onsager_model={model}", "--output",
+            str(tmp_path / "o")]
+    if f0 is not None:
+        args += ["--set", f"transport.f0={f0}"]
+    code, _, err = run_main(args)
+    assert code == 0, err
+    assert len(stub_run) == 1
+    if warns is None:
+        assert err == ""
+    else:
+        (line,) = err.strip().splitlines()
+        assert line.startswith(f"warning: transport.f0: {f0:g} is not used with "
+                               f"transport.onsager_model: {model} ({warns}"), line
+
+
 def test_celsius_slip_warning_names_the_conversion(stub_run):
     code, out, err = run_main([GOOD_CASE, "--set", "temperature.T_K=25", "--check"])
     assert code == 0

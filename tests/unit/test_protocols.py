@@ -188,3 +188,66 @@ def test_square_wave_of_the_periodic_heating_case_lands_on_every_switch():
     temp = TemperatureProtocol.from_config(case.temperature)
     jumps = np.array(temp.jumps(case.time.t_end_s))
     np.testing.assert_allclose(jumps, 1800.0 * np.arange(1, 20), rtol=0, atol=1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# --check: what it prints about protocols, sources and vacancy equilibration
+
+
+def check_text(data: dict) -> str:
+    """The derived block and protocol tables ``--check`` prints for a case mapping."""
+    from solver.preflight import derived_parameters, format_derived, protocol_tables
+
+    case = case_from_dict({"name": "p", **data})
+    return format_derived(derived_parameters(case)) + "\n" + protocol_tables(case)
+
+
+def test_check_prints_a_segment_table_for_a_bias_protocol():
+    text = check_text({"bias": {"protocol": [
+        {"kind": "step", "duration_s": 100.0, "field_V_per_um": 2.0},
+        {"kind": "ramp", "duration_s": 50.0, "field_end_V_per_um": 1.0, "polarity": "reverse"},
+        {"kind": "square", "duration_s": 40.0, "field_high_V_per_um": 3.0, "period_s": 20.0},
+        {"kind": "reversal", "duration_s": 500.0}]},
+        "time": {"t_end_s": 400.0}})
+    lines = text.splitlines()
+    head = lines.index("# bias protocol (forward field, polarity applied):")
+    table = [" ".join(ln.split()) for ln in lines[head + 1:]]
+    assert table == [
+        "# seg start [s] end [s] kind level",
+        "# 0 0 100 step 2 V/um",
+        "# 1 100 150 ramp 2 -> -1 V/um",  # start = the previous level, polarity applied
+        "# 2 150 190 square high 3 V/um, low 0 V/um, period 20 s, duty 0.5",
+        "# 3 190 690 reversal 0 V/um (cut at time.t_end_s)",  # reverses the square's last 0
+    ]
+    assert "4 segments   (6 milestones, 4 jumps before t_end; table below)" in text
+    assert "1 milestones" not in check_text({"bias": {"protocol": [
+        {"kind": "step", "duration_s": 10.0, "field_V_per_um": 1.0},
+        {"kind": "reversal", "duration_s": 10.0}]}})
+
+
+def test_check_temperature_table_holds_the_last_level_to_t_end():
+    text = check_text({"temperature": {"T_K": 300.0, "protocol": [
+        {"kind": "ramp", "duration_s": 60.0, "T_end_K": 360.0}]}, "time": {"t_end_s": 100.0}})
+    table = [" ".join(ln.split()) for ln in text.splitlines()[-3:]]
+    assert table == ["# seg start [s] end [s] kind level", "# 0 0 60 ramp 300 -> 360 K",
+                     "# 60 100 (held) 360 K (the last level, to time.t_end_s)"]
+    assert "1 segment, 1 milestone, 0 jumps before t_end" in text
+
+
+def test_check_no_negative_zero_and_no_source_equilibria_without_sources():
+    text = check_text({"bias": {"field_V_per_um": 0.0}, "sources": {"model": "none"}})
+    assert "-0 " not in text and "right contact potential      0 V" in text
+    assert "source equilibrium" not in text
+    assert "electrode sources            none" in text
+    assert "left source equilibrium" in check_text({})
+
+
+def test_check_prints_the_equilibration_rate_and_time():
+    assert "equilibration" not in check_text({})
+    text = check_text({"temperature": {"T_K": 373.15},
+                       "material": {"vacancy_equilibration": "schottky"}})
+    k = 1e13 * math.exp(-1.32 / (8.617333262e-5 * 373.15))
+    rate = next(ln for ln in text.splitlines() if "equilibration rate k(T)" in ln)
+    time_h = next(ln for ln in text.splitlines() if "equilibration time 1/k" in ln)
+    assert f"{k:.6g} 1/s" in rate and "E_a = 1.32 eV" in rate
+    assert f"{1 / k / 3600:.6g} h" in time_h
