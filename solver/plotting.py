@@ -6,8 +6,10 @@ the open figure instead (for tests and notebooks). Times are shown in hours, pos
 
 Per run (``solver.run`` writes them into ``<output>/figures/`` when ``output.figures`` is true):
 :func:`plot_profiles`, :func:`plot_timeseries`, :func:`plot_diagnostics`. Given a
-:class:`Device`, profile plots shade the two electrode zones (gold, marked + / − by polarity)
-and the gap between the contact lines, and carry the bias and temperature in the title.
+:class:`Device`, profile plots shade the two electrode zones (gold, marked + / − by polarity;
+by side, with each profile's polarity in the legend, when a bias protocol reverses it) and the
+gap between the contact lines, and carry the bias and temperature in the title. The L_m(t)
+figure of a protocol run has a panel per changing drive (E(t), T(t)) and is shaded by level.
 
 Across runs (``make run`` writes them into ``results/figures/``)::
 
@@ -53,8 +55,10 @@ __all__ = [
     "plot_profiles",
     "plot_profiles_comparison",
     "plot_timeseries",
+    "positive_side_of",
     "profiles_comparison_figure",
     "profiles_figure",
+    "timeseries_figure",
 ]
 
 S_PER_H = 3600.0
@@ -276,9 +280,10 @@ def profiles_figure(profiles: list[dict], title: str = "", *, x_v_cl_ref: float 
     times = np.array([float(p["t_s"]) for p in profiles])
     scale = 1.0 if x_v_cl_ref is None else float(x_v_cl_ref)
     colours = _time_colours(times) if profiles else []
+    electrode_labels, polarity_text = _profile_polarities(profiles, device)
     ax_e = None
-    for p, colour in zip(profiles, colours, strict=True):
-        label = _hours(p["t_s"])
+    for k, (p, colour) in enumerate(zip(profiles, colours, strict=True)):
+        label = _hours(p["t_s"]) + (f" ({polarity_text[k]})" if polarity_text else "")
         z = np.asarray(p["z_um"], dtype=float)
         ax_y.plot(z, np.asarray(p["y"], dtype=float), color=colour, label=label)
         ax_v.plot(z, _positive(np.asarray(p["x_v"], dtype=float) / scale), color=colour,
@@ -302,12 +307,64 @@ def profiles_figure(profiles: list[dict], title: str = "", *, x_v_cl_ref: float 
     for ax in axes:
         ax.grid(True, which="major", alpha=0.3)
         if device is not None:
-            mark_device(ax, device, labels=ax is ax_y)
+            mark_device(ax, device, labels=ax is ax_y, electrode_labels=electrode_labels)
             ax.set_xlim(0.0, device.length_um)
     ax_y.legend(fontsize="small", loc="center left" if _br_left(device) else "center right",
-                title="t", title_fontsize="small")
+                title="t (polarity: electrode at +)" if polarity_text else "t",
+                title_fontsize="small")
     _suptitle(fig, device, title)
     return fig
+
+
+#: Contact-potential difference [V] below which a recorded profile counts as unbiased.
+NO_BIAS_V = 1.0e-6
+
+
+def positive_side_of(profile: Mapping, device: Device) -> str | None:
+    """Side ("left"/"right") whose contact line is at the higher potential in a recorded
+    profile (from its ``psi_V``), None without bias or without a potential."""
+    if profile.get("psi_V") is None:
+        return None
+    z = np.asarray(profile["z_um"], dtype=float)
+    psi = np.asarray(profile["psi_V"], dtype=float)
+    drop = float(np.interp(device.contact_left_um, z, psi)
+                 - np.interp(device.contact_right_um, z, psi))
+    if not abs(drop) > NO_BIAS_V:
+        return None
+    return "left" if drop > 0 else "right"
+
+
+def _profile_polarities(profiles: Sequence[Mapping], device: Device | None):
+    """Electrode labels and per-profile polarity texts of :func:`profiles_figure`.
+
+    A constant bias keeps the device's labels ("Au (+)", "Au (−)") and no per-profile text.
+    Under a bias protocol the polarity is read from each profile's potential: the same for all
+    profiles gives signed labels; different ones (e.g. after a reversal) give "Au (left)",
+    "Au (right)" and a legend text per profile ("forward, + left", "reverse, + right",
+    "no bias"); without potentials the electrodes are named by side only.
+
+    Returns:
+        (electrode_labels or None, list of texts or None).
+    """
+    if device is None or not device.bias_protocol or not profiles:
+        return None, None
+    by_side = {"left": "Au (left)", "right": "Au (right)"}
+    if not all(p.get("psi_V") is not None for p in profiles):
+        return by_side, None
+    sides = [positive_side_of(p, device) for p in profiles]
+    if len(set(sides)) == 1:
+        side = sides[0]
+        if side is None:
+            return {"left": "Au", "right": "Au"}, None
+        return {s: f"Au ({'+' if s == side else MINUS})" for s in ("left", "right")}, None
+    texts = []
+    for side in sides:
+        if side is None:
+            texts.append("no bias")
+        else:
+            kind = "forward" if side == device.br_rich_side else "reverse"
+            texts.append(f"{kind}, + {side}")
+    return by_side, texts
 
 
 def _front_level(ax, level: float, device: Device | None) -> None:
@@ -331,8 +388,11 @@ def plot_profiles(profiles: list[dict], path, title: str = "", *,
     Panels: y(z) coloured by time with the front level dotted; x_V(z) / x_v_cl_ref on a log axis
     (x_V rescaled by its value in the chloride segment, plain x_V if None); and, when every
     profile has ``psi_V`` and ``E_V_per_um``, the potential (solid, left axis) and the field
-    (dashed, right axis). With ``device`` the electrodes (+/−) and the gap are shaded and the
-    title carries the bias and the temperature.
+    (dashed, right axis). With ``device`` the electrodes and the gap are shaded and the
+    title carries the bias and the temperature. The electrodes are labelled + / − for a
+    constant bias; under a bias protocol whose polarity changes between the profiles (e.g.
+    forward then reverse) they are named "Au (left)" / "Au (right)" and each profile's legend
+    entry gives its polarity, read from its potential at the contact lines.
 
     Args:
         profiles: dicts with keys ``t_s`` [s], ``z_um`` [µm], ``y`` [-], ``x_v`` [-] and
@@ -350,9 +410,157 @@ def plot_profiles(profiles: list[dict], path, title: str = "", *,
     return _save(fig, path)
 
 
+DRIVE_PANEL_HEIGHT = 1.0  # height of an E(t) / T(t) panel relative to the L_m panel's 3
+REVERSE_SHADE = "#cfdcef"
+ZERO_SHADE = "0.88"
+HOT_SHADE = "#f6d5c2"
+KELVIN_0C = 273.15
+
+
+def _varies(values) -> bool:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return v.size > 1 and float(np.ptp(v)) > 0.0
+
+
+def _level_spans(t_s, values, classify) -> list[tuple[float, float, object]]:
+    """Merged (t0, t1, class) spans [s] of a drive recorded per accepted step.
+
+    The value on row k is the drive of the step (t[k-1], t[k]] (the stepper lands on every
+    switch), so the spans follow the rows; ``classify(value)`` gives a class or None (not
+    shaded); consecutive steps of one class are merged."""
+    t = np.asarray(t_s, dtype=float)
+    v = np.asarray(values, dtype=float)
+    spans: list[list] = []
+    for k in range(1, t.size):
+        if not t[k] > t[k - 1]:
+            continue
+        cls = classify(float(v[k]))
+        if spans and spans[-1][2] == cls and spans[-1][1] == t[k - 1]:
+            spans[-1][1] = float(t[k])
+        else:
+            spans.append([float(t[k - 1]), float(t[k]), cls])
+    return [(a, b, c) for a, b, c in spans if c is not None]
+
+
+def _bias_shading(t_s, field):
+    """Spans and legend entries: reverse bias (E < 0) and no bias (E = 0) shaded."""
+    def cls(e: float):
+        return "reverse" if e < 0 else ("zero" if e == 0 else None)
+
+    spans = _level_spans(t_s, field, cls)
+    styles = {"reverse": (REVERSE_SHADE, "reverse bias (E < 0: + on the Cl-rich side)"),
+              "zero": (ZERO_SHADE, "no bias (E = 0)")}
+    present = {c for _, _, c in spans}
+    entries = [(c, *styles[c]) for c in ("reverse", "zero") if c in present]
+    if entries:
+        entries.insert(0, ("forward", "white", "forward bias (E > 0), unshaded"))
+    return spans, styles, entries
+
+
+def _celsius(T_K: float) -> str:
+    return f"{T_K - KELVIN_0C:.4g} °C"
+
+
+def _temperature_shading(t_s, T_K):
+    """Spans and legend entries: the hotter half of the temperature range shaded."""
+    T = np.asarray(T_K, dtype=float)
+    lo, hi = float(np.nanmin(T)), float(np.nanmax(T))
+    mid = 0.5 * (lo + hi)
+    spans = _level_spans(t_s, T, lambda v: "hot" if v > mid else None)
+    levels = np.unique(T[np.isfinite(T)])
+    if levels.size == 2:
+        hot = f"T = {hi:g} K ({_celsius(hi)})"
+        cold = f"T = {lo:g} K ({_celsius(lo)}), unshaded"
+    else:
+        hot = f"T > {mid:.5g} K ({_celsius(mid)}, upper half of the range)"
+        cold = f"T ≤ {mid:.5g} K, unshaded"
+    styles = {"hot": (HOT_SHADE, hot)}
+    entries = [("cold", "white", cold), ("hot", *styles["hot"])] if spans else []
+    return spans, styles, entries
+
+
+def timeseries_figure(t_s, L_m_um, title: str = "", *, device: Device | None = None,
+                      segments=(), drive: Mapping | None = None):
+    """The figure of :func:`plot_timeseries`, open.
+
+    Axes: ``fig.axes[0]`` is L_m(t); then one panel per drive quantity that changes during the
+    run (gid "drive_field": E(t) [V/µm]; gid "drive_T": T(t) [K], °C on the right)."""
+    t = np.asarray(t_s, dtype=float)
+    drive = drive or {}
+    shown = [k for k in ("field_V_per_um", "T_K")
+             if drive.get(k) is not None and len(drive[k]) == t.size and _varies(drive[k])]
+    ratios = [3.0] + [DRIVE_PANEL_HEIGHT] * len(shown)
+    fig, axes = plt.subplots(len(ratios), 1, sharex=True, squeeze=False,
+                             figsize=(6.5, 4.0 + 1.2 * len(shown)), constrained_layout=True,
+                             gridspec_kw={"height_ratios": ratios})
+    axes = list(axes[:, 0])
+    ax = axes[0]
+    t_h = t / S_PER_H
+    ax.plot(t_h, np.asarray(L_m_um, dtype=float), "-", gid="migration_length")
+    ax.axhline(0.0, color="0.5", lw=0.6)
+    ax.set_ylabel(r"migration length $L_m$ [µm]")
+
+    # Shading by level (never by segment index): bias polarity if the bias changes, else the
+    # hotter half of the temperature range; the legend says what the shading means.
+    shading = None
+    if "field_V_per_um" in shown:
+        shading = _bias_shading(t, drive["field_V_per_um"])
+    elif "T_K" in shown:
+        shading = _temperature_shading(t, drive["T_K"])
+    if shading is not None:
+        spans, styles, entries = shading
+        for a, b, cls in spans:
+            for axis in axes:
+                axis.axvspan(a / S_PER_H, b / S_PER_H, color=styles[cls][0], lw=0, zorder=0,
+                             gid=f"shade_{cls}")
+        if entries:
+            from matplotlib.patches import Patch
+
+            handles = [Patch(facecolor=c, edgecolor="0.6", lw=0.5, label=lab)
+                       for _, c, lab in entries]
+            # above the panel: never over the curve or the segment labels
+            ax.legend(handles=handles, fontsize="x-small", loc="lower left",
+                      bbox_to_anchor=(0.0, 1.01), borderaxespad=0.0, ncols=2, frameon=False,
+                      title="shading (all panels):", title_fontsize="x-small",
+                      alignment="left")
+
+    for axis, key in zip(axes[1:], shown, strict=True):
+        values = np.asarray(drive[key], dtype=float)
+        if key == "field_V_per_um":
+            axis.step(t_h, values, where="pre", color="k", lw=1.0, gid="drive_field")
+            axis.axhline(0.0, color="0.5", lw=0.6)
+            axis.set_ylabel("field E\n[V/µm]")
+        else:
+            axis.step(t_h, values, where="pre", color="#b03a2e", lw=1.0, gid="drive_T")
+            axis.set_ylabel("T [K]")
+            sec = axis.secondary_yaxis("right", functions=(lambda k: k - KELVIN_0C,
+                                                           lambda c: c + KELVIN_0C))
+            sec.set_ylabel("[°C]")
+        axis.set_gid(f"panel_{key}")
+        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        pad = 0.15 * (hi - lo)
+        axis.set_ylim(lo - pad, hi + pad)
+        axis.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=3))
+    for axis in axes:
+        axis.grid(True, alpha=0.3)
+    axes[-1].set_xlabel("t [h]")
+    _segment_marks(fig, axes, segments)
+    text = device.title() if device is not None else title
+    if text:
+        fig.suptitle(text, fontsize="medium")
+    return fig
+
+
 def plot_timeseries(t_s, L_m_um, path, title: str = "", *, device: Device | None = None,
-                    segments=()) -> Path:
-    """Migration length L_m against time, with the protocol's segments marked.
+                    segments=(), drive: Mapping | None = None) -> Path:
+    """Migration length L_m against time; for a protocol run, the applied drive below it.
+
+    For each drive quantity in ``drive`` that changes during the run, a small panel shows it as
+    a step plot (E(t) [V/µm]; T(t) [K], with °C on the right axis). All panels are shaded by
+    level, not by segment: reverse bias (E < 0) and no bias (E = 0) when the field changes,
+    else the hotter half of the temperature range; a legend says what the shading means.
+    Segment labels are written along the top only where they fit inside their segment.
 
     Args:
         t_s: times [s].
@@ -360,40 +568,44 @@ def plot_timeseries(t_s, L_m_um, path, title: str = "", *, device: Device | None
         path: output PNG path.
         title: figure title.
         device: adds bias and temperature to the title, or None.
-        segments: (t0 [s], t1 [s], label) of protocol segments (``solver.protocols``): every
-            other one is shaded, boundaries are dashed, labels (up to 8) are written on top.
+        segments: (t0 [s], t1 [s], label) of protocol segments (``solver.protocols``):
+            boundaries are dotted (up to 12 segments), labels written where there is room.
+        drive: the drive per row of ``t_s`` (timeseries.csv): ``field_V_per_um`` (signed
+            forward field [V/µm]) and/or ``T_K`` [K]; the value on row k applies to the step
+            (t[k-1], t[k]]. None or constant: no drive panel.
 
     Returns:
         The path written.
     """
-    fig, ax = plt.subplots(figsize=(6.0, 4.0), constrained_layout=True)
-    mark_segments(ax, segments)
-    ax.plot(np.asarray(t_s, dtype=float) / S_PER_H, np.asarray(L_m_um, dtype=float), "-")
-    ax.axhline(0.0, color="0.5", lw=0.6)
-    ax.set_xlabel("t [h]")
-    ax.set_ylabel(r"migration length $L_m$ [µm]")
-    ax.grid(True, alpha=0.3)
-    text = device.title() if device is not None else title
-    if text:
-        ax.set_title(text, fontsize="medium")
+    fig = timeseries_figure(t_s, L_m_um, title, device=device, segments=segments, drive=drive)
     return _save(fig, path)
 
 
-def mark_segments(ax, segments, max_labels: int = 8) -> None:
-    """Shade every other protocol segment (t in s, axis in h), dash the boundaries and label
-    them along the top when there are at most ``max_labels``."""
+MAX_SEGMENT_LINES = 12
+
+
+def _segment_marks(fig, axes, segments) -> None:
+    """Dotted segment boundaries (up to MAX_SEGMENT_LINES segments) on every panel, and each
+    segment's label at the top of the first panel if it fits inside the segment (the labels
+    of short segments are left out rather than overlapped)."""
     segments = list(segments)
     if len(segments) < 2:
         return
-    for k, (t0, t1, label) in enumerate(segments):
+    if len(segments) <= MAX_SEGMENT_LINES:
+        for t0, _, _ in segments[1:]:
+            for axis in axes:
+                axis.axvline(t0 / S_PER_H, color="0.45", lw=0.6, ls=":", zorder=1)
+    ax = axes[0]
+    fig.canvas.draw()  # settle the layout: label widths are compared in pixels
+    renderer = fig.canvas.get_renderer()
+    for t0, t1, label in segments:
         a, b = t0 / S_PER_H, t1 / S_PER_H
-        if k % 2:
-            ax.axvspan(a, b, color="0.92", lw=0, zorder=0)
-        if k:
-            ax.axvline(a, color="0.6", lw=0.6, ls="--", zorder=0)
-        if len(segments) <= max_labels:
-            ax.text(0.5 * (a + b), 0.98, label, transform=ax.get_xaxis_transform(),
-                    ha="center", va="top", fontsize="x-small", color="0.35")
+        text = ax.text(0.5 * (a + b), 0.98, str(label).replace(" -", f" {MINUS}"),
+                       transform=ax.get_xaxis_transform(), ha="center", va="top",
+                       fontsize="x-small", color="0.25", gid="segment_label")
+        room = abs(ax.transData.transform((b, 0))[0] - ax.transData.transform((a, 0))[0])
+        if text.get_window_extent(renderer).width > 0.9 * room:
+            text.remove()
 
 
 def _column(series: dict, name: str):

@@ -410,9 +410,12 @@ def write_figures(rec: Recorder, out: Path) -> None:
     )
     if rec.rows:
         t = np.array([r["t_s"] for r in rec.rows])
+        drive = {k: np.array([r[k] for r in rec.rows]) for k in ("field_V_per_um", "T_K")
+                 if k in rec.rows[0]}
         plotting.plot_timeseries(t, np.array([r["migration_length_um"] for r in rec.rows]),
                                  out / "figures" / "migration_length.png", device=device,
-                                 segments=protocol_segments(rec.problem, float(t[-1])))
+                                 segments=protocol_segments(rec.problem, float(t[-1])),
+                                 drive=drive)
         ts = {k: np.array([r[k] for r in rec.rows]) for k in rec.rows[0]}
         plotting.plot_diagnostics(ts, out / "figures" / "diagnostics.png", device=device)
 

@@ -131,10 +131,8 @@ def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: 
                                                       spec.parameters.values()],
                            obs=obs, model=model, runner_stats=stats,
                            wall_time_s=time.perf_counter() - t0)
-    plot_fit(root / "figures" / "fit_data_vs_model.png", obs, model,
-             f"{spec.name}:\n" + "\n".join(
-                 f"{k} = {v['value']:.3g} ± {v['standard_error']:.2g}"
-                 for k, v in report["parameters"].items()))
+    plot_fit(root / "figures" / "fit_data_vs_model.png", obs, model, spec.name,
+             parameters=report["parameters"])
     if not quiet:
         write(summary_text(report, root))
     return EXIT_OK

@@ -33,8 +33,15 @@ def test_short_run_writes_pl_outputs(tmp_path):
     assert 419.0 < min(waves["wavelength_nm"]) and max(waves["wavelength_nm"]) < 527.0
     fronts = read_timeseries_csv(out / "pl" / "pl_fronts.csv")
     for col in ("front_um", "front_um_pl", "width_um", "width_um_pl", "max_cl_ahead",
-                "max_cl_ahead_pl", "migration_length_um_pl"):
+                "max_cl_ahead_pl", "migration_length_um_pl", "width_resolved",
+                "width_resolved_pl"):
         assert len(fronts[col]) == 3, col
+    # The PL-apparent front (spectrum peak) jumps between two probes: its width is below the
+    # 0.01 µm probe spacing and flagged unresolved; the value itself is kept.
+    assert np.all(fronts["width_um_pl"] < 0.01) and np.all(fronts["width_resolved_pl"] == 0)
+    assert np.all(fronts["width_resolved"] == 1)
+    assert pl["width_resolved_pl"] is False and pl["width_um_pl"] < 0.01
+    assert pl["settings"]["step_um"] == 0.01
     assert (out / "figures" / "pl_wavelength_map.png").stat().st_size > 0
 
 

@@ -371,3 +371,40 @@ def test_fitting_doc_names_every_fit_key_and_data_column():
     names |= {c for cols in COLUMNS.values() for c in cols} | {"t_s"} | set(COLUMNS)
     missing = sorted(n for n in names if f"`{n}`" not in doc)
     assert not missing, f"not in docs/fitting.md: {missing}"
+
+
+# ---- figure ------------------------------------------------------------------------------
+
+def test_fit_figure_draws_model_points_reverse_zoom_and_units(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from solver.fitting.data import Condition, Observations
+    from solver.fitting.figure import fit_figure, fit_title, plot_fit, pretty_unit
+
+    fields = np.array([-4.0, -2.0, 2.0, 4.0])
+    data = np.array([-0.04, -0.02, 0.70, 1.40])
+    block = Block("migration_length", "lm.csv", np.arange(4), np.full(4, 14400.0), fields, data,
+                  0.003 + 0.03 * np.abs(data))
+    obs = Observations((block,), tuple(Condition((f"bias.field_V_per_um={f}",), (14400.0,))
+                                       for f in fields))
+    model = data * 1.02
+    params = {"sources.alpha_br": {"value": 1.3e-5, "standard_error": 2e-7, "at_bound": False},
+              "sources.alpha_cl": {"value": 2.6e-7, "standard_error": 3e-8, "at_bound": True}}
+    title = fit_title("fig1e", params)
+    assert pretty_unit("µm V^-1 s^-1") == "µm V\u207b\u00b9 s\u207b\u00b9"
+    assert "sources.alpha_br = 1.3e-05 ± 2e-07 µm V\u207b\u00b9 s\u207b\u00b9" in title
+    assert "alpha_cl" in title and "(at a bound)" in title
+    fig = fit_figure(obs, model, title)
+    try:
+        main = fig.axes[0]
+        (points,) = [a for a in main.get_lines() if a.get_gid() == "model_points"]
+        assert points.get_linestyle() == "None"  # markers at the evaluated fields, no line
+        np.testing.assert_allclose(points.get_ydata(), model)
+        (zoom,) = [a for a in main.child_axes if a.get_gid() == "reverse_zoom"]
+        lo, hi = zoom.get_ylim()
+        assert lo <= -0.0408 and hi < 0.05  # the reverse points fill the inset's scale
+        assert "σ" in fig.axes[1].get_ylabel()  # the residual panel stays
+    finally:
+        plt.close(fig)
+    path = plot_fit(tmp_path / "fig" / "fit.png", obs, model, "fig1e", parameters=params)
+    assert path.stat().st_size > 1000

@@ -207,3 +207,52 @@ def test_3d_profiles_use_the_section_lines_not_their_average():
     averaged = _pl_of(SimpleNamespace(z_um=z, y=lines.mean(axis=0), y_lines=None), em, st)
     assert np.allclose(with_lines.wavelength_nm, 526.0, atol=0.5)
     assert np.allclose(averaged.wavelength_nm, em.wavelength_nm(2.0 / 3.0), atol=0.5)
+
+
+# --------------------------------------------------------------------------------------------
+# Widths below the sample spacing, and the map figure
+
+
+def test_width_below_the_sample_spacing_is_flagged_unresolved():
+    from solver.pl_output import width_resolved
+
+    geo = SimpleNamespace(interface_um=3.5, length_um=7.0, br_rich_side="left")
+    z = np.linspace(0.0, 7.0, 701)  # 10 nm spacing, as the PL probes
+    sharp = np.where(z < 3.0, 1.0, 0.1)  # a jump between neighbouring samples
+    got = front_metrics(z, sharp, np.where(z < 3.5, 1.0, 0.1), geo)
+    assert 0.0 < got["width_um"] < 0.01 and got["width_resolved"] is False
+    smooth = 0.55 + 0.45 * np.tanh((3.0 - z) / 0.05)
+    got = front_metrics(z, smooth, np.where(z < 3.5, 1.0, 0.1), geo)
+    assert got["width_um"] > 0.05 and got["width_resolved"] is True
+    assert width_resolved(z, float("nan"), 3.0) is None
+    assert width_resolved(z, 0.0101, 3.0) and not width_resolved(z, 0.0099, 3.0)
+    assert list(got)[:4] == ["front_um", "width_um", "max_cl_ahead", "mean_cl_increase"]
+
+
+def test_wavelength_map_states_settings_marks_electrodes_uniform_colours():
+    import matplotlib.pyplot as plt
+
+    from solver.pl_figures import wavelength_map_figure
+
+    em, st = EmissionModel(), PLSettings(psf_fwhm_um=0.35, peak="spectrum")
+    z = np.linspace(0.0, 7.0, 701)
+    maps = [pl_map(z, np.where(z < zf, 1.0, 0.1), em, st, probes_um=np.linspace(0, 7, 141))
+            for zf in (3.5, 3.0)]
+    fig = wavelength_map_figure([("case", [0.0, 7200.0], maps)], emission=em, settings=st,
+                                electrodes=((0.0, 1.5), (5.5, 7.0)))
+    try:
+        ax = fig.axes[0]
+        (image,) = ax.get_images()
+        assert image.get_cmap().name == "viridis"
+        assert image.get_clim() == (420.0, 526.0)
+        lo, hi = (np.asarray(image.get_cmap()(x)[:3]) for x in (0.0, 0.3))
+        assert np.linalg.norm(hi - lo) > 0.3  # 420 -> 452 nm is a visible change of colour
+        assert len([a for a in ax.patches if a.get_gid() == "electrode_bar"]) == 2
+        lines = [a for a in ax.get_lines() if a.get_gid() == "contact_line"]
+        assert sorted(float(a.get_xdata()[0]) for a in lines) == [1.5, 5.5]
+        assert "time" in ax.get_ylabel() and "[µm]" in ax.get_xlabel()
+        title = fig._suptitle.get_text()
+        assert "PL" in title and "PSF FWHM 0.35 µm" in title and "funnelling off" in title
+        assert "summed spectrum" in title
+    finally:
+        plt.close(fig)

@@ -2,6 +2,7 @@
 temperature are marked, the comparison figures of ``make run`` are produced, and a run with
 figures off leaves no empty folder."""
 
+import itertools
 import json
 import subprocess
 import sys
@@ -305,3 +306,147 @@ def test_campaign_member_with_figures_off_leaves_no_empty_folders(tmp_path):
     assert empty == []
     assert sorted(p.name for p in (out / "on" / "figures").iterdir()) == [
         "diagnostics.png", "migration_length.png", "pl_wavelength_map.png", "profiles.png"]
+
+
+# --------------------------------------------------------------------------- protocol runs
+
+
+def protocol_device(name="forward_then_reverse"):
+    return plotting.Device.from_case_dict(case_to_dict(load_case(REPO / "cases" / f"{name}.yaml")))
+
+
+def step_rows(edges_h, levels, per_segment=5):
+    """Rows as the stepper records them: the value on row k applies to (t[k-1], t[k]]; every
+    switch time is a row."""
+    t, v = [0.0], [levels[0]]
+    for (a, b), level in zip(itertools.pairwise(edges_h), levels, strict=True):
+        ts = np.linspace(a, b, per_segment + 1)[1:] * 3600.0
+        t.extend(ts)
+        v.extend([level] * per_segment)
+    return np.array(t), np.array(v, dtype=float)
+
+
+def shaded_hours(ax, gid):
+    spans = []
+    for patch in by_gid(ax, gid):
+        lo, hi = x_extent(ax, patch)
+        spans.append((round(lo, 6), round(hi, 6)))
+    return sorted(spans)
+
+
+def test_bias_protocol_figure_has_field_panel_and_shades_reverse_bias():
+    t, field = step_rows([0.0, 4.0, 8.0], [4.0, -4.0])
+    segments = [(0.0, 14400.0, "step 4 V/µm"), (14400.0, 28800.0, "reversal -4 V/µm")]
+    fig = plotting.timeseries_figure(t, 0.3 * np.minimum(t, 14400.0) / 3600.0,
+                                     device=protocol_device(), segments=segments,
+                                     drive={"field_V_per_um": field, "T_K": np.full(t.size, 300.0)})
+    try:
+        ax, ax_e = fig.axes[0], fig.axes[1]
+        assert len(fig.axes) == 2  # constant T: no T panel
+        assert ax_e.get_gid() == "panel_field_V_per_um" and "V/µm" in ax_e.get_ylabel()
+        (line,) = by_gid(ax_e, "drive_field")
+        assert set(np.asarray(line.get_ydata()).tolist()) == {4.0, -4.0}
+        # shaded where the bias is reversed (4-8 h), on both panels, and only there
+        assert shaded_hours(ax, "shade_reverse") == [(4.0, 8.0)]
+        assert shaded_hours(ax_e, "shade_reverse") == [(4.0, 8.0)]
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert any("reverse bias" in s for s in legend) and any("unshaded" in s for s in legend)
+        labels = [t.get_text() for t in by_gid(ax, "segment_label")]
+        assert labels == ["step 4 V/µm", "reversal \u22124 V/µm"]  # room for both
+    finally:
+        plt.close(fig)
+
+
+def test_temperature_square_wave_shades_the_hot_halves_whichever_comes_first():
+    for first_hot in (True, False):
+        hot, cold = 398.15, 348.15
+        levels = [hot, cold] * 4 if first_hot else [cold, hot] * 4
+        edges = [0.5 * k for k in range(9)]
+        t, T = step_rows(edges, levels)
+        segments = [(a * 3600, b * 3600, f"{lv:g} K")
+                    for a, b, lv in zip(edges[:-1], edges[1:], levels, strict=True)]
+        fig = plotting.timeseries_figure(t, -0.01 * t / 3600.0, device=protocol_device(
+            "periodic_heating"), segments=segments, drive={"field_V_per_um": np.zeros(t.size),
+                                                           "T_K": T})
+        try:
+            ax, ax_t = fig.axes[0], fig.axes[1]
+            assert ax_t.get_gid() == "panel_T_K" and ax_t.get_ylabel() == "T [K]"
+            assert by_gid(ax_t, "drive_T")
+            want = [(round(a, 6), round(b, 6))
+                    for a, b, lv in zip(edges[:-1], edges[1:], levels, strict=True) if lv == hot]
+            assert shaded_hours(ax, "shade_hot") == want
+            legend = [t.get_text() for t in ax.get_legend().get_texts()]
+            assert any("398.15 K (125 °C)" in s for s in legend)
+            # 30 min segments over 4 h: "398.15 K" fits; no label overlaps another
+            boxes = [t.get_window_extent() for t in by_gid(ax, "segment_label")]
+            assert len(boxes) == 8
+            assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+        finally:
+            plt.close(fig)
+
+
+def test_labels_of_short_segments_are_left_out_not_overlapped():
+    edges = [0.1 * k for k in range(41)]  # 40 segments of 6 min over 4 h
+    levels = [4.0, 0.0] * 20
+    t, field = step_rows(edges, levels, per_segment=2)
+    segments = [(a * 3600, b * 3600, f"{lv:g} V/µm")
+                for a, b, lv in zip(edges[:-1], edges[1:], levels, strict=True)]
+    fig = plotting.timeseries_figure(t, t / 3600.0, segments=segments,
+                                     drive={"field_V_per_um": field})
+    try:
+        assert by_gid(fig.axes[1], "drive_field")
+        assert by_gid(fig.axes[0], "shade_zero") and not by_gid(fig.axes[0], "shade_reverse")
+        boxes = [t.get_window_extent() for t in by_gid(fig.axes[0], "segment_label")]
+        assert len(boxes) < 40
+        assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    finally:
+        plt.close(fig)
+
+
+def test_constant_drive_has_no_drive_panel(tmp_path):
+    t = np.linspace(0.0, 14400.0, 20)
+    fig = plotting.timeseries_figure(t, t / 14400.0, drive={"field_V_per_um": np.full(20, 4.0),
+                                                            "T_K": np.full(20, 300.0)})
+    try:
+        assert len(fig.axes) == 1 and not by_gid(fig.axes[0], "shade_reverse")
+    finally:
+        plt.close(fig)
+    plot_timeseries(t, t / 14400.0, tmp_path / "lm.png", drive={"T_K": np.full(20, 300.0)})
+    assert_png(tmp_path / "lm.png")
+
+
+def reversed_profiles():
+    """Profiles with the potential of a forward (+ left) run up to 4 h and reversed after."""
+    profs = with_fields([*make_profiles(), dict(make_profiles()[-1], t_s=6 * 3600.0)])
+    last = profs[-1]
+    last["psi_V"] = -np.asarray(last["psi_V"])
+    last["E_V_per_um"] = -np.asarray(last["E_V_per_um"])
+    return profs
+
+
+def test_profiles_after_a_reversal_name_electrodes_by_side_and_polarity_per_time():
+    dev = protocol_device()
+    assert dev.bias_protocol
+    fig = plotting.profiles_figure(reversed_profiles(), dev.name, device=dev)
+    try:
+        ax = fig.axes[0]
+        labels = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
+        assert labels["label_electrode_left"] == "Au (left)"
+        assert labels["label_electrode_right"] == "Au (right)"
+        entries = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert entries[0] == "0 h (forward, + left)"
+        assert entries[-1] == "6 h (reverse, + right)"
+    finally:
+        plt.close(fig)
+
+
+def test_protocol_profiles_of_one_polarity_keep_signed_labels():
+    dev = protocol_device()
+    fig = plotting.profiles_figure(with_fields(make_profiles()), dev.name, device=dev)
+    try:
+        labels = {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid()}
+        assert labels["label_electrode_left"] == "Au (+)"
+        assert labels["label_electrode_right"] == "Au (\u2212)"
+        assert fig.axes[0].get_legend().get_texts()[0].get_text() == "0 h"
+    finally:
+        plt.close(fig)
