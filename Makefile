@@ -25,7 +25,7 @@ for c in $(PYTHON) python3.12 \
 done
 endef
 
-.PHONY: help venv lint test test-slow run validate validate-3d front-shape bench clean clean-results \
+.PHONY: help venv lint test test-slow run validate validate-thermal validate-3d validate-3d-convergence front-shape bench clean clean-results \
 	onsager-kmc onsager-report
 
 help:
@@ -35,7 +35,9 @@ help:
 	@echo "make test-slow     slow validation tests (-m slow)"
 	@echo "make run           reference +-4 V/um pair, Fig. 1e campaign, figures -> results/"
 	@echo "make validate      run/resume the campaigns and regenerate docs/validation.md"
+	@echo "make validate-thermal  seed 000 targets and the equilibration rate scan -> docs/validation_thermal.md (~5 min)"
 	@echo "make validate-3d   1D/3D consistency and thick wire -> docs/validation_3d.md (~1 h)"
+	@echo "make validate-3d-convergence  3D mesh convergence -> docs/validation_3d_convergence.md (~1.5 h)"
 	@echo "make front-shape   true vs PL-apparent front -> docs/validation_front_shape.md (~1 min)"
 	@echo "make bench         1D benchmark"
 	@echo "make onsager-kmc   KMC Onsager table -> solver/physics/data/onsager_kmc.json (~25 min)"
@@ -89,8 +91,15 @@ validate: venv
 	$(PY) validation/rectification.py --results results --jobs $(JOBS)
 	@if [ -f validation/thermal.py ]; then $(PY) validation/thermal.py --results results/thermal; fi
 
+validate-thermal: venv
+	$(PY) validation/thermal.py --results results/thermal
+
 validate-3d: venv
 	$(PY) validation/wire3d.py --results results --jobs $(JOBS)
+
+# Three meshes of the 200 nm wire, one at a time (the finest needs most of the memory).
+validate-3d-convergence: venv
+	$(PY) validation/wire3d_convergence.py --results results --jobs 1
 
 # The front-shape study (issue 11): 1D part; add ARGS=--3d for the 3D wires (hours).
 front-shape: venv
