@@ -105,6 +105,14 @@ def nm(v: float) -> str:
     return "n/a" if not np.isfinite(v) else f"{v * 1e3:.0f} nm"
 
 
+def width(metrics: dict) -> str:
+    """A front width, or "unresolved" where it is below the sample spacing at the front
+    (``width_resolved`` of solver.pl_output.front_metrics: a jump between neighbouring probes)."""
+    if metrics.get("width_resolved") is False:
+        return f"{nm(metrics['width_um'])} (unresolved: < 1 probe step)"
+    return nm(metrics["width_um"])
+
+
 def pct(v: float) -> str:
     if not np.isfinite(v):
         return "n/a"
@@ -231,7 +239,7 @@ def write_report(path: Path, table: dict, verdict: dict, three_d: dict | None, c
           "|---|" + "---|" * (len(FIELDS) + 2)]
     for label, rows in table.items():
         v = verdict[label]
-        L.append(f"| {label} | " + " | ".join(nm(rows[f]["width_um"]) for f in FIELDS)
+        L.append(f"| {label} | " + " | ".join(width(rows[f]) for f in FIELDS)
                  + f" | {v['ratio']:.2f} | {'yes' if v['smooths'] else '**no**'} |")
     L += ["",
           f"## 1D: Cl ahead of the front after 4 h (max 1 − y beyond front + "
@@ -261,17 +269,17 @@ def write_report(path: Path, table: dict, verdict: dict, three_d: dict | None, c
           "## Findings (1D)",
           "",
           f"- **True composition.** The front sharpens as the bias rises: "
-          f"{nm(true_rows[1.5]['width_um'])} at 1.5 V/µm, {nm(true_rows[4.0]['width_um'])} at "
+          f"{width(true_rows[1.5])} at 1.5 V/µm, {width(true_rows[4.0])} at "
           f"4 V/µm, with at most {pct(true_rows[4.0]['max_cl_ahead'])} Cl ahead of it.",
           f"- **PL, spectrum peak (the default, what a spectrometer reports).** The two phases "
           "emit lines about 0.5 eV apart, far more than a line width, so within the spot the "
           "peak is one line or the other and jumps where their intensities balance: the "
-          f"apparent front is a step, {nm(table[default][4.0]['width_um'])} wide at 4 V/µm "
+          f"apparent front is a step, {width(table[default][4.0])} wide at 4 V/µm "
           "(a jump between neighbouring probes), sharper than the true one; it adds no Cl ahead "
           f"({pct(table[default][4.0]['max_cl_ahead'])}).",
           f"- **PL, mean energy.** A linear average smooths every front to the PSF: "
-          f"{nm(table[mean_lab][1.5]['width_um'])} at 1.5 V/µm and "
-          f"{nm(table[mean_lab][4.0]['width_um'])} at 4 V/µm with a 0.35 µm PSF, scaling with "
+          f"{width(table[mean_lab][1.5])} at 1.5 V/µm and "
+          f"{width(table[mean_lab][4.0])} at 4 V/µm with a 0.35 µm PSF, scaling with "
           "the PSF (0.25 / 0.50 µm rows); the width is set by the optics, the same at every "
           "bias, so it cannot make the front smoother at higher bias. The Gaussian tail "
           f"{CL_UPTAKE_MARGIN_UM:g} µm beyond the front is "
@@ -318,8 +326,8 @@ def write_report(path: Path, table: dict, verdict: dict, three_d: dict | None, c
         L += ["| wire | field [V/µm] | width, averaged | width, PL | Cl ahead, averaged | "
               "Cl ahead, PL |", "|---|---|---|---|---|---|"]
         for (w, f), r in sorted(three_d.items()):
-            L.append(f"| {w} nm | {f:g} | {nm(r['averaged']['width_um'])} | "
-                     f"{nm(r['pl']['width_um'])} | {pct(r['averaged']['max_cl_ahead'])} | "
+            L.append(f"| {w} nm | {f:g} | {width(r['averaged'])} | "
+                     f"{width(r['pl'])} | {pct(r['averaged']['max_cl_ahead'])} | "
                      f"{pct(r['pl']['max_cl_ahead'])} |")
         L += ["", "PL here is applied to the cross-section-averaged profile; no "
               "section-resolution study yet."]
