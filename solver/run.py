@@ -57,6 +57,7 @@ from solver.recording import (  # noqa: F401  (re-exported: public via solver.ru
     attach_line_sampler,
     build_summary,
     gather_profile,
+    one_line,
     write_final_outputs,
 )
 
@@ -68,6 +69,11 @@ STOP_AFTER_STEPS_ENV = "PEROVSKITE_IONS_STOP_AFTER_STEPS"
 
 class SolverFailure(RuntimeError):
     """The time integration could not continue; outputs up to the last good state were written."""
+
+
+class FormCompilationError(SolverFailure):
+    """The weak forms could not be compiled (FFCx JIT), e.g. a stale lock in the form cache;
+    nothing was computed or written."""
 
 
 class Interrupted(RuntimeError):
@@ -266,13 +272,19 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
     params = _flux_scheme_for_mesh(params, tagged, m.degree)
     sv = case.solver
     bias, temperature = params.bias, params.temperature
-    problem = TransportProblem(
-        tagged, params, m.degree,
-        SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
-                      max_update=sv.max_update_VT, linear_solver=sv.linear_solver,
-                      petsc_options=dict(sv.petsc_options)),
-        bias=bias, temperature=temperature,
-    )
+    try:  # the forms are compiled (FFCx JIT) here
+        problem = TransportProblem(
+            tagged, params, m.degree,
+            SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
+                          max_update=sv.max_update_VT, linear_solver=sv.linear_solver,
+                          petsc_options=dict(sv.petsc_options)),
+            bias=bias, temperature=temperature,
+        )
+    except TimeoutError as exc:  # FFCx waited for another process's (or a dead one's) compile
+        raise FormCompilationError(
+            f"form compilation timed out before the run started ({one_line(exc)}). A run "
+            "killed while compiling leaves the empty .c file named there as a lock: delete it "
+            "and rerun") from None
     problem.initialise()
     if case.geometry.dimension == 3:
         attach_line_sampler(problem, case)
