@@ -49,19 +49,19 @@ examples:
 """
 
 
-def _jobs(text: str) -> int:
-    """``-j N``: a whole number >= 1 (argparse type)."""
+def jobs_count(text: str) -> int:
+    """``-j N``: a whole number >= 1 (argparse type; also the fit command's ``-j``)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 (members run at the same "
-                                         f"time), got {value}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 (runs at the same time), "
+                                         f"got {value}")
     return value
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
     """ArgumentParser whose errors are one line, ``error: <message> (see --help)``, exit 2."""
 
     def error(self, message: str):
@@ -74,7 +74,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _build_parser() -> argparse.ArgumentParser:
     """Argument parser of ``run_case.py``."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog="run_case.py",
         usage="%(prog)s CASE [--set KEY=VALUE ...] [options]\n"
         "       %(prog)s CAMPAIGN [-j N] [--output DIR] [--force]\n"
@@ -132,7 +132,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "'run_case.py fit FIT'); uses -j, --output, --force, --check, --quiet",
     )
     parser.add_argument(
-        "-j", "--jobs", type=_jobs, default=1, metavar="N",
+        "-j", "--jobs", type=jobs_count, default=1, metavar="N",
         help="campaigns: members run at the same time (one process each; default 1)",
     )
     again = parser.add_mutually_exclusive_group()

@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from solver.cli import OneLineParser, jobs_count
 from solver.config import CaseError
 from solver.console import write
 from solver.exit_codes import EXIT_INPUT, EXIT_OK
@@ -21,32 +22,16 @@ from solver.outputs import OutputError
 __all__ = ["main", "run"]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        write(f"error: {' '.join(str(message).split())} (see {self.prog} --help)", sys.stderr)
-        raise SystemExit(EXIT_INPUT)
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Parser of ``perovskite-ions fit``."""
-    parser = _Parser(prog="perovskite-ions fit",
-                     description="Fit case keys to data (fit file format, data files, outputs: "
-                     "docs/fitting.md).")
+    parser = OneLineParser(prog="perovskite-ions fit",
+                           description="Fit case keys to data (fit file format, data files, "
+                           "outputs: docs/fitting.md).")
     parser.add_argument("fit_file", metavar="FIT", help="fit file (top-level key 'fit'), or a "
                         "shipped one by the name --list-presets shows (fits/<file>)")
     parser.add_argument("--output", metavar="DIR",
                         help="fit directory (default: results/fits/<name>)")
-    parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+    parser.add_argument("-j", "--jobs", type=jobs_count, default=1, metavar="N",
                         help="model runs at the same time (one process each; default 1)")
     parser.add_argument("--force", action="store_true",
                         help="ignore the cached model runs of earlier invocations")
