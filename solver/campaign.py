@@ -48,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from solver import outputs
 from solver.checkpoint import has_checkpoint
-from solver.config import CaseError, load_case
+from solver.config import CaseError, load_case, read_section_file
 from solver.console import write
 from solver.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_SOLVER
 
@@ -165,16 +165,9 @@ def load_campaign(path: str | Path) -> tuple[CampaignSpec, Path]:
         CaseError: one line naming the problem (``campaign.<key>: ...``).
     """
     path = Path(path)
+    section = read_section_file(path, "campaign", "campaign")
     try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise CaseError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise CaseError(f"{path}: malformed YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict) or set(data) != {"campaign"}:
-        raise CaseError(f"{path}: a campaign file has exactly one top-level key, 'campaign'")
-    try:
-        spec = CampaignSpec.model_validate(data["campaign"])
+        spec = CampaignSpec.model_validate(section)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in ("campaign", *err["loc"]))

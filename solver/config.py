@@ -1164,6 +1164,23 @@ def _read_mapping(path: pathlib.Path) -> dict:
     return data
 
 
+def read_section_file(path: pathlib.Path, key: str, kind: str) -> Any:
+    """The value under the one top-level ``key`` of a YAML file (campaign and fit files).
+
+    Raises:
+        CaseError: unreadable file, malformed YAML, or a top level other than ``{key: ...}``.
+    """
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise CaseError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise CaseError(f"{path}: malformed YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict) or set(data) != {key}:
+        raise CaseError(f"{path}: a {kind} file has exactly one top-level key, '{key}'")
+    return data[key]
+
+
 # --------------------------------------------------------------------------------------------
 # Overrides
 

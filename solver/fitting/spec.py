@@ -32,10 +32,15 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from solver.config import CaseError, first_error, format_loc, unknown_key_message
+from solver.config import (
+    CaseError,
+    first_error,
+    format_loc,
+    read_section_file,
+    unknown_key_message,
+)
 
 __all__ = ["DataSet", "FitSpec", "Optimizer", "Parameter", "load_fit"]
 
@@ -171,16 +176,9 @@ def load_fit(path: str | Path) -> tuple[FitSpec, Path, Path]:
         CaseError: one line naming the problem (``fit.<key>: ...``).
     """
     path = Path(path)
+    section = read_section_file(path, "fit", "fit")
     try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise CaseError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise CaseError(f"{path}: malformed YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict) or set(data) != {"fit"}:
-        raise CaseError(f"{path}: a fit file has exactly one top-level key, 'fit'")
-    try:
-        spec = FitSpec.model_validate(data["fit"])
+        spec = FitSpec.model_validate(section)
     except ValidationError as exc:
         err = first_error(exc)
         msg = err["msg"].removeprefix("Value error, ")
