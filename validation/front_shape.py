@@ -34,12 +34,12 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from solver.campaign import run_campaign  # noqa: E402
 from solver.config import load_case  # noqa: E402
 from solver.outputs import provenance, read_profile_csv  # noqa: E402
 from solver.pl import PLSettings, pl_map  # noqa: E402
 from solver.pl_figures import plot_wavelength_map  # noqa: E402
 from solver.pl_output import CL_UPTAKE_MARGIN_UM, emission_of, front_metrics, settings_of  # noqa: E402
+from validation.common import run_campaigns  # noqa: E402
 
 FIELDS = (1.5, 2.5, 4.0)
 T_END = 14400.0
@@ -341,11 +341,7 @@ def main(argv=None) -> int:
     figs.mkdir(parents=True, exist_ok=True)
     names = (CAMPAIGN_1D, CAMPAIGN_3D) if args.three_d else (CAMPAIGN_1D,)
     if not args.no_run:
-        for name in names:
-            rc = run_campaign(REPO / "campaigns" / f"{name}.yaml", jobs=args.jobs,
-                              output=str(results / name))
-            if rc != 0:
-                print(f"warning: campaign {name} had failed members", file=sys.stderr)
+        run_campaigns(names, results, args.jobs)
     root = results / CAMPAIGN_1D
     table, case = one_d_study(root)
     fig_profiles(root, case, figs / "front_shape_profiles_4h.png")

@@ -30,12 +30,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from solver import observables  # noqa: E402
-from solver.campaign import run_campaign  # noqa: E402
 from solver.config import load_case  # noqa: E402
 from solver.outputs import provenance, read_profile_csv, read_timeseries_csv  # noqa: E402
 from solver.pl import pl_map  # noqa: E402
 from solver.pl_output import emission_of, front_metrics, settings_of  # noqa: E402
-from validation.common import report_arguments  # noqa: E402
+from validation.common import report_arguments, run_campaigns  # noqa: E402
 
 CAMPAIGNS = ("fig1e", "source_models", "absorbing_contact")
 T_END = 14400.0
@@ -174,11 +173,7 @@ def main(argv=None) -> int:
     docs = Path(args.docs)
     figs = docs / "figures"
     if not args.no_run:
-        for name in CAMPAIGNS:
-            rc = run_campaign(REPO / "campaigns" / f"{name}.yaml", jobs=args.jobs,
-                              output=str(results / name))
-            if rc != 0:
-                print(f"warning: campaign {name} had failed members", file=sys.stderr)
+        run_campaigns(CAMPAIGNS, results, args.jobs)
     figs.mkdir(parents=True, exist_ok=True)
     fig1e_root, models_root, absorb_root = (results / n for n in CAMPAIGNS)
     sweep = by_field(read_campaign(fig1e_root))

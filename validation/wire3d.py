@@ -30,9 +30,8 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from solver.campaign import run_campaign  # noqa: E402
 from solver.outputs import provenance, read_profile_csv, read_timeseries_csv  # noqa: E402
-from validation.common import report_arguments  # noqa: E402
+from validation.common import report_arguments, run_campaigns  # noqa: E402
 
 CAMPAIGN = "wire3d_consistency"
 RESOLUTION = "wire3d_resolution"  # the 200 nm wire at +4 V/µm with 4 x 4 cells across
@@ -107,11 +106,7 @@ def main(argv=None) -> int:
     docs = Path(args.docs)
     figs = docs / "figures"
     if not args.no_run:
-        for name in (CAMPAIGN, RESOLUTION):
-            rc = run_campaign(REPO / "campaigns" / f"{name}.yaml", jobs=args.jobs,
-                              output=str(Path(args.results) / name))
-            if rc != 0:
-                print(f"warning: campaign {name} had failed members", file=sys.stderr)
+        run_campaigns((CAMPAIGN, RESOLUTION), Path(args.results), args.jobs)
     figs.mkdir(parents=True, exist_ok=True)
 
     ref = {f: summary(root, REFERENCE, f) for f in FIELDS}

@@ -26,9 +26,8 @@ sys.path.insert(0, str(REPO))  # run as a script: repository root before solver/
 
 from solver import observables  # noqa: E402
 from solver.analysis.richardson import richardson  # noqa: E402
-from solver.campaign import run_campaign  # noqa: E402
 from solver.outputs import provenance, read_profile_csv  # noqa: E402
-from validation.common import report_arguments  # noqa: E402
+from validation.common import report_arguments, run_campaigns  # noqa: E402
 
 CAMPAIGN = "wire3d_convergence"
 #: (member, cell size across the section [nm], axial layer [nm]), coarse to fine.
@@ -78,10 +77,7 @@ def main(argv=None) -> int:
     args = report_arguments(__doc__, "validation_3d_convergence.md", argv)
     root = Path(args.results) / CAMPAIGN
     if not args.no_run:
-        rc = run_campaign(REPO / "campaigns" / f"{CAMPAIGN}.yaml", jobs=args.jobs,
-                          output=str(root))
-        if rc != 0:
-            print(f"warning: campaign {CAMPAIGN} had failed members", file=sys.stderr)
+        run_campaigns((CAMPAIGN,), Path(args.results), args.jobs)
     sums = [summary(root, name) for name, _, _ in MESHES]
     bad = [name for (name, _, _), s in zip(MESHES, sums, strict=True) if s["status"] != "completed"]
     if bad:
