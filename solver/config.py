@@ -417,11 +417,16 @@ def _check_segment(seg: BaseModel, uses: dict, required: dict) -> None:
     if seg.kind == "square" and seg.period_s > seg.duration_s:
         raise _rule("period_s", f"{seg.period_s:g} s is longer than duration_s = "
                     f"{seg.duration_s:g} s (at least one period per square segment)")
-    times = seg.output_times_s
+    _check_output_times(seg.output_times_s, seg.duration_s, "duration_s",
+                        " (times from the segment start)")
+
+
+def _check_output_times(times, end: float, end_name: str, note: str = "") -> None:
+    """Output times within [0, ``end``] and strictly increasing (``output_times_s`` of the time
+    section and of protocol segments); raises the one-line rule error naming the entry."""
     for i, t in enumerate(times):
-        if not 0.0 <= t <= seg.duration_s:
-            raise _rule(f"output_times_s[{i}]", f"{t:g} not in [0, duration_s = "
-                        f"{seg.duration_s:g}] (times from the segment start)")
+        if not 0.0 <= t <= end:
+            raise _rule(f"output_times_s[{i}]", f"{t:g} not in [0, {end_name} = {end:g}]{note}")
     if any(b <= a for a, b in itertools.pairwise(times)):
         raise _rule("output_times_s", "must be strictly increasing")
 
@@ -840,13 +845,7 @@ class Time(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> "Time":
-        times = self.output_times_s
-        for i, t in enumerate(times):
-            if not 0.0 <= t <= self.t_end_s:
-                raise _rule(f"output_times_s[{i}]", f"{t:g} not in [0, time.t_end_s = "
-                            f"{self.t_end_s:g}]")
-        if any(b <= a for a, b in itertools.pairwise(times)):
-            raise _rule("output_times_s", "must be strictly increasing")
+        _check_output_times(self.output_times_s, self.t_end_s, "time.t_end_s")
         if self.dt_min_s > self.dt_initial_s:
             raise _rule("dt_initial_s", f"must be >= time.dt_min_s = {self.dt_min_s:g}")
         if self.dt_initial_s > self.dt_max_s:
