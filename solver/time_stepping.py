@@ -37,8 +37,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from mpi4py import MPI
 
-from solver.bdf import bdf_coefficients  # noqa: F401  (the time scheme's coefficients)
-
 #: Tolerance of the state check: y (hence x_Br and x_Cl) must lie in [-STATE_TOL, 1 + STATE_TOL].
 #: The discrete solution is not monotone: measured maximum overshoots of y over 4 h on the
 #: forward reference case are 5e-4 on the default mesh (h_max 10 nm), 0.021 at 8 V/µm, and
@@ -183,11 +181,6 @@ def next_dt(dt: float, err: float, order: int, growth: float) -> float:
     if err <= 0.0 or not np.isfinite(err):
         return dt * (growth if err == 0.0 else 0.2)
     return dt * float(np.clip(0.9 * err ** (-1.0 / (order + 1)), 0.2, growth))
-
-
-def land_on(t: float, dt: float, milestones) -> float:
-    """Shorten dt to hit the next milestone exactly; avoid leaving a sliver < dt/10 before it."""
-    return landing(t, dt, milestones)[0]
 
 
 def landing(t: float, dt: float, milestones) -> tuple[float, float | None]:
