@@ -3,18 +3,25 @@
 Seed 001 reports two features the 1D model does not reproduce (docs/validation.md): about 12 %
 Cl in the Br-rich segment after 4 h forward bias (Fig. 2a), and a front that smooths as the
 bias rises (the seed's model, Fig. 2b; its experiment says the moving front "remained sharp",
-Fig. S4). The experiment measures composition by confocal PL, so this study evaluates the front
-width and the Cl ahead of the front on the true and on the PL-apparent composition
-(solver/pl.py) and states which hypothesis holds.
+Fig. S4). This study tests three explanations and states which holds:
 
-One command (runs or resumes campaigns/front_shape.yaml first):
+1. PL resolution alone: the experiment measures composition by confocal PL, so the front width
+   and the Cl ahead of the front are evaluated on the true and on the PL-apparent composition
+   (solver/pl.py) of the 1D device (campaigns/front_shape.yaml);
+2. the 3D bottom-contact geometry: cross-section-averaged and PL-apparent (section-integrated)
+   numbers for 200/300/400 nm wires (campaigns/front_shape_3d.yaml, with a resolution check in
+   front_shape_3d_resolution.yaml);
+3. more vacancies where the front moves (free surface, contact edges): 1D variants of the
+   vacancy fraction, contact creation rate and surface exchange, with a no-bias control
+   (campaigns/front_shape_candidates.yaml, front_shape_candidates_nobias.yaml).
+
+One command (runs or resumes the campaigns first; 1D parts about 5 min on 2 cores):
 
     python validation/front_shape.py [--results results] [--jobs 2] [--no-run] [--3d]
 
-``--3d`` also runs campaigns/front_shape_3d.yaml (bottom-contact wires of 200/300/400 nm, about
-an hour per member) and adds the cross-section-averaged and PL-apparent numbers; without it the
-report states that the 3D part is pending. Every number in the report is computed here from the
-campaign outputs.
+``--3d`` also runs the 3D campaigns (about 2.5 h of CPU: 6-18 min per member on one core);
+without it the report states that the 3D part is pending. Every number in the report is
+computed here from the campaign outputs.
 """
 
 from __future__ import annotations
@@ -60,7 +67,6 @@ CANDIDATES = (
     ("surface_exchange", "surface exchange, k = 1e-2 /s"),
     ("surface_xvbr_x100", "surface exchange, k = 1e-2 /s, x_V,Br x 100"),
     ("surface_xvbr_x1000", "surface exchange, k = 1e-2 /s, x_V,Br x 1000"),
-    ("surface_fast_xvbr_x1000", "surface exchange, k = 1 /s, x_V,Br x 1000"),
 )
 RECTIFICATION_RANGE = (10.0, 40.0)  # R = L_m(+4)/|L_m(-4)| "~20" (docs/validation.md)
 RESOLUTION_WIDTH_NM = 400
