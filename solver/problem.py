@@ -105,6 +105,22 @@ class NewtonStats:
     linear_iterations: int = 0
 
 
+def jit_options(native_kernels: bool) -> dict | None:
+    """JIT options of the problem's forms: dolfinx's defaults, or with ``-march=native``.
+
+    dolfinx compiles the FFCx kernels with ``cffi_extra_compile_args = ["-O2", "-g0"]``
+    (``dolfinx.jit.get_options()``); ``native_kernels`` adds ``-march=native`` (the CPU's
+    vector and fused multiply-add instructions). The flags are part of the JIT cache key, so
+    both variants live side by side in the cache.
+    """
+    if not native_kernels:
+        return None
+    from dolfinx import jit
+
+    base = list(jit.get_options()["cffi_extra_compile_args"])
+    return {"cffi_extra_compile_args": [*base, "-march=native"]}
+
+
 @dataclass
 class SolverOptions:
     """Newton settings (see docs/case_format.md, section ``solver``)."""
@@ -114,6 +130,7 @@ class SolverOptions:
     max_update: float = 10.0
     linear_solver: str = "auto"
     petsc_options: dict = field(default_factory=dict)
+    native_kernels: bool = False
 
 
 class TransportProblem:
@@ -260,7 +277,7 @@ class TransportProblem:
                                     self.options.petsc_options)
         self.problem = fem_petsc.NonlinearProblem(
             F, self.w, bcs=self.bcs, petsc_options_prefix=f"pvk{id(self)}_",
-            petsc_options=opts,
+            petsc_options=opts, jit_options=jit_options(self.options.native_kernels),
         )
         snes = self.problem.solver
         # Row scaling of the vacancy equation (see _set_row_scale): wrap dolfinx's assemblers.

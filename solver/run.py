@@ -277,7 +277,8 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
             tagged, params, m.degree,
             SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
                           max_update=sv.max_update_VT, linear_solver=sv.linear_solver,
-                          petsc_options=dict(sv.petsc_options)),
+                          petsc_options=dict(sv.petsc_options),
+                          native_kernels=sv.native_kernels),
             bias=bias, temperature=temperature,
         )
     except TimeoutError as exc:  # FFCx waited for another process's (or a dead one's) compile

@@ -212,6 +212,19 @@ def test_error_message_is_short_and_names_the_problem():
                            "'duration_s'?"), text
 
 
+def test_petsc_option_values_booleans_and_unions():
+    """YAML booleans reach PETSc in its spelling; a value of no allowed kind gets one line that
+    names the option (not pydantic's union-member tags such as ``ksp_type.str``)."""
+    case = case_from_dict(with_name(solver={"petsc_options": {
+        "snes_lag_preconditioner_persists": True, "ksp_monitor": False, "ksp_max_it": 5}}))
+    assert case.solver.petsc_options == {"snes_lag_preconditioner_persists": "true",
+                                         "ksp_monitor": "false", "ksp_max_it": 5}
+    for value, got in (([1], "a list"), ({"a": 1}, "a dict"), (None, "None")):
+        text = rejects(with_name(solver={"petsc_options": {"ksp_type": value}}))
+        assert text == ("solver.petsc_options.ksp_type: must be a string or true/false or an "
+                        f"integer or a number (got {got})"), text
+
+
 # --------------------------------------------------------------------------------------------
 # Overrides and loading
 

@@ -1,0 +1,133 @@
+"""Benchmark: Jacobian and residual assembly per cell, with the default and the native kernels.
+
+Builds the problem of a case (default ``cases/wire3d.yaml``: hexahedra, box Scharfetter–Gummel
+fluxes) at its initial state and times, in one process, repeated assemblies of
+
+- the Jacobian with dolfinx's default JIT flags (``-O2 -g0``),
+- the Jacobian with ``solver.native_kernels`` (``-march=native`` added),
+- the residual (default flags),
+- a trivial form coupling every dof of a cell with every other (sum of trial functions times sum
+  of test functions) into the same PETSc matrix: the cost of inserting the element matrices,
+  which no kernel change can remove.
+
+The two Jacobian variants alternate (``--rounds``), so a load change on the machine affects both
+alike; the minimum over the repeats is reported, in µs per cell, with the Frobenius norm of each
+Jacobian (equal to the last digits: only rounding differs).
+
+    python benchmarks/bench_assembly.py [CASE] [--repeat 20] [--rounds 3] [--set key=value ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import solver  # noqa: E402,F401  (dolfinx_solver before dolfinx)
+
+
+def build(case_file: str, overrides: list[str], native: bool):
+    """The TransportProblem of the case at its initial state (as solver.run.prepare builds it)."""
+    from mpi4py import MPI
+
+    from solver import run as runmod
+    from solver.config import load_case
+    from solver.meshing import build_mesh
+    from solver.parameters import from_case
+    from solver.problem import SolverOptions, TransportProblem
+
+    case = load_case(case_file, overrides)
+    params = from_case(case)
+    tagged = build_mesh(MPI.COMM_WORLD, case, params)
+    params = runmod._flux_scheme_for_mesh(params, tagged, case.mesh.degree)
+    sv = case.solver
+    problem = TransportProblem(
+        tagged, params, case.mesh.degree,
+        SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol, max_update=sv.max_update_VT,
+                      linear_solver=sv.linear_solver, petsc_options=dict(sv.petsc_options),
+                      native_kernels=native),
+        bias=params.bias, temperature=params.temperature)
+    problem.initialise()
+    return problem
+
+
+def best_of(fn, repeat: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("case", nargs="?", default=str(REPO / "cases" / "wire3d.yaml"))
+    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--set", dest="overrides", action="append", default=[])
+    a = ap.parse_args()
+
+    import ufl
+    from dolfinx import fem
+    from dolfinx.fem import petsc as fem_petsc
+
+    problems = {"default": build(a.case, a.overrides, False),
+                "native": build(a.case, a.overrides, True)}
+    ref = problems["default"]
+    n_cells = ref.w.function_space.mesh.topology.index_map(
+        ref.w.function_space.mesh.topology.dim).size_local
+    A = ref.problem.A
+
+    def jacobian(p):
+        def go():
+            p.problem.A.zeroEntries()
+            fem_petsc.assemble_matrix(p.problem.A, p.problem.J, bcs=p.bcs)
+            p.problem.A.assemble()
+        return go
+
+    def residual():
+        with ref.problem.b.localForm() as loc:
+            loc.set(0.0)
+        fem_petsc.assemble_vector(ref.problem.b, ref.problem.F)
+
+    trial, test = ufl.TrialFunction(ref.W), ufl.TestFunction(ref.W)
+    coupling = fem.form(sum(trial[i] for i in range(3)) * sum(test[i] for i in range(3)) * ref.dx)
+
+    def insertion():
+        A.zeroEntries()
+        fem_petsc.assemble_matrix(A, coupling, bcs=ref.bcs)
+        A.assemble()
+
+    best = {"default": float("inf"), "native": float("inf")}
+    for _ in range(a.rounds):
+        for name, p in problems.items():
+            best[name] = min(best[name], best_of(jacobian(p), a.repeat))
+    norms = {}
+    for name, p in problems.items():
+        jacobian(p)()
+        norms[name] = p.problem.A.norm()
+    t_res = best_of(residual, a.repeat)
+    t_ins = best_of(insertion, a.repeat)
+    us = 1e6 / n_cells
+    n_dofs = ref.W.dofmap.index_map.size_global * ref.W.dofmap.index_map_bs
+    print(f"{a.case}: {n_cells} cells, {n_dofs} dofs; "
+          f"minimum of {a.rounds} x {a.repeat} assemblies")
+    print("| assembly | µs per cell | note |")
+    print("|---|---|---|")
+    print(f"| Jacobian, default kernels (-O2) | {best['default'] * us:.1f} | "
+          f"norm {norms['default']:.15g} |")
+    print(f"| Jacobian, native kernels (-O2 -march=native) | {best['native'] * us:.1f} | "
+          f"norm {norms['native']:.15g}; {best['default'] / best['native']:.2f}x |")
+    print(f"| residual, default kernels | {t_res * us:.1f} | |")
+    print(f"| element-matrix insertion (trivial kernel, same matrix) | {t_ins * us:.1f} | "
+          "floor of any Jacobian assembly |")
+
+
+if __name__ == "__main__":
+    main()
