@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +21,12 @@ def report_arguments(doc: str, report: str, argv=None) -> argparse.Namespace:
     ap.add_argument("--no-run", action="store_true", help="use existing campaign outputs only")
     ap.add_argument("--docs", default=str(DOCS), help=f"where {report} and figures/ go")
     return ap.parse_args(argv)
+
+
+def md_cell(text: str) -> str:
+    """``text`` for a Markdown table cell: every unescaped ``|`` (e.g. in ``|dy/dz|``) escaped,
+    so that it does not split the cell (tests/unit/test_docs_tables.py)."""
+    return re.sub(r"(?<!\\)\|", r"\\|", text)
 
 
 def run_campaigns(names, results: Path, jobs: int) -> None:

@@ -59,6 +59,7 @@ from solver.constants import BOLTZMANN_EV_PER_K  # noqa: E402
 from solver.outputs import git_info, read_profile_csv, read_timeseries_csv  # noqa: E402
 from solver.parameters import from_case  # noqa: E402
 from solver.physics.initial import initial_composition  # noqa: E402
+from validation.common import md_cell  # noqa: E402
 
 FORWARD = {"75C": 348.15, "100C": 373.15, "125C": 398.15}
 CASES = [f"thermal_{k}" for k in FORWARD] + ["thermal_reverse_125C"]
@@ -204,8 +205,10 @@ def D_at_length(runs: dict[float, dict], params, ell_um: float, y_levels) -> np.
 
 
 def row(target: str, seed: str, ours: str, ok: bool | None, criterion: str) -> dict:
-    return {"target": target, "seed": seed, "ours": ours,
-            "result": "n/a" if ok is None else ("pass" if ok else "FAIL"), "criterion": criterion}
+    """One row of the targets table; every cell escaped for Markdown (:func:`md_cell`)."""
+    return {"target": md_cell(target), "seed": md_cell(seed), "ours": md_cell(ours),
+            "result": "n/a" if ok is None else ("pass" if ok else "FAIL"),
+            "criterion": md_cell(criterion)}
 
 
 # --------------------------------------------------------------------------------- figures
