@@ -67,8 +67,8 @@ def main(argv=None) -> int:
 
     def keep_last_system(self):
         stats = solve_once(self)
-        if self.problem.A.assembled:
-            kept["system"] = (self.problem.A.copy(), self.problem.b.copy(), self)
+        if self.jacobian_matrix.assembled:
+            kept["system"] = (self.jacobian_matrix.copy(), self.problem.b.copy(), self)
         return stats
 
     problem_module.TransportProblem._solve_once = keep_last_system

