@@ -38,7 +38,7 @@ help:
 	@echo "make validate-thermal  seed 000 targets and the equilibration rate scan -> docs/validation_thermal.md (~5 min)"
 	@echo "make validate-3d   1D/3D consistency and thick wire -> docs/validation_3d.md (~1 h)"
 	@echo "make validate-3d-convergence  3D mesh convergence -> docs/validation_3d_convergence.md (~1.5 h)"
-	@echo "make front-shape   PL, vacancy-supply candidates -> docs/validation_front_shape.md (~5 min);"
+	@echo "make front-shape   PL, vacancy-supply candidates -> docs/validation_front_shape.md (~2 min);"
 	@echo "                   ARGS=--3d adds the 3D wires (about 2.5 h of CPU)"
 	@echo "make bench         1D benchmark"
 	@echo "make onsager-kmc   KMC Onsager table -> solver/physics/data/onsager_kmc.json (~25 min)"

@@ -15,7 +15,7 @@ Fig. S4). This study tests three explanations and states which holds:
    vacancy fraction, contact creation rate and surface exchange, with a no-bias control
    (campaigns/front_shape_candidates.yaml, front_shape_candidates_nobias.yaml).
 
-One command (runs or resumes the campaigns first; 1D parts about 5 min on 2 cores):
+One command (runs or resumes the campaigns first; 1D parts about 2 min):
 
     python validation/front_shape.py [--results results] [--jobs 2] [--no-run] [--3d]
 
