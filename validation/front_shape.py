@@ -548,7 +548,10 @@ def three_d_section(three_d: dict | None, true_1d: dict) -> list[str]:
           "400 nm, forward bias for 4 h (`campaigns/front_shape_3d.yaml`). Averaged: the front "
           "metrics of the cross-section average of y. PL: the synthetic PL of the section "
           "(the spectra of a grid of lines along the wire, summed over the section, then the "
-          "peak; case defaults), computed by the run itself. Lateral spread: the distance "
+          "peak; case defaults), computed by the run itself; PL mean energy: the "
+          "intensity-weighted mean photon energy over spot and section, which for a linear "
+          "E(y) (no bowing) without funnelling is exactly that of the averaged profile, "
+          "computed here from it. Lateral spread: the distance "
           "between the foremost and hindmost y = 0.55 crossing among the lines.",
           "",
           "**Resolution.** 4 × 4 cells across every section (50, 75, 100 nm cells), 10 nm axial "
