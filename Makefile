@@ -39,7 +39,7 @@ help:
 	@echo "make validate-3d   1D/3D consistency and thick wire -> docs/validation_3d.md (~1 h)"
 	@echo "make validate-3d-convergence  3D mesh convergence -> docs/validation_3d_convergence.md (~1.5 h)"
 	@echo "make front-shape   PL, vacancy-supply candidates -> docs/validation_front_shape.md (~2 min);"
-	@echo "                   ARGS=--3d adds the 3D wires (about 2.5 h of CPU)"
+	@echo "                   ARGS=--3d adds the 3D wires (3.4 h of CPU, 1.7 h with JOBS=2)"
 	@echo "make bench         1D benchmark"
 	@echo "make onsager-kmc   KMC Onsager table -> solver/physics/data/onsager_kmc.json (~25 min)"
 	@echo "make onsager-report KMC vs Manning/ideal, solver impact -> docs/onsager_kmc.md (~1 min)"
@@ -103,7 +103,7 @@ validate-3d-convergence: venv
 	$(PY) validation/wire3d_convergence.py --results results --jobs 1
 
 # The front-shape study (issue 11): 1D PL and vacancy-supply candidates; add ARGS=--3d for
-# the 3D wires (campaigns/front_shape_3d*.yaml, about 2.5 h of CPU).
+# the 3D wires (campaigns/front_shape_3d*.yaml, 3.4 h of CPU, 1.7 h with JOBS=2).
 front-shape: venv
 	$(PY) validation/front_shape.py --results results --jobs $(JOBS) $(ARGS)
 
