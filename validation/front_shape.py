@@ -316,7 +316,8 @@ def fig_3d_profiles(main: dict, path: Path) -> None:
             ax.plot(p1["z_um"], p1["y"], f"C{k}-", lw=1.5, label=f"{f:g} V/µm averaged")
             pl = np.loadtxt(m["run"] / "pl" / "pl_wavelength.csv", delimiter=",", skiprows=1)
             last = np.isclose(pl[:, 0], T_END)
-            ax.plot(pl[last, 1], pl[last, 4], f"C{k}--", lw=1.0, label=f"{f:g} V/µm PL")
+            ax.plot(pl[last, 1], pl[last, 4], f"C{k}--", lw=1.0,
+                    label=f"{f:g} V/µm PL spectrum peak")
         across = next(main[(w, f)]["cells_across"] for f in FIELDS if (w, f) in main)
         ax.set_title(f"{w} nm wire, {across} x {across} cells across, 4 h forward", fontsize=9)
         ax.set_xlim(1.0, 4.0)
