@@ -27,6 +27,7 @@ Every number in the report is computed here from the campaign outputs.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from dataclasses import replace
@@ -116,6 +117,21 @@ def variants(base: PLSettings) -> dict[str, PLSettings]:
     }
 
 
+@functools.cache
+def repo_case(name: str):
+    """The shipped case ``cases/<name>`` (validated once; cases are immutable)."""
+    return load_case(REPO / "cases" / name)
+
+
+def completed_summary(run: Path) -> dict | None:
+    """A run's summary.json if the run completed, else None (missing, running or failed)."""
+    f = run / "summary.json"
+    if not f.exists():
+        return None
+    s = json.loads(f.read_text(encoding="utf-8"))
+    return s if s.get("status") == "completed" else None
+
+
 def member_profiles(run_dir: Path) -> tuple[dict, dict]:
     """The initial and final (4 h) profiles of a member."""
     _, p0 = read_profile_csv(run_dir / "profiles" / f"t_{0.0:012.3f}s.csv")
@@ -167,7 +183,7 @@ def pct(v: float) -> str:
 
 def one_d_study(root: Path) -> tuple[dict, object]:
     """{label: {field: metrics}} for the true composition and every PL variant."""
-    case = load_case(REPO / "cases" / "reference_forward.yaml")
+    case = repo_case("reference_forward.yaml")
     labels = {"true composition": None, **variants(settings_of(case.pl))}
     table: dict[str, dict[float, dict]] = {k: {} for k in labels}
     for f in FIELDS:
@@ -242,11 +258,8 @@ def three_d_member(run: Path) -> dict | None:
     alike, so the intensity-weighted mean energy over spot and section is E of the spot-weighted
     section average of y, exactly (None if the profiles are missing or the case bows/funnels).
     """
-    f = run / "summary.json"
-    if not f.exists():
-        return None
-    s = json.loads(f.read_text(encoding="utf-8"))
-    if s.get("status") != "completed" or "pl" not in s:
+    s = completed_summary(run)
+    if s is None or "pl" not in s:
         return None
     pl = s["pl"]
     metrics = {}
@@ -256,7 +269,7 @@ def three_d_member(run: Path) -> dict | None:
                          "mean_cl_increase": pl[f"mean_cl_increase{suffix}"],
                          "width_resolved": pl.get(f"width_resolved{suffix}")}
     metrics["pl_mean"] = None
-    case = load_case(REPO / "cases" / "wire3d.yaml")
+    case = repo_case("wire3d.yaml")
     linear = s["case"].get("pl", {}).get("bowing_eV", 0.0) == 0.0 and \
         not s["case"].get("pl", {}).get("funnelling", False)
     if linear and (run / "profiles" / f"t_{T_END:012.3f}s.csv").exists():
@@ -606,26 +619,24 @@ def three_d_section(three_d: dict | None, true_1d: dict) -> list[str]:
 def candidates_study(root: Path, nobias_root: Path) -> dict:
     """{member: {"fields": {field: metrics (true and "pl")}, "L_m": {field: L_m [µm]},
     "nobias": metrics at 0 V/µm (true and "pl") or None}}."""
-    case = load_case(REPO / "cases" / "reference_forward.yaml")
+    case = repo_case("reference_forward.yaml")
     st = settings_of(case.pl)
+    def true_and_pl(run: Path) -> dict:
+        p0, p1 = member_profiles(run)
+        return {"true": measure(p0, p1, case, None), "pl": measure(p0, p1, case, st)}
+
     out = {}
     for name, _ in CANDIDATES:
         rows, lm = {}, {}
         for f in (-4.0, *FIELDS):
             run = root / f"{name}__field_V_per_um={f}"
-            summ = run / "summary.json"
-            if not summ.exists() or json.loads(summ.read_text())["status"] != "completed":
+            summary = completed_summary(run)
+            if summary is None:
                 continue
-            lm[f] = json.loads(summ.read_text())["migration_length_um"]
+            lm[f] = summary["migration_length_um"]
             if f > 0:
-                p0, p1 = member_profiles(run)
-                rows[f] = {"true": measure(p0, p1, case, None), "pl": measure(p0, p1, case, st)}
-        nb = None
-        run0 = nobias_root / name
-        if (run0 / "summary.json").exists() and \
-                json.loads((run0 / "summary.json").read_text())["status"] == "completed":
-            p0, p1 = member_profiles(run0)
-            nb = {"true": measure(p0, p1, case, None), "pl": measure(p0, p1, case, st)}
+                rows[f] = true_and_pl(run)
+        nb = true_and_pl(nobias_root / name) if completed_summary(nobias_root / name) else None
         if lm:
             out[name] = {"fields": rows, "L_m": lm, "nobias": nb}
     return out
