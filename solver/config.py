@@ -880,6 +880,7 @@ class Solver(BaseModel):
         "linear_solver preset; each must be an option PETSc reads with the resulting solver "
         "(checked before the run)",
     )
+
     @field_validator("petsc_options", mode="after")
     @classmethod
     def _petsc_booleans(cls, v: dict) -> dict:

@@ -109,8 +109,9 @@ def shared_csr_jacobian(problem) -> tuple:
     """(dolfinx CSR matrix, PETSc matrix on the same value array) for a serial run, else
     (None, ``problem.A``).
 
-    Assembling into dolfinx's own CSR matrix skips PETSc's MatSetValues: 0.13 ms less per
-    Jacobian of the 1D device (2751 dofs, 0.53 -> 0.40 ms), about 4 µs less per hexahedron. The
+    Assembling into dolfinx's own CSR matrix skips PETSc's MatSetValues: on the 1D device 0.45
+    instead of 0.58 µs per cell (row scaling included), on hexahedra 30.0 instead of 31.6 µs
+    (``benchmarks/bench_assembly.py``, README "Benchmark"). The
     PETSc matrix is a sequential AIJ matrix created on the CSR arrays
     (``MatCreateSeqAIJWithArrays``, no copy), so the factorisation sees exactly the values
     assembled, and the sparsity pattern is the one dolfinx builds for ``problem.A``. In parallel
@@ -127,11 +128,11 @@ def shared_csr_jacobian(problem) -> tuple:
     n = csr.index_map(0).size_local * csr.block_size[0]
     indptr = np.asarray(csr.indptr, dtype=PETSc.IntType)
     indices = np.asarray(csr.indices, dtype=PETSc.IntType)
-    step = np.diff(indices)
-    row_start = np.zeros(indices.size, dtype=bool)
-    row_start[indptr[:-1][indptr[:-1] < indices.size]] = True
-    if csr.block_size != [1, 1] or indptr.size != n + 1 or np.any(step[~row_start[1:]] <= 0):
-        return None, problem.A  # not plain sorted CSR: keep PETSc's own assembly
+    if csr.block_size != [1, 1] or indptr.size != n + 1:
+        return None, problem.A
+    row = np.repeat(np.arange(n), np.diff(indptr))
+    if not np.all((np.diff(indices) > 0) | (np.diff(row) != 0)):
+        return None, problem.A  # columns not increasing within a row: PETSc needs them sorted
     mat = PETSc.Mat().createAIJWithArrays((n, n), (indptr, indices, csr.data),
                                           comm=PETSc.COMM_SELF)
     mat.setOptionsPrefix(problem.A.getOptionsPrefix())
