@@ -33,28 +33,14 @@ import solver  # noqa: E402,F401  (dolfinx_solver before dolfinx)
 
 
 def build(case_file: str, overrides: list[str], native: bool):
-    """The TransportProblem of the case at its initial state (as solver.run.prepare builds it)."""
+    """The TransportProblem of the case at its initial state (solver.run.build_problem)."""
     from mpi4py import MPI
 
-    from solver import run as runmod
     from solver.config import load_case
-    from solver.meshing import build_mesh
-    from solver.parameters import from_case
-    from solver.problem import SolverOptions, TransportProblem
+    from solver.run import build_problem
 
-    case = load_case(case_file, overrides)
-    params = from_case(case)
-    tagged = build_mesh(MPI.COMM_WORLD, case, params)
-    params = runmod._flux_scheme_for_mesh(params, tagged, case.mesh.degree)
-    sv = case.solver
-    problem = TransportProblem(
-        tagged, params, case.mesh.degree,
-        SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol, max_update=sv.max_update_VT,
-                      linear_solver=sv.linear_solver, petsc_options=dict(sv.petsc_options),
-                      native_kernels=native),
-        bias=params.bias, temperature=params.temperature)
-    problem.initialise()
-    return problem
+    case = load_case(case_file, [*overrides, f"solver.native_kernels={str(native).lower()}"])
+    return build_problem(case, MPI.COMM_WORLD)[0]
 
 
 def best_of(fn, repeat: int) -> float:

@@ -258,35 +258,14 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
         CheckpointError: no usable checkpoint, or it does not match the case or mesh.
         OutputError: the output directory cannot be written.
     """
-    from solver.meshing import build_mesh
-    from solver.problem import SolverOptions, TransportProblem
     from solver.time_stepping import StepSettings, TimeStepper
 
-    params = from_case(case)
     meta, ck_arrays = (None, None)
     if restart:
         meta, ck_arrays = read_checkpoint(out, comm)
         check_same_case(meta, case_to_dict(case))
-    m = case.mesh
-    tagged = build_mesh(comm, case, params)
-    params = _flux_scheme_for_mesh(params, tagged, m.degree)
-    sv = case.solver
+    problem, params = build_problem(case, comm)
     bias, temperature = params.bias, params.temperature
-    try:  # the forms are compiled (FFCx JIT) here
-        problem = TransportProblem(
-            tagged, params, m.degree,
-            SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
-                          max_update=sv.max_update_VT, linear_solver=sv.linear_solver,
-                          petsc_options=dict(sv.petsc_options),
-                          native_kernels=sv.native_kernels),
-            bias=bias, temperature=temperature,
-        )
-    except TimeoutError as exc:  # FFCx waited for another process's (or a dead one's) compile
-        raise FormCompilationError(
-            f"form compilation timed out before the run started ({one_line(exc)}). A run "
-            "killed while compiling leaves the empty .c file named there as a lock: delete it "
-            "and rerun") from None
-    problem.initialise()
     if case.geometry.dimension == 3:
         attach_line_sampler(problem, case)
     if restart:
@@ -313,8 +292,43 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
     else:
         rec.row(0.0, 0.0, 0)
     log.info("%s: %d cells (P%d), %d MPI rank(s), t_end = %g s -> %s", case.name, n_cells,
-             m.degree, comm.size, tc.t_end_s, out)
+             case.mesh.degree, comm.size, tc.t_end_s, out)
     return ctx
+
+
+def build_problem(case, comm):
+    """The case's mesh and :class:`solver.problem.TransportProblem` at its initial state
+    (collective; the forms are JIT-compiled here). Also used by benchmarks and tests.
+
+    Returns:
+        ``(problem, params)``: the problem and its ModelParameters (flux scheme for the mesh).
+
+    Raises:
+        FormCompilationError: FFCx timed out waiting for a compile lock.
+    """
+    from solver.meshing import build_mesh
+    from solver.problem import SolverOptions, TransportProblem
+
+    params = from_case(case)
+    tagged = build_mesh(comm, case, params)
+    params = _flux_scheme_for_mesh(params, tagged, case.mesh.degree)
+    sv = case.solver
+    try:  # the forms are compiled (FFCx JIT) here
+        problem = TransportProblem(
+            tagged, params, case.mesh.degree,
+            SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
+                          max_update=sv.max_update_VT, linear_solver=sv.linear_solver,
+                          petsc_options=dict(sv.petsc_options),
+                          native_kernels=sv.native_kernels),
+            bias=params.bias, temperature=params.temperature,
+        )
+    except TimeoutError as exc:  # FFCx waited for another process's (or a dead one's) compile
+        raise FormCompilationError(
+            f"form compilation timed out before the run started ({one_line(exc)}). A run "
+            "killed while compiling leaves the empty .c file named there as a lock: delete it "
+            "and rerun") from None
+    problem.initialise()
+    return problem, params
 
 
 def _on_output(ctx: RunContext, t: float) -> None:

@@ -7,24 +7,15 @@ from pathlib import Path
 import numpy as np
 from mpi4py import MPI
 
-from solver import run as runmod
 from solver.config import load_case
-from solver.meshing import build_mesh
-from solver.parameters import from_case
-from solver.problem import SolverOptions, TransportProblem
+from solver.run import build_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def problem_of(case_file: str, overrides=()):
-    case = load_case(REPO_ROOT / "cases" / case_file, list(overrides))
-    params = from_case(case)
-    tagged = build_mesh(MPI.COMM_WORLD, case, params)
-    params = runmod._flux_scheme_for_mesh(params, tagged, case.mesh.degree)
-    p = TransportProblem(tagged, params, case.mesh.degree, SolverOptions(),
-                         bias=params.bias, temperature=params.temperature)
-    p.initialise()
-    return p
+    return build_problem(load_case(REPO_ROOT / "cases" / case_file, list(overrides)),
+                         MPI.COMM_WORLD)[0]
 
 
 def test_shared_matrix_equals_petsc_assembly():
