@@ -72,9 +72,29 @@ NEWTON_ESTIMATE_MAX_UPDATE = 1e-3
 #: and its factorisation (see TransportProblem._assemble_jacobian).
 JACOBIAN_REUSE_MAX_UPDATE = 1e-3
 
+#: Cross-step Jacobian reuse (TransportProblem._start_with_previous_jacobian): solves that may
+#: share one Jacobian with ``solver.jacobian_reuse_steps: auto`` on 2D/3D meshes (on intervals
+#: auto means 0: there residual evaluations, not assemblies, dominate, and the extra chord
+#: iterations cost more than the saved assemblies: reference_forward 2.13 s against 2.01 s).
+JACOBIAN_REUSE_STEPS_AUTO = 20
+#: Refresh when a0/dt changed by more than this fraction since the assembly ...
+STALE_JACOBIAN_MAX_RATE_CHANGE = 0.3
+#: ... or, during the solve, when an update is larger than this [scaled max norm] or
+#: contracts by less than this factor over the previous one.
+STALE_JACOBIAN_MAX_UPDATE = 1.0
+STALE_JACOBIAN_MAX_CONTRACTION = 0.1
+
 #: NewtonStats.reason when PETSc raised an error (e.g. a failed factorisation) instead of
 #: returning a converged reason.
 REASON_PETSC_ERROR = -99
+
+
+def resolve_jacobian_reuse_steps(requested: int | str, tdim: int) -> int:
+    """``solver.jacobian_reuse_steps`` as a number: "auto" is 0 on intervals and
+    :data:`JACOBIAN_REUSE_STEPS_AUTO` on 2D/3D meshes; a number is returned as given."""
+    if requested == "auto":
+        return 0 if tdim == 1 else JACOBIAN_REUSE_STEPS_AUTO
+    return int(requested)
 
 
 @dataclass
@@ -103,6 +123,7 @@ class NewtonStats:
     failed_field: str = ""
     failed_at_um: float = float("nan")
     linear_iterations: int = 0
+    jacobian_assemblies: int = 0
 
 
 def shared_csr_jacobian(problem) -> tuple:
@@ -165,6 +186,7 @@ class SolverOptions:
     linear_solver: str = "auto"
     petsc_options: dict = field(default_factory=dict)
     native_kernels: bool = False
+    jacobian_reuse_steps: int | str = "auto"
 
 
 class TransportProblem:
@@ -329,6 +351,16 @@ class TransportProblem:
         self._ln_x_v_irrelevant = float(np.log(IRRELEVANT_X_V_OVER_X_REF * params.x_ref))
         self._last_update = self._prev_update = np.inf
         self._reuse_jacobian = False
+        #: Cross-step reuse (see :meth:`_start_with_previous_jacobian`): the storage
+        #: coefficient a0/dt [1/s] the current matrix was assembled with (None: no usable
+        #: matrix), the Newton solves since, and whether this solve started with it.
+        self._jacobian_rate = None
+        self._jacobian_age = 0
+        self._stale_start = False
+        self._assemblies = 0
+        #: Newton solves that may share one Jacobian (``solver.jacobian_reuse_steps``).
+        self.jacobian_reuse_steps = resolve_jacobian_reuse_steps(
+            self.options.jacobian_reuse_steps, msh.topology.dim)
         self._last_update_field = ""
         self._last_update_z = float("nan")
 
@@ -641,8 +673,7 @@ class TransportProblem:
         start when the contact potentials did not change) that term is exactly zero, so only
         then is it skipped.
         """
-        if not self._reuse_jacobian:
-            self._set_row_scale(x)
+        self._set_row_scale(x, update_scale=not self._reuse_jacobian)
         if self._boundary_values_hold(x):
             dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
             fem_petsc.assign(x, self.w)
@@ -668,6 +699,10 @@ class TransportProblem:
         """
         if self._reuse_jacobian:
             return
+        self._jacobian_rate = self._storage_rate()
+        self._jacobian_age = 0
+        self._stale_start = False
+        self._assemblies += 1
         if self._csr is None:
             fem_petsc.assemble_jacobian(snes, x, A, None, self.w, self.problem.J, None, self.bcs)
         else:  # serial: into dolfinx's CSR matrix, whose values A shares (shared_csr_jacobian)
@@ -712,7 +747,7 @@ class TransportProblem:
         and on every node of the cells around it (inside a depleted region, not at its edge)."""
         return node_max[self._owned_u_position] <= self._ln_x_v_irrelevant
 
-    def _set_row_scale(self, x) -> None:
+    def _set_row_scale(self, x, update_scale: bool = True) -> None:
         """Divide each vacancy row by the largest x_V/x_ref among its node and cell neighbours.
 
         In a depleted gap x_V reaches 1e-270 and whole Jacobian rows scale with it. Dividing
@@ -724,6 +759,8 @@ class TransportProblem:
         with x.localForm() as loc:
             node_max = self.neighbourhood_max_ln_x_v(loc.array)
         self._node_max_u = node_max
+        if not update_scale:
+            return
         ln_scale = np.clip(np.log(self.params.x_ref) - node_max, 0.0, 690.0)
         arr = self.row_scale.getArray()
         arr[self._row_scale_nodes] = np.exp(ln_scale)
@@ -753,7 +790,13 @@ class TransportProblem:
         gval = self.comm.allreduce(vals[k], op=MPI.MAX)
         self._prev_update = self._last_update
         self._last_update = gval if np.isfinite(gval) else np.inf
-        self._reuse_jacobian = self._last_update < JACOBIAN_REUSE_MAX_UPDATE
+        if self._stale_start and self._reuse_jacobian:
+            # A matrix from an earlier step: keep it while the updates contract fast enough.
+            self._reuse_jacobian = not (self._last_update > STALE_JACOBIAN_MAX_UPDATE or (
+                np.isfinite(self._prev_update)
+                and self._last_update > STALE_JACOBIAN_MAX_CONTRACTION * self._prev_update))
+        else:
+            self._reuse_jacobian = self._last_update < JACOBIAN_REUSE_MAX_UPDATE
         self._last_update_field = FIELDS[k]
         self._last_update_z = norms[k][1]
         return True
@@ -777,7 +820,6 @@ class TransportProblem:
             return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
         if it == 0:
             self._last_update = self._prev_update = np.inf
-            self._reuse_jacobian = False
             return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm == 0.0 else 0
         if self.remaining_error_estimate() < self.options.stol:
             return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
@@ -785,14 +827,35 @@ class TransportProblem:
             return PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT
         return 0
 
+    def _storage_rate(self) -> float:
+        """a0/dt [1/s], the storage coefficient on the Jacobian's diagonal."""
+        return float(self.bdf.a0.value) / float(self.bdf.dt.value)
+
+    def _start_with_previous_jacobian(self) -> bool:
+        """Whether this Newton solve starts with the matrix (and factorisation) of an earlier
+        one: there is one, it was assembled at most ``jacobian_reuse_steps`` solves ago, and
+        the storage coefficient a0/dt changed by less than STALE_JACOBIAN_MAX_RATE_CHANGE
+        since (the modified Newton method of BDF codes: Hindmarsh et al., ACM TOMS 31 (2005)
+        363, "CVODE", which refreshes when gamma changes by 30 % or every 20 steps)."""
+        if self._jacobian_rate is None or self._jacobian_age >= self.jacobian_reuse_steps:
+            return False
+        return abs(self._storage_rate() / self._jacobian_rate - 1.0) < \
+            STALE_JACOBIAN_MAX_RATE_CHANGE
+
+    def invalidate_jacobian(self) -> None:
+        """Assemble the Jacobian afresh at the next Newton solve (the drive jumped)."""
+        self._jacobian_rate = None
+
     def _reset_linear_solver(self) -> None:
         """Discard a failed LU factorisation (MUMPS refuses to reuse it after an error)."""
         self.problem.solver.getKSP().getPC().reset()
+        self._jacobian_rate = None
 
     def _fall_back_to_mumps(self) -> None:
         """Switch from PETSc's LU (no pivoting) to MUMPS for the rest of the run."""
         pc = self.problem.solver.getKSP().getPC()
         pc.reset()
+        self._jacobian_rate = None
         pc.setFactorSolverType("mumps")
         self.linear_solver = "mumps"
 
@@ -815,7 +878,9 @@ class TransportProblem:
     def _solve_once(self) -> NewtonStats:
         """Run one Newton solve from the current ``w`` (the initial guess)."""
         snes = self.problem.solver
-        self._reuse_jacobian = False
+        self._reuse_jacobian = self._stale_start = self._start_with_previous_jacobian()
+        self._jacobian_age += 1
+        self._assemblies = 0
         try:
             self.problem.solve()
         except PETSc.Error as exc:
@@ -824,7 +889,7 @@ class TransportProblem:
             self.last_error = str(exc)
             self._reset_linear_solver()
             return NewtonStats(False, snes.getIterationNumber(), REASON_PETSC_ERROR,
-                               "linear solve", np.nan)
+                               "linear solve", np.nan, jacobian_assemblies=self._assemblies)
         reason = snes.getConvergedReason()
         its = snes.getIterationNumber()
         ok = reason > 0 and bool(np.all(np.isfinite(self.w.x.array)))
@@ -832,4 +897,4 @@ class TransportProblem:
         if not ok:
             self._reset_linear_solver()
         return NewtonStats(ok, its, reason, self._last_update_field, self._last_update_z,
-                           snes.getLinearSolveIterations())
+                           snes.getLinearSolveIterations(), self._assemblies)

@@ -370,6 +370,7 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
         "bdf2_to_bdf1_fallbacks": counters.order_fallbacks,
         "newton_iterations": counters.newton_iterations,
         "linear_iterations": counters.linear_iterations,
+        "jacobian_assemblies": counters.jacobian_assemblies,
         "dt_smallest_s": counters.dt_smallest,
         "dt_largest_s": counters.dt_largest,
         "n_cells": rec.problem.mesh1d.n_cells,

@@ -319,7 +319,8 @@ def build_problem(case, comm):
             SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
                           max_update=sv.max_update_VT, linear_solver=sv.linear_solver,
                           petsc_options=dict(sv.petsc_options),
-                          native_kernels=sv.native_kernels),
+                          native_kernels=sv.native_kernels,
+                          jacobian_reuse_steps=sv.jacobian_reuse_steps),
             bias=params.bias, temperature=params.temperature,
         )
     except TimeoutError as exc:  # FFCx waited for another process's (or a dead one's) compile

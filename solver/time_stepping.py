@@ -167,6 +167,7 @@ class StepCounters:
     order_fallbacks: int = 0
     newton_iterations: int = 0
     linear_iterations: int = 0
+    jacobian_assemblies: int = 0
     dt_smallest: float = np.inf
     dt_largest: float = 0.0
 
@@ -328,6 +329,8 @@ class TimeStepper:
         self.counters = StepCounters(**{k: type(getattr(StepCounters(), k))(v)
                                         for k, v in c.items()})
         pb.set_time(self.t)
+        if hasattr(pb, "invalidate_jacobian"):
+            pb.invalidate_jacobian()
         self.started = True
 
     # -------------------------------------------------------------- error norm
@@ -378,6 +381,7 @@ class TimeStepper:
         stats = pb.solve()
         c.newton_iterations += stats.iterations
         c.linear_iterations += stats.linear_iterations
+        c.jacobian_assemblies += stats.jacobian_assemblies
         if not stats.converged:
             eq = EQUATION_OF_FIELD.get(stats.failed_field, stats.failed_field or "?")
             return False, stats, (
@@ -468,6 +472,8 @@ class TimeStepper:
                 self.hist = hist = History()
                 hist.push(pb.w_n.x.array, None)
                 dt = s.dt_initial if s.dt_after_jump is None else s.dt_after_jump
+                if hasattr(pb, "invalidate_jacobian"):
+                    pb.invalidate_jacobian()
             self.dt = dt
             if self.control(self):
                 self.stopped = True
