@@ -1,7 +1,8 @@
 """Benchmark: a 3D wire case on 1 and 2 MPI ranks (issue 4).
 
-Reports cells, dofs, wall time, steps, Newton and Krylov iterations, peak memory per rank and the
-parallel efficiency T1 / (2 T2). Each run is a separate ``mpirun -n N run_case.py`` process, so
+Reports cells, dofs, wall time, steps, Newton iterations, Jacobian assemblies, Krylov
+iterations, peak memory per rank and the parallel efficiency T1 / (2 T2). Each run is a
+separate ``mpirun -n N run_case.py`` process, so
 form compilation is included in the first run only if the JIT cache is cold (warm it first).
 With ``--baseline REF`` the same runs are repeated with the package of an earlier commit (a
 temporary git worktree, see benchmarks/baseline.py) and the speed-ups are printed.
@@ -57,6 +58,7 @@ def runs(a, root: Path, tree: Path | None) -> dict:
             "t_final_s": s["t_final_s"], "wall_time_s": round(s["wall_time_s"], 1),
             "steps": s["steps"], "rejected_steps": s["rejected_steps"],
             "newton_iterations": s["newton_iterations"],
+            "jacobian_assemblies": s.get("jacobian_assemblies"),
             "krylov_iterations": s.get("linear_iterations"),
             "linear_solver": s.get("linear_solver", "mumps"),
             "peak_rss_MB_per_rank": s["peak_rss_MB_per_rank"],

@@ -8,6 +8,8 @@ fluxes) at its initial state and times, in one process, repeated assemblies of
 - the Jacobian as the Newton solver assembles it (serial: into dolfinx's CSR matrix whose
   values PETSc shares, solver.problem.shared_csr_jacobian; row scaling included),
 - the residual (default flags),
+- on serial box-hexahedron meshes, the Jacobian and residual with the fluxes assembled per edge
+  (solver.edge_assembly, the default there), as the Newton solver assembles them,
 - a trivial form coupling every dof of a cell with every other (sum of trial functions times sum
   of test functions) into the same PETSc matrix: the cost of inserting the element matrices,
   which no kernel change can remove.
@@ -32,14 +34,16 @@ sys.path.insert(0, str(REPO))
 import solver  # noqa: E402,F401  (dolfinx_solver before dolfinx)
 
 
-def build(case_file: str, overrides: list[str], native: bool):
-    """The TransportProblem of the case at its initial state (solver.run.build_problem)."""
+def build(case_file: str, overrides: list[str], native: bool, edges: bool = False):
+    """The TransportProblem of the case at its initial state (solver.run.build_problem); with
+    ``edges`` false every term is in the cell kernels (solver.edge_assembly)."""
     from mpi4py import MPI
 
     from solver.config import load_case
     from solver.run import build_problem
 
-    case = load_case(case_file, [*overrides, f"solver.native_kernels={str(native).lower()}"])
+    case = load_case(case_file, [*overrides, f"solver.native_kernels={str(native).lower()}",
+                                 f"solver.edge_assembly={str(edges).lower()}"])
     return build_problem(case, MPI.COMM_WORLD)[0]
 
 
@@ -108,6 +112,18 @@ def main() -> None:
 
     t_prod = best_of(production, a.repeat)
     t_res = best_of(residual, a.repeat)
+    edge = build(a.case, a.overrides, False, edges=True)
+    t_edge = t_edge_res = None
+    if edge.edge_fluxes is not None:
+        evec = edge.w.x.petsc_vec.copy()
+        eb = evec.duplicate()
+
+        def edge_jacobian():
+            edge._reuse_jacobian = False
+            edge._assemble_jacobian(None, evec, edge.jacobian_matrix, None)
+
+        t_edge = best_of(edge_jacobian, a.repeat)
+        t_edge_res = best_of(lambda: edge._assemble_residual(None, evec, eb), a.repeat)
     t_ins = best_of(insertion, a.repeat)
     us = 1e6 / n_cells
     n_dofs = ref.W.dofmap.index_map.size_global * ref.W.dofmap.index_map_bs
@@ -122,6 +138,11 @@ def main() -> None:
     print(f"| Jacobian as the Newton solver assembles it (default kernels) | {t_prod * us:.2f} | "
           f"{'shared CSR' if ref._csr is not None else 'PETSc'}; includes row scaling |")
     print(f"| residual, default kernels | {t_res * us:.2f} | |")
+    if t_edge is not None:
+        print(f"| Jacobian as the Newton solver assembles it, fluxes per edge "
+              f"(solver.edge_assembly) | {t_edge * us:.2f} | {t_prod / t_edge:.2f}x |")
+        print(f"| residual as the Newton solver assembles it, fluxes per edge | "
+              f"{t_edge_res * us:.2f} | row scaling included |")
     print(f"| element-matrix insertion (trivial kernel, same matrix) | {t_ins * us:.2f} | "
           "floor of any Jacobian assembly |")
 

@@ -899,6 +899,14 @@ class Solver(BaseModel):
         "dominates: wire3d's first 30 min 71 -> 46 s, L_m changed by 2e-10 relative)",
     )
 
+    edge_assembly: bool = Field(
+        True, description="[-] serial runs on box-hexahedron meshes (the structured wires): "
+        "assemble the exponentially fitted fluxes once per mesh edge instead of per cell "
+        "(solver/edge_assembly.py; the same scheme to round-off, wire3d 4 h 84 -> 48 s); "
+        "false = in the cell kernels. Other meshes, parallel runs and temperature protocols "
+        "always use the cell kernels",
+    )
+
     @field_validator("jacobian_reuse_steps", mode="after")
     @classmethod
     def _nonnegative_reuse(cls, v):

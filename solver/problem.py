@@ -29,6 +29,7 @@ from petsc4py import PETSc
 
 from solver.bdf import bdf_coefficients
 from solver.compat import collapse
+from solver.edge_assembly import EdgeFluxAssembler, box_hexahedra
 from solver.linear_solvers import choose_linear_solver, newton_petsc_options
 from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
 from solver.physics.equilibration import (
@@ -40,11 +41,13 @@ from solver.physics.initial import harmonic_potential, initial_composition, init
 from solver.physics.poisson import poisson_terms
 from solver.physics.sources import source_terms
 from solver.physics.transport import (
+    FLUX_TERMS,
     SIMPLEX_CELLS,
     exponential_fitting_supported,
     nonnegative_edge_mask,
     site_fractions,
     transport_terms,
+    weighted_edge_flux_form,
 )
 from solver.protocols import Schedule
 
@@ -187,6 +190,7 @@ class SolverOptions:
     petsc_options: dict = field(default_factory=dict)
     native_kernels: bool = False
     jacobian_reuse_steps: int | str = "auto"
+    edge_assembly: bool = True
 
 
 class TransportProblem:
@@ -322,8 +326,11 @@ class TransportProblem:
         if forcing is not None:
             terms.update(forcing(self, tests))
         self.terms = terms
-        F = sum(terms.values())
         self.bcs = self._potential_bcs()
+        #: Serial box-hexahedron meshes: the flux terms assembled edge by edge
+        #: (solver/edge_assembly.py); None: every term in the cell forms.
+        self.edge_fluxes = self._edge_flux_assembler(msh)
+        F = sum(v for k, v in terms.items() if self.edge_fluxes is None or k not in FLUX_TERMS)
         n_dofs = self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
         #: The linear-solver preset in use (solver.linear_solvers); may change from "lu" to
         #: "mumps" during the run (see :meth:`solve`).
@@ -345,6 +352,8 @@ class TransportProblem:
         #: The Jacobian matrix the Newton solver uses (:meth:`_assemble_jacobian`).
         # (_csr holds the CSR matrix and the index arrays PETSc uses without copying them.)
         self._csr, self.jacobian_matrix = shared_csr_jacobian(self.problem)
+        if self.edge_fluxes is not None and self._csr is None:
+            raise RuntimeError("edge-assembled fluxes need the serial CSR Jacobian")
         snes.setJacobian(self._assemble_jacobian, self.jacobian_matrix, None)
         snes.setLineSearchPreCheck(self._precheck)
         snes.setConvergenceTest(self._converged)
@@ -374,6 +383,21 @@ class TransportProblem:
                                       self.bg_nm1, self.bdf)
             self._bg_next = fem.Expression(bg_next, self.spaces[1].element.interpolation_points)
             self._bg_new = fem.Function(self.spaces[1])
+
+    def _edge_flux_assembler(self, msh):
+        """An :class:`solver.edge_assembly.EdgeFluxAssembler` when it applies (serial run,
+        hexahedra with exponential fitting and lumped storage, every cell a rectangular box,
+        constant temperature, ``options.edge_assembly``), else None."""
+        if not (self.options.edge_assembly and self.comm.size == 1 and self.lumped
+                and msh.ufl_cell().cellname == "hexahedron"
+                and self.flux_scheme == "exponential_fitting" and not self.thermal
+                and box_hexahedra(msh)[0]):
+            return None
+        excluded = np.concatenate([bc.dof_indices()[0] for bc in self.bcs]) if self.bcs \
+            else np.zeros(0, dtype=np.int64)
+        return EdgeFluxAssembler(
+            self.W, lambda w, tests, weight, dx: weighted_edge_flux_form(
+                w, tests, self.ufl_params, weight, dx), excluded)
 
     def _flux_measure(self, msh, degree: int):
         """Cell measure of the flux terms.
@@ -680,12 +704,20 @@ class TransportProblem:
             dolfinx_la_petsc._zero_vector(b)
             fem_petsc.assemble_vector(b, self.problem.F)
             dolfinx_la_petsc._ghost_update(b, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+            self._add_edge_residual(b)
             fem_petsc.set_bc(b, self.bcs, x0=x, alpha=-1.0)
             dolfinx_la_petsc._ghost_update(b, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
         else:
             fem_petsc.assemble_residual(snes, x, b, self.w, self.problem.F, self.problem.J,
                                         self.bcs)
+            self._add_edge_residual(b)  # rows of constrained dofs are left alone
         b.pointwiseMult(b, self.row_scale)
+
+    def _add_edge_residual(self, b) -> None:
+        """Add the edge-assembled flux terms (:attr:`edge_fluxes`) at the state ``w``."""
+        if self.edge_fluxes is not None:
+            with b.localForm() as loc:
+                self.edge_fluxes.add_residual(self.w.x.array, loc.array)
 
     def _assemble_jacobian(self, snes, x, A, P):
         """J(x), row-scaled like the residual; or, in the quadratic regime, the previous J.
@@ -712,6 +744,8 @@ class TransportProblem:
             csr = self._csr[0]
             csr.data[:] = 0.0
             fem.assemble_matrix(csr, self.problem.J, self.bcs, diag=1.0)
+            if self.edge_fluxes is not None:
+                self.edge_fluxes.add_jacobian(self.w.x.array, csr)
             A.assemble()  # values changed behind PETSc's back: mark the matrix as modified
         A.diagonalScale(self.row_scale, None)
 
@@ -878,6 +912,11 @@ class TransportProblem:
     def _solve_once(self) -> NewtonStats:
         """Run one Newton solve from the current ``w`` (the initial guess)."""
         snes = self.problem.solver
+        if self.edge_fluxes is not None:
+            # Start on the boundary values: the residual then never needs dolfinx's lifting,
+            # which would miss the edge-assembled terms (see _assemble_residual).
+            for bc in self.bcs:
+                self.w.x.array[bc.dof_indices()[0]] = float(bc.g.value)
         self._reuse_jacobian = self._stale_start = self._start_with_previous_jacobian()
         self._jacobian_age += 1
         self._assemblies = 0

@@ -320,7 +320,8 @@ def build_problem(case, comm):
                           max_update=sv.max_update_VT, linear_solver=sv.linear_solver,
                           petsc_options=dict(sv.petsc_options),
                           native_kernels=sv.native_kernels,
-                          jacobian_reuse_steps=sv.jacobian_reuse_steps),
+                          jacobian_reuse_steps=sv.jacobian_reuse_steps,
+                          edge_assembly=sv.edge_assembly),
             bias=params.bias, temperature=params.temperature,
         )
     except TimeoutError as exc:  # FFCx waited for another process's (or a dead one's) compile

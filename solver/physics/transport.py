@@ -515,11 +515,37 @@ def transport_terms(w, w_n, w_nm1, tests, params, bdf, dx, dx_flux=None,
             j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, jacobian, points)
     else:
         j_br, j_cl = halide_fluxes(y, u, phi, params)
-    j_v = -(j_br + j_cl)
     s = 1.0 / params.x_ref
+    br_flux, vacancy_flux = _flux_integrands(j_br, j_cl, v_y, v_u, params)
     return {
         "br_storage": storage_rate(x.x_br, x_n.x_br, x_m.x_br, bdf) * v_y * dx,
-        "br_flux": -ufl.dot(j_br, ufl.grad(v_y)) * dx_flux,
+        "br_flux": br_flux * dx_flux,
         "vacancy_storage": s * storage_rate(q, q_n, q_m, bdf) * v_u * dx,
-        "vacancy_flux": -s * ufl.dot(j_v, ufl.grad(v_u)) * dx_flux,
+        "vacancy_flux": vacancy_flux * dx_flux,
     }
+
+
+#: Names of the flux terms in :func:`transport_terms` (assembled edge by edge on box meshes,
+#: solver/edge_assembly.py).
+FLUX_TERMS = ("br_flux", "vacancy_flux")
+
+
+def _flux_integrands(j_br, j_cl, v_y, v_u, params):
+    """Integrands of the flux terms: -J_Br . grad v_y and -(1/x_ref) J_V . grad v_u,
+    J_V = -(J_Br + J_Cl)."""
+    j_v = -(j_br + j_cl)
+    return -ufl.dot(j_br, ufl.grad(v_y)), -(1.0 / params.x_ref) * ufl.dot(j_v, ufl.grad(v_u))
+
+
+def weighted_edge_flux_form(w, tests, params, weight, dx):
+    """The flux terms of :func:`transport_terms` on a mesh of unit intervals, one per edge of a
+    box-hexahedron mesh, times the edge weight ``weight`` (DG0, [µm]: sum over the cells of
+    the edge of |T| / (4 h_E²)), with the exponentially fitted flux of
+    :func:`halide_fluxes_exponential_fitting` at the midpoint (``dx``: the one-point rule).
+    Per edge this is -ω_E F_E (v_R - v_L): the box scheme's contribution of that edge
+    (solver/edge_assembly.py)."""
+    y, u, phi = w
+    v_y, v_u, _ = tests
+    j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, ufl.Jacobian(dx.ufl_domain()))
+    br_flux, vacancy_flux = _flux_integrands(j_br, j_cl, v_y, v_u, params)
+    return weight * br_flux * dx + weight * vacancy_flux * dx
