@@ -19,9 +19,10 @@ Jacobian through index maps computed once. The scheme and its discrete maximum p
 unchanged; only the order of floating-point sums differs (tests/unit/test_edge_assembly.py
 compares both assemblies).
 
-Used by :class:`solver.problem.TransportProblem` for serial runs on box-hexahedron meshes
-(the structured wires of solver/mesh3d.py) at a constant temperature; otherwise the flux terms
-stay in the cell forms.
+Used by :class:`solver.problem.TransportProblem` on box-hexahedron meshes (the structured wires
+of solver/mesh3d.py) at a constant temperature, serial or parallel (each rank takes the edges
+of its owned cells, with those cells' share of the weights); otherwise the flux terms stay in
+the cell forms.
 """
 
 from __future__ import annotations
@@ -78,13 +79,15 @@ class EdgeFluxAssembler:
 
     def __init__(self, W, flux_terms, excluded_dofs: np.ndarray):
         msh = W.mesh
-        if msh.comm.size != 1:
-            raise ValueError("edge assembly is serial only")
         is_box, volume, h = box_hexahedra(msh)
-        if not is_box:
+        if not msh.comm.allreduce(is_box, op=MPI.LAND):
             raise ValueError("edge assembly needs rectangular box cells")
-        geo = msh.geometry.dofmaps[0]
-        n_cells = geo.shape[0]
+        # Owned cells only: each cell's share of an edge weight is counted on one rank; an edge
+        # on a partition boundary gets the rest of its weight from the other ranks, whose
+        # contributions reach this rank's rows through the ghost updates of the caller.
+        n_cells = msh.topology.index_map(msh.topology.dim).size_local
+        geo = msh.geometry.dofmaps[0][:n_cells]
+        volume, h = volume[:n_cells], h[:n_cells]
         # Cell edges as pairs of geometry nodes (P1 geometry: one node per vertex), their
         # weights |T| / (4 h_k^2), and the mixed-space dofs of both ends per field.
         lo = np.concatenate([geo[:, a] for _, a, _ in _HEX_EDGES])
@@ -122,7 +125,8 @@ class EdgeFluxAssembler:
                                 dtype=np.int64)
         for i in range(3):
             self.dof_map[self.W.sub(i).dofmap.list] = node_dof[i][hex_node]
-        self.n_dofs = W.dofmap.index_map.size_local * W.dofmap.index_map_bs
+        imap = W.dofmap.index_map
+        self.n_dofs = (imap.size_local + imap.num_ghosts) * W.dofmap.index_map_bs  # with ghosts
         self.excluded = np.zeros(self.n_dofs, dtype=bool)
         self.excluded[np.asarray(excluded_dofs, dtype=np.int64)] = True
 
@@ -132,13 +136,14 @@ class EdgeFluxAssembler:
         self.F = fem.form(F)
         self.J = fem.form(ufl.derivative(F, self.w))
         self.matrix = fem.create_matrix(self.J)
-        self._scatter = None
+        self._scatter = self._blocks = None
 
     def _pull(self, w_hex: np.ndarray) -> None:
         self.w.x.array[:] = w_hex[self.dof_map]
 
     def add_residual(self, w_hex: np.ndarray, b_hex: np.ndarray) -> None:
-        """b_hex += the flux part of the residual at the state ``w_hex`` (local arrays)."""
+        """b_hex += the flux part of the residual at the state ``w_hex`` (local arrays with
+        ghosts; ``b_hex`` before the reverse ghost update that sums shared rows)."""
         self._pull(w_hex)
         b = fem.assemble_vector(self.F).array
         keep = ~self.excluded[self.dof_map]
@@ -154,6 +159,39 @@ class EdgeFluxAssembler:
             self._scatter = self._positions(csr)
         pos, keep = self._scatter
         csr.data[:] += np.bincount(pos, weights=self.matrix.data[keep], minlength=csr.data.size)
+
+    def add_jacobian_petsc(self, w_hex: np.ndarray, A) -> None:
+        """Add the flux part of the Jacobian at ``w_hex`` to the assembled PETSc matrix ``A``
+        (parallel runs: local indices through A's local-to-global map, one 6 x 6 block per
+        edge, rows owned elsewhere sent at ``A.assemble()``, which the caller calls)."""
+        from petsc4py import PETSc
+
+        self._pull(w_hex)
+        self.matrix.data[:] = 0.0
+        fem.assemble_matrix(self.matrix, self.J)
+        if self._blocks is None:
+            self._blocks = self._block_positions()
+        dofs, pos, keep = self._blocks
+        values = np.where(keep, self.matrix.data[pos], 0.0)
+        A.setValuesLocalRCV(dofs, dofs, values,
+                            addv=PETSc.InsertMode.ADD_VALUES)
+
+    def _block_positions(self):
+        """Per edge cell: its 6 hex dofs (local), the positions of its 6 x 6 block in the edge
+        matrix's data, and the mask of entries whose row and column are not excluded. The
+        edge matrix is block diagonal (the edges share no dofs), each row holding exactly its
+        cell's 6 columns in increasing order."""
+        cell_dofs = np.asarray(self.W.dofmap.list, dtype=np.int64)  # (edges, 6)
+        indptr, indices = np.asarray(self.matrix.indptr), np.asarray(self.matrix.indices)
+        rank = np.argsort(np.argsort(cell_dofs, axis=1), axis=1)  # column order within a row
+        pos = indptr[cell_dofs][:, :, None] + rank[:, None, :]
+        if not np.array_equal(indices[pos], np.broadcast_to(cell_dofs[:, None, :], pos.shape)):
+            raise RuntimeError("edge assembly: the edge matrix is not block diagonal")
+        hex_dofs = self.dof_map[cell_dofs].astype(np.int32)
+        ex = self.excluded[hex_dofs]
+        keep = ~(ex[:, :, None] | ex[:, None, :])
+        n = cell_dofs.shape[1]
+        return hex_dofs, pos.reshape(-1, n * n), keep.reshape(-1, n * n)
 
     def _positions(self, csr) -> tuple[np.ndarray, np.ndarray]:
         """For each stored entry of the edge matrix: its position in ``csr.data``, and the mask

@@ -12,6 +12,11 @@ preset         what it is, and where it fits
                Jacobian of a wire is banded (1D: bandwidth 2 x 3 dofs), and for banded
                matrices this has far less overhead than a multifrontal solver: 1D reference
                device 0.1 ms per factorisation against 1.2 ms with MUMPS (2751 dofs).
+``lu_redundant`` PETSc's LU (RCM) of the whole matrix on every rank (``pc_type redundant``):
+               the matrix is gathered at each factorisation and every rank solves the full
+               system. For small problems on several ranks, where a parallel factorisation is
+               mostly communication: wire3d (18 927 dofs) on 2 ranks, first 30 min, 19.6 s
+               against 26.1 s with MUMPS (README "Benchmark").
 ``mumps``      MUMPS multifrontal LU (nested-dissection ordering), serial or parallel: 3D
                meshes and every run on more than one rank. Memory grows with the square of
                the section's node count (docs: README "Benchmark").
@@ -25,8 +30,9 @@ preset         what it is, and where it fits
                ranks and the mesh); offered for experiments with ``solver.petsc_options``.
 =============  ===========================================================================
 
-``auto`` (the default) picks ``lu`` for a serial run with at most :data:`SERIAL_LU_MAX_DOFS`
-(25 000) dofs and ``mumps`` otherwise. ``solver.petsc_options`` are applied after the preset.
+``auto`` (the default) picks, for at most :data:`SERIAL_LU_MAX_DOFS` (25 000) dofs, ``lu`` on
+one rank and ``lu_redundant`` on several, and ``mumps`` for larger problems.
+``solver.petsc_options`` are applied after the preset.
 """
 
 from __future__ import annotations
@@ -38,6 +44,13 @@ PRESETS: dict[str, dict] = {
         "pc_type": "lu",
         "pc_factor_mat_solver_type": "petsc",
         "pc_factor_mat_ordering_type": "rcm",
+    },
+    "lu_redundant": {
+        "ksp_type": "preonly",
+        "pc_type": "redundant",
+        "redundant_pc_type": "lu",
+        "redundant_pc_factor_mat_solver_type": "petsc",
+        "redundant_pc_factor_mat_ordering_type": "rcm",
     },
     "mumps": {
         "ksp_type": "preonly",
@@ -74,6 +87,10 @@ LINEAR_SOLVERS = ("auto", *PRESETS)
 #: Presets that need a single MPI rank.
 SERIAL_ONLY = ("lu",)
 
+#: Presets whose factorisation is PETSc's LU, which does not pivot: on a failed linear solve
+#: the Newton solver falls back to MUMPS (solver/problem.py).
+PETSC_LU_PRESETS = ("lu", "lu_redundant")
+
 #: Largest problem (global dofs) that ``auto`` gives to PETSc's serial LU. Measured: the 1D
 #: device (2751 dofs) 0.1 ms per factorisation against 1.2 ms with MUMPS; the 3D test wire
 #: (cases/wire3d.yaml, 18 927 dofs, quasi-1D, 600 s forward) 66 s against 82 s in all.
@@ -98,7 +115,9 @@ def choose_linear_solver(requested: str, n_dofs: int, n_ranks: int) -> str:
             naming the key).
     """
     if requested == "auto":
-        return "lu" if n_ranks == 1 and n_dofs <= SERIAL_LU_MAX_DOFS else "mumps"
+        if n_dofs > SERIAL_LU_MAX_DOFS:
+            return "mumps"
+        return "lu" if n_ranks == 1 else "lu_redundant"
     if requested not in PRESETS:
         raise ValueError(f"solver.linear_solver: unknown preset {requested!r}; expected one of "
                          f"{', '.join(LINEAR_SOLVERS)}")

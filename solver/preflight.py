@@ -489,21 +489,21 @@ def newton_petsc_options(preset: str, max_it: int,
 def possible_presets(requested: str, n_ranks: int = 1) -> tuple[str, ...]:
     """The linear-solver presets a run with ``solver.linear_solver = requested`` may use.
 
-    ``auto`` picks ``lu`` or ``mumps`` by problem size (and ``mumps`` on several ranks); a run on
-    ``lu`` falls back to ``mumps`` when PETSc's LU fails (solver/problem.py).
+    ``auto`` picks ``lu`` (``lu_redundant`` on several ranks) or ``mumps`` by problem size; a
+    run on PETSc's LU falls back to ``mumps`` when it fails (solver/problem.py).
 
     Raises:
         CaseError: a serial-only preset on more than one rank.
     """
-    from solver.linear_solvers import choose_linear_solver
+    from solver.linear_solvers import PETSC_LU_PRESETS, choose_linear_solver
 
     if requested == "auto":
-        return ("lu", "mumps") if n_ranks == 1 else ("mumps",)
+        return ("lu", "mumps") if n_ranks == 1 else ("lu_redundant", "mumps")
     try:
         chosen = choose_linear_solver(requested, 0, n_ranks)
     except ValueError as exc:
         raise CaseError(str(exc)) from None
-    return (chosen, "mumps") if chosen == "lu" else (chosen,)
+    return (chosen, "mumps") if chosen in PETSC_LU_PRESETS else (chosen,)
 
 
 class _Silenced:

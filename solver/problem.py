@@ -30,7 +30,11 @@ from petsc4py import PETSc
 from solver.bdf import bdf_coefficients
 from solver.compat import collapse
 from solver.edge_assembly import EdgeFluxAssembler, box_hexahedra
-from solver.linear_solvers import choose_linear_solver, newton_petsc_options
+from solver.linear_solvers import (
+    PETSC_LU_PRESETS,
+    choose_linear_solver,
+    newton_petsc_options,
+)
 from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
 from solver.physics.equilibration import (
     background_next,
@@ -349,11 +353,10 @@ class TransportProblem:
         self._init_row_scale_incidence()
         self.row_scale.set(1.0)
         snes.setFunction(self._assemble_residual, self.problem.b)
+        self._edge_b = self.problem.b.duplicate() if self.edge_fluxes is not None else None
         #: The Jacobian matrix the Newton solver uses (:meth:`_assemble_jacobian`).
         # (_csr holds the CSR matrix and the index arrays PETSc uses without copying them.)
         self._csr, self.jacobian_matrix = shared_csr_jacobian(self.problem)
-        if self.edge_fluxes is not None and self._csr is None:
-            raise RuntimeError("edge-assembled fluxes need the serial CSR Jacobian")
         snes.setJacobian(self._assemble_jacobian, self.jacobian_matrix, None)
         snes.setLineSearchPreCheck(self._precheck)
         snes.setConvergenceTest(self._converged)
@@ -385,10 +388,10 @@ class TransportProblem:
             self._bg_new = fem.Function(self.spaces[1])
 
     def _edge_flux_assembler(self, msh):
-        """An :class:`solver.edge_assembly.EdgeFluxAssembler` when it applies (serial run,
-        hexahedra with exponential fitting and lumped storage, every cell a rectangular box,
+        """An :class:`solver.edge_assembly.EdgeFluxAssembler` when it applies (hexahedra with
+        exponential fitting and lumped storage, every cell a rectangular box,
         constant temperature, ``options.edge_assembly``), else None."""
-        if not (self.options.edge_assembly and self.comm.size == 1 and self.lumped
+        if not (self.options.edge_assembly and self.lumped
                 and msh.ufl_cell().cellname == "hexahedron"
                 and self.flux_scheme == "exponential_fitting" and not self.thermal
                 and box_hexahedra(msh)[0]):
@@ -704,8 +707,8 @@ class TransportProblem:
             dolfinx_la_petsc._zero_vector(b)
             fem_petsc.assemble_vector(b, self.problem.F)
             dolfinx_la_petsc._ghost_update(b, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
-            self._add_edge_residual(b)
             fem_petsc.set_bc(b, self.bcs, x0=x, alpha=-1.0)
+            self._add_edge_residual(b)
             dolfinx_la_petsc._ghost_update(b, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
         else:
             fem_petsc.assemble_residual(snes, x, b, self.w, self.problem.F, self.problem.J,
@@ -714,10 +717,18 @@ class TransportProblem:
         b.pointwiseMult(b, self.row_scale)
 
     def _add_edge_residual(self, b) -> None:
-        """Add the edge-assembled flux terms (:attr:`edge_fluxes`) at the state ``w``."""
-        if self.edge_fluxes is not None:
-            with b.localForm() as loc:
-                self.edge_fluxes.add_residual(self.w.x.array, loc.array)
+        """Add the edge-assembled flux terms (:attr:`edge_fluxes`) at the state ``w`` to the
+        finished residual ``b``: assembled into a vector of their own, whose shared rows are
+        summed across ranks, so that ``b``'s Dirichlet rows (which the edges leave alone) and
+        ghost handling stay dolfinx's."""
+        if self.edge_fluxes is None:
+            return
+        e = self._edge_b
+        with e.localForm() as loc:
+            loc.set(0.0)
+            self.edge_fluxes.add_residual(self.w.x.array, loc.array)
+        dolfinx_la_petsc._ghost_update(e, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+        b.axpy(1.0, e)
 
     def _assemble_jacobian(self, snes, x, A, P):
         """J(x), row-scaled like the residual; or, in the quadratic regime, the previous J.
@@ -737,6 +748,9 @@ class TransportProblem:
         self._assemblies += 1
         if self._csr is None:
             fem_petsc.assemble_jacobian(snes, x, A, None, self.w, self.problem.J, None, self.bcs)
+            if self.edge_fluxes is not None:
+                self.edge_fluxes.add_jacobian_petsc(self.w.x.array, A)
+                A.assemble()
         else:  # serial: into dolfinx's CSR matrix, whose values A shares (shared_csr_jacobian)
             dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT,
                                            PETSc.ScatterMode.FORWARD)
@@ -890,17 +904,19 @@ class TransportProblem:
         pc = self.problem.solver.getKSP().getPC()
         pc.reset()
         self._jacobian_rate = None
+        if pc.getType() != "lu":  # lu_redundant: PETSc's LU inside a redundant PC
+            pc.setType("lu")
         pc.setFactorSolverType("mumps")
         self.linear_solver = "mumps"
 
     def solve(self) -> NewtonStats:
         """Run one Newton solve from the current ``w`` (the initial guess).
 
-        PETSc's own LU (preset ``lu``) does not pivot. If a linear solve fails with it, the
-        solve is repeated from the same guess with MUMPS, which is then kept for the rest of the
-        run (logged by the caller through :attr:`linear_solver`).
+        PETSc's own LU (presets ``lu``, ``lu_redundant``) does not pivot. If a linear solve
+        fails with it, the solve is repeated from the same guess with MUMPS, which is then kept
+        for the rest of the run (logged by the caller through :attr:`linear_solver`).
         """
-        guess = self.w.x.array.copy() if self.linear_solver == "lu" else None
+        guess = self.w.x.array.copy() if self.linear_solver in PETSC_LU_PRESETS else None
         stats = self._solve_once()
         if guess is not None and not stats.converged and stats.reason in (
                 REASON_PETSC_ERROR, PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE):

@@ -449,8 +449,9 @@ def test_serial_only_preset_on_two_ranks():
     from solver.preflight import possible_presets
 
     assert possible_presets("auto", 1) == ("lu", "mumps")
-    assert possible_presets("auto", 2) == ("mumps",)
+    assert possible_presets("auto", 2) == ("lu_redundant", "mumps")
     assert possible_presets("lu", 1) == ("lu", "mumps")  # LU falls back to MUMPS
+    assert possible_presets("lu_redundant", 2) == ("lu_redundant", "mumps")
     with pytest.raises(CaseError, match=r"^solver\.linear_solver: 'lu' .* needs one MPI rank"):
         possible_presets("lu", 2)
 

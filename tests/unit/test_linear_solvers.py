@@ -23,7 +23,8 @@ from solver.linear_solvers import (
         ("auto", 2751, 1, "lu"),
         ("auto", SERIAL_LU_MAX_DOFS, 1, "lu"),
         ("auto", SERIAL_LU_MAX_DOFS + 1, 1, "mumps"),
-        ("auto", 2751, 2, "mumps"),
+        ("auto", 2751, 2, "lu_redundant"),
+        ("auto", SERIAL_LU_MAX_DOFS + 1, 2, "mumps"),
         ("mumps", 10, 1, "mumps"),
         ("gmres_asm", 10**7, 64, "gmres_asm"),
     ],
@@ -70,10 +71,31 @@ def _final_state(preset: str) -> tuple[np.ndarray, str, int]:
     return pb.w.x.array.copy(), pb.linear_solver, pb.problem.solver.getLinearSolveIterations()
 
 
-@pytest.mark.parametrize("preset", ["mumps", "mumps_blr", "gmres_asm"])
+@pytest.mark.parametrize("preset", ["lu_redundant", "mumps", "mumps_blr", "gmres_asm"])
 def test_every_preset_gives_the_lu_answer(preset):
     """30 s of the forward case (depleted gap forming, nm contact layers) on a coarse mesh."""
     ref, used_ref, _ = _final_state("lu")
     got, used, _ = _final_state(preset)
     assert (used_ref, used) == ("lu", preset)
     np.testing.assert_allclose(got, ref, rtol=1e-8, atol=1e-8)
+
+
+def test_redundant_lu_falls_back_to_mumps():
+    """lu_redundant is PETSc's LU inside a redundant PC: the fallback after a failed
+    factorisation must replace that PC by MUMPS's LU, and the solve must still converge."""
+    from solver.meshing import build_mesh
+    from solver.parameters import from_case
+    from solver.problem import SolverOptions, TransportProblem
+
+    case = load_case("cases/reference_forward.yaml", ["mesh.h_max_um=0.1"])
+    params = from_case(case)
+    pb = TransportProblem(build_mesh(MPI.COMM_WORLD, case, params), params, 1,
+                          SolverOptions(linear_solver="lu_redundant"))
+    pc = pb.problem.solver.getKSP().getPC()
+    assert pb.linear_solver == "lu_redundant" and pc.getType() == "redundant"
+    pb.initialise()
+    pb.bdf.set(1e-3, None, 1)
+    assert pb.solve().converged  # with the redundant LU (its options used)
+    pb._fall_back_to_mumps()
+    assert pb.solve().converged
+    assert (pb.linear_solver, pc.getType(), pc.getFactorSolverType()) == ("mumps", "lu", "mumps")
