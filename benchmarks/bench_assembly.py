@@ -104,7 +104,15 @@ def main() -> None:
     for name, p in problems.items():
         jacobian(p)()
         norms[name] = p.problem.A.norm()
-    vec = ref.w.x.petsc_vec.copy()
+    def on_boundary_values(p):
+        """The state with the contact potentials imposed (as every Newton iterate after the
+        first): the residual then takes the path without dolfinx's lifting."""
+        for bc in p.bcs:
+            p.w.x.array[bc.dof_indices()[0]] = float(bc.g.value)
+        return p.w.x.petsc_vec.copy()
+
+    vec = on_boundary_values(ref)
+    rb = vec.duplicate()
 
     def production():
         ref._reuse_jacobian = False
@@ -112,10 +120,11 @@ def main() -> None:
 
     t_prod = best_of(production, a.repeat)
     t_res = best_of(residual, a.repeat)
+    t_prod_res = best_of(lambda: ref._assemble_residual(None, vec, rb), a.repeat)
     edge = build(a.case, a.overrides, False, edges=True)
     t_edge = t_edge_res = None
     if edge.edge_fluxes is not None:
-        evec = edge.w.x.petsc_vec.copy()
+        evec = on_boundary_values(edge)
         eb = evec.duplicate()
 
         def edge_jacobian():
@@ -138,11 +147,13 @@ def main() -> None:
     print(f"| Jacobian as the Newton solver assembles it (default kernels) | {t_prod * us:.2f} | "
           f"{'shared CSR' if ref._csr is not None else 'PETSc'}; includes row scaling |")
     print(f"| residual, default kernels | {t_res * us:.2f} | |")
+    print(f"| residual as the Newton solver assembles it (default kernels) | "
+          f"{t_prod_res * us:.2f} | row scaling included |")
     if t_edge is not None:
         print(f"| Jacobian as the Newton solver assembles it, fluxes per edge "
               f"(solver.edge_assembly) | {t_edge * us:.2f} | {t_prod / t_edge:.2f}x |")
         print(f"| residual as the Newton solver assembles it, fluxes per edge | "
-              f"{t_edge_res * us:.2f} | row scaling included |")
+              f"{t_edge_res * us:.2f} | {t_prod_res / t_edge_res:.2f}x |")
     print(f"| element-matrix insertion (trivial kernel, same matrix) | {t_ins * us:.2f} | "
           "floor of any Jacobian assembly |")
 

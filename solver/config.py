@@ -902,11 +902,11 @@ class Solver(BaseModel):
     )
 
     edge_assembly: bool = Field(
-        True, description="[-] serial runs on box-hexahedron meshes (the structured wires): "
-        "assemble the exponentially fitted fluxes once per mesh edge instead of per cell "
+        True, description="[-] box-hexahedron meshes (the structured wires): assemble the "
+        "exponentially fitted fluxes once per mesh edge instead of per cell "
         "(solver/edge_assembly.py; the same scheme to round-off, wire3d 4 h 84 -> 48 s); "
-        "false = in the cell kernels. Other meshes, parallel runs and temperature protocols "
-        "always use the cell kernels",
+        "false = in the cell kernels. Other meshes and temperature protocols always use the "
+        "cell kernels",
     )
 
     @field_validator("jacobian_reuse_steps", mode="after")

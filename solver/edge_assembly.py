@@ -67,14 +67,14 @@ class EdgeFluxAssembler:
     """Residual and Jacobian of the flux terms of a box-hexahedron mesh, edge by edge.
 
     Args:
-        W: the mixed (y, u, phi) P1 space on the hexahedron mesh (serial).
+        W: the mixed (y, u, phi) P1 space on the hexahedron mesh.
         flux_terms: callable(w_edge, tests_edge, weight, dx) -> UFL form of the weighted flux
-            terms on the edge mesh (:func:`solver.physics.transport.weighted_flux_form`).
+            terms on the edge mesh (:func:`solver.physics.transport.weighted_edge_flux_form`).
         excluded_dofs: dofs of W whose rows and columns the caller constrains (Dirichlet):
             no contribution is added to them.
 
     Raises:
-        ValueError: the mesh is not made of rectangular boxes, or runs on more than one rank.
+        ValueError: the mesh is not made of rectangular boxes (on some rank).
     """
 
     def __init__(self, W, flux_terms, excluded_dofs: np.ndarray):

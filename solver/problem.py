@@ -394,7 +394,7 @@ class TransportProblem:
         if not (self.options.edge_assembly and self.lumped
                 and msh.ufl_cell().cellname == "hexahedron"
                 and self.flux_scheme == "exponential_fitting" and not self.thermal
-                and box_hexahedra(msh)[0]):
+                and self.comm.allreduce(box_hexahedra(msh)[0], op=MPI.LAND)):
             return None
         excluded = np.concatenate([bc.dof_indices()[0] for bc in self.bcs]) if self.bcs \
             else np.zeros(0, dtype=np.int64)
