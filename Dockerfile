@@ -9,10 +9,10 @@ FROM python:3.12-slim-bookworm
 
 # gcc + libc6-dev: dolfinx compiles every form with the C compiler at run time (cffi; the Python
 # headers come with the base image). make: developer targets. X/GL libraries: what the gmsh
-# wheel links.
+# wheel links (libGL.so.1 from libgl1: without it every 3D case stopped at `import gmsh`).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gcc libc6-dev make libglu1-mesa libxcursor1 \
-      libxft2 libxinerama1 libxrender1 libxext6 \
+ && apt-get install -y --no-install-recommends gcc libc6-dev make libgl1 libglu1-mesa \
+      libxcursor1 libxft2 libxinerama1 libxrender1 libxext6 \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 pvk
@@ -29,13 +29,15 @@ print('\n'.join(p['dependencies'] + p['optional-dependencies']['test']))" > /tmp
  && pip install --no-cache-dir -r /tmp/requirements.txt && rm /tmp/requirements.txt
 COPY --chown=pvk:pvk . .
 # Install, then prove from outside the checkout that the installed copy works: presets are
-# shipped, and a form JIT-compiles (this fails if the C compiler is missing).
+# shipped, a form JIT-compiles (this fails if the C compiler is missing), and gmsh, which meshes
+# every 3D wire, loads (this fails if a library it links is missing).
 RUN pip install --no-cache-dir --no-deps . && rm -rf build *.egg-info \
  && cd /tmp && perovskite-ions --list-presets | grep -q cases/reference_forward.yaml \
  && python -c "import solver, ufl; from mpi4py import MPI; from dolfinx import fem, mesh; \
 m = mesh.create_unit_interval(MPI.COMM_WORLD, 4); \
 print('installed', solver.__file__, 'form JIT ok:', \
-fem.assemble_scalar(fem.form(fem.Constant(m, 2.0) * ufl.dx(domain=m))))"
+fem.assemble_scalar(fem.form(fem.Constant(m, 2.0) * ufl.dx(domain=m))))" \
+ && python -c "import gmsh; gmsh.initialize(); print('gmsh', gmsh.__version__, 'ok'); gmsh.finalize()"
 
 # The commit the image was built from (.git is not copied): read by solver/outputs.py into every
 # summary's provenance. Last, so that a new commit does not invalidate the layers above. The RUN
