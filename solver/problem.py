@@ -10,7 +10,10 @@ Newton details (docs/model.md, "Numerical method"):
 - convergence: the scaled max-norm of the (damped) update falls below ``stol`` (the residual
   rows have very different natural scales, so a residual norm is not a reliable test); an exactly
   zero residual at iteration 0 also counts as converged;
-- linear solves: direct LU (MUMPS), identical in serial and parallel.
+- linear solves: the presets of :mod:`solver.linear_solvers` (direct LU by default);
+- Jacobian reuse: within a solve once the update is small, and across time steps on 2D/3D
+  meshes (``solver.jacobian_reuse_steps``, :meth:`TransportProblem._start_with_previous_jacobian`);
+- on box hexahedra the flux terms are assembled per mesh edge (:mod:`solver.edge_assembly`).
 """
 
 from __future__ import annotations
@@ -331,7 +334,7 @@ class TransportProblem:
             terms.update(forcing(self, tests))
         self.terms = terms
         self.bcs = self._potential_bcs()
-        #: Serial box-hexahedron meshes: the flux terms assembled edge by edge
+        #: Box-hexahedron meshes: the flux terms assembled edge by edge
         #: (solver/edge_assembly.py); None: every term in the cell forms.
         self.edge_fluxes = self._edge_flux_assembler(msh)
         F = sum(v for k, v in terms.items() if self.edge_fluxes is None or k not in FLUX_TERMS)
