@@ -28,7 +28,7 @@ def test_auto_means_none_in_1d_and_reuse_in_3d():
 
 
 @pytest.mark.parametrize("value, message", [
-    ("-1", "solver.jacobian_reuse_steps: must be auto or an integer >= 0 (got -1)"),
+    ("-1", "solver.jacobian_reuse_steps: must be 'auto' or an integer >= 0 (got -1)"),
     ("abc", "solver.jacobian_reuse_steps: must be an integer or 'auto' (got 'abc')"),
     ("2.5", "solver.jacobian_reuse_steps: must be an integer or 'auto' (got 2.5)"),
 ])
