@@ -63,6 +63,16 @@ def box_hexahedra(msh) -> tuple[bool, np.ndarray, np.ndarray]:
     return ok, np.prod(h, axis=1), h
 
 
+def edge_flux_assembler(W, flux_terms, excluded_dofs: np.ndarray):
+    """An :class:`EdgeFluxAssembler` for the hexahedron mesh of ``W`` if every cell on every
+    rank is a rectangular box (:func:`box_hexahedra`, checked once), else None. Arguments as
+    for :class:`EdgeFluxAssembler`."""
+    is_box, volume, h = box_hexahedra(W.mesh)
+    if not W.mesh.comm.allreduce(is_box, op=MPI.LAND):
+        return None
+    return EdgeFluxAssembler(W, flux_terms, excluded_dofs, volume, h)
+
+
 class EdgeFluxAssembler:
     """Residual and Jacobian of the flux terms of a box-hexahedron mesh, edge by edge.
 
@@ -72,16 +82,13 @@ class EdgeFluxAssembler:
             terms on the edge mesh (:func:`solver.physics.transport.weighted_edge_flux_form`).
         excluded_dofs: dofs of W whose rows and columns the caller constrains (Dirichlet):
             no contribution is added to them.
-
-    Raises:
-        ValueError: the mesh is not made of rectangular boxes (on some rank).
+        volume, h: cell volumes and edge lengths of the local cells, from
+            :func:`box_hexahedra` (every cell a box: build through :func:`edge_flux_assembler`).
     """
 
-    def __init__(self, W, flux_terms, excluded_dofs: np.ndarray):
+    def __init__(self, W, flux_terms, excluded_dofs: np.ndarray, volume: np.ndarray,
+                 h: np.ndarray):
         msh = W.mesh
-        is_box, volume, h = box_hexahedra(msh)
-        if not msh.comm.allreduce(is_box, op=MPI.LAND):
-            raise ValueError("edge assembly needs rectangular box cells")
         # Owned cells only: each cell's share of an edge weight is counted on one rank; an edge
         # on a partition boundary gets the rest of its weight from the other ranks, whose
         # contributions reach this rank's rows through the ghost updates of the caller.
@@ -129,6 +136,9 @@ class EdgeFluxAssembler:
         self.n_dofs = (imap.size_local + imap.num_ghosts) * W.dofmap.index_map_bs  # with ghosts
         self.excluded = np.zeros(self.n_dofs, dtype=bool)
         self.excluded[np.asarray(excluded_dofs, dtype=np.int64)] = True
+        # Residual scatter: edge-mesh dofs whose hex dof is not excluded, and that hex dof.
+        self._residual_keep = ~self.excluded[self.dof_map]
+        self._residual_rows = self.dof_map[self._residual_keep]
 
         tests = ufl.TestFunctions(self.W)
         dx = ufl.Measure("dx", domain=self.mesh, metadata={"quadrature_degree": 1})
@@ -138,27 +148,29 @@ class EdgeFluxAssembler:
         self.matrix = fem.create_matrix(self.J)
         self._scatter = self._blocks = None
 
-    def _pull(self, w_hex: np.ndarray) -> None:
+    def _edge_matrix_values(self, w_hex: np.ndarray) -> np.ndarray:
+        """The edge mesh's Jacobian at the state ``w_hex`` (its CSR value array)."""
         self.w.x.array[:] = w_hex[self.dof_map]
+        self.matrix.data[:] = 0.0
+        fem.assemble_matrix(self.matrix, self.J)
+        return self.matrix.data
 
     def add_residual(self, w_hex: np.ndarray, b_hex: np.ndarray) -> None:
         """b_hex += the flux part of the residual at the state ``w_hex`` (local arrays with
         ghosts; ``b_hex`` before the reverse ghost update that sums shared rows)."""
-        self._pull(w_hex)
+        self.w.x.array[:] = w_hex[self.dof_map]
         b = fem.assemble_vector(self.F).array
-        keep = ~self.excluded[self.dof_map]
-        b_hex += np.bincount(self.dof_map[keep], weights=b[keep], minlength=self.n_dofs)
+        b_hex += np.bincount(self._residual_rows, weights=b[self._residual_keep],
+                             minlength=self.n_dofs)
 
     def add_jacobian(self, w_hex: np.ndarray, csr) -> None:
         """csr.data += the flux part of the Jacobian at ``w_hex``; ``csr``: the hexahedral
         dolfinx CSR matrix (its sparsity holds every pair of dofs of a cell)."""
-        self._pull(w_hex)
-        self.matrix.data[:] = 0.0
-        fem.assemble_matrix(self.matrix, self.J)
+        values = self._edge_matrix_values(w_hex)
         if self._scatter is None:
             self._scatter = self._positions(csr)
         pos, keep = self._scatter
-        csr.data[:] += np.bincount(pos, weights=self.matrix.data[keep], minlength=csr.data.size)
+        csr.data[:] += np.bincount(pos, weights=values[keep], minlength=csr.data.size)
 
     def add_jacobian_petsc(self, w_hex: np.ndarray, A) -> None:
         """Add the flux part of the Jacobian at ``w_hex`` to the assembled PETSc matrix ``A``
@@ -166,14 +178,11 @@ class EdgeFluxAssembler:
         edge, rows owned elsewhere sent at ``A.assemble()``, which the caller calls)."""
         from petsc4py import PETSc
 
-        self._pull(w_hex)
-        self.matrix.data[:] = 0.0
-        fem.assemble_matrix(self.matrix, self.J)
+        values = self._edge_matrix_values(w_hex)
         if self._blocks is None:
             self._blocks = self._block_positions()
         dofs, pos, keep = self._blocks
-        values = np.where(keep, self.matrix.data[pos], 0.0)
-        A.setValuesLocalRCV(dofs, dofs, values,
+        A.setValuesLocalRCV(dofs, dofs, np.where(keep, values[pos], 0.0),
                             addv=PETSc.InsertMode.ADD_VALUES)
 
     def _block_positions(self):

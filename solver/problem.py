@@ -32,7 +32,7 @@ from petsc4py import PETSc
 
 from solver.bdf import bdf_coefficients
 from solver.compat import collapse
-from solver.edge_assembly import EdgeFluxAssembler, box_hexahedra
+from solver.edge_assembly import edge_flux_assembler
 from solver.linear_solvers import (
     PETSC_LU_PRESETS,
     choose_linear_solver,
@@ -396,12 +396,11 @@ class TransportProblem:
         constant temperature, ``options.edge_assembly``), else None."""
         if not (self.options.edge_assembly and self.lumped
                 and msh.ufl_cell().cellname == "hexahedron"
-                and self.flux_scheme == "exponential_fitting" and not self.thermal
-                and self.comm.allreduce(box_hexahedra(msh)[0], op=MPI.LAND)):
+                and self.flux_scheme == "exponential_fitting" and not self.thermal):
             return None
         excluded = np.concatenate([bc.dof_indices()[0] for bc in self.bcs]) if self.bcs \
             else np.zeros(0, dtype=np.int64)
-        return EdgeFluxAssembler(
+        return edge_flux_assembler(
             self.W, lambda w, tests, weight, dx: weighted_edge_flux_form(
                 w, tests, self.ufl_params, weight, dx), excluded)
 
