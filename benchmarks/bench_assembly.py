@@ -109,8 +109,7 @@ def main() -> None:
         """(Jacobian, residual) times through the Newton solver's own callbacks, at the state
         with the contact potentials imposed (as every iterate after the first: the residual
         then takes the path without dolfinx's lifting)."""
-        for bc in p.bcs:
-            p.w.x.array[bc.dof_indices()[0]] = float(bc.g.value)
+        p.impose_boundary_values()
         x = p.w.x.petsc_vec.copy()
         b = x.duplicate()
 

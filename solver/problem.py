@@ -683,6 +683,11 @@ class TransportProblem:
                 norms.append((0.0, float("nan")))
         return norms
 
+    def impose_boundary_values(self) -> None:
+        """Set the Dirichlet dofs of ``w`` (local, with ghosts) to the contact potentials."""
+        for bc in self.bcs:
+            self.w.x.array[bc.dof_indices()[0]] = float(bc.g.value)
+
     def _boundary_values_hold(self, x) -> bool:
         """True if ``x`` equals the Dirichlet values on every constrained dof (collective)."""
         ok = True
@@ -906,9 +911,8 @@ class TransportProblem:
 
     def _fall_back_to_mumps(self) -> None:
         """Switch from PETSc's LU (no pivoting) to MUMPS for the rest of the run."""
+        self._reset_linear_solver()
         pc = self.problem.solver.getKSP().getPC()
-        pc.reset()
-        self._jacobian_rate = None
         if pc.getType() != "lu":  # lu_redundant: PETSc's LU inside a redundant PC
             pc.setType("lu")
         pc.setFactorSolverType("mumps")
@@ -936,8 +940,7 @@ class TransportProblem:
         if self.edge_fluxes is not None:
             # Start on the boundary values: the residual then never needs dolfinx's lifting,
             # which would miss the edge-assembled terms (see _assemble_residual).
-            for bc in self.bcs:
-                self.w.x.array[bc.dof_indices()[0]] = float(bc.g.value)
+            self.impose_boundary_values()
         self._reuse_jacobian = self._stale_start = self._start_with_previous_jacobian()
         self._jacobian_age += 1
         self._assemblies = 0

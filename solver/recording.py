@@ -376,9 +376,8 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
         "n_cells": rec.problem.mesh1d.n_cells,
         "cell_type": rec.problem.mesh1d.mesh.topology.cell_type.name,
         "flux_scheme": rec.problem.flux_scheme,
-        "flux_assembly": "cells" if getattr(rec.problem, "edge_fluxes", None) is None
-        else "edges",
-        "jacobian_reuse_steps": getattr(rec.problem, "jacobian_reuse_steps", None),
+        "flux_assembly": "cells" if rec.problem.edge_fluxes is None else "edges",
+        "jacobian_reuse_steps": rec.problem.jacobian_reuse_steps,
         "linear_solver": rec.problem.linear_solver,
         "n_dofs": rec.problem.W.dofmap.index_map.size_global * rec.problem.W.dofmap.index_map_bs,
         "peak_rss_MB_per_rank": peak_rss_per_rank(rec.problem.comm),

@@ -31,8 +31,7 @@ def assembled(p, perturbation):
     state plus ``perturbation`` with the contact potentials kept."""
     p.initialise()
     p.w.x.array[:] += perturbation
-    for bc in p.bcs:
-        p.w.x.array[bc.dof_indices()[0]] = float(bc.g.value)
+    p.impose_boundary_values()
     p.bdf.set(0.5, None, 1)
     x = p.w.x.petsc_vec.copy()
     b = x.duplicate()
