@@ -24,6 +24,13 @@ preset         what it is, and where it fits
                CNTL(7) = 1e-10 dropping tolerance, used as a preconditioner for GMRES so the
                compression error does not enter the Newton step): less memory for large 3D
                sections.
+``gmres_twolevel`` GMRES with a two-level multigrid preconditioner (PETSc ``PCMG``, Galerkin
+               coarse operator): one block-Jacobi ILU(0) sweep before and after an exact
+               (redundant LU) solve on the cross-section aggregates of
+               :mod:`solver.coarse_space`, one unknown per field and axial layer. The coarse
+               problem is 1D and small; everything else is local to a rank, so memory and
+               work grow linearly with the mesh. For large 3D wires (README "Linear solvers"
+               has the measured iterations under refinement).
 ``gmres_asm``  GMRES preconditioned by additive Schwarz (overlap 2) with ILU(1) on each
                rank's block: no global factorisation, so memory per rank stays flat. Not a
                scalable preconditioner for this system (iterations grow with the number of
@@ -67,6 +74,23 @@ PRESETS: dict[str, dict] = {
         "mat_mumps_icntl_35": 1,
         "mat_mumps_cntl_7": 1e-10,
     },
+    "gmres_twolevel": {
+        "ksp_type": "gmres",
+        "ksp_rtol": 1e-10,
+        "ksp_atol": 0.0,
+        "ksp_max_it": 500,
+        "ksp_gmres_restart": 100,
+        "pc_type": "mg",
+        "pc_mg_levels": 2,
+        "pc_mg_galerkin": "both",
+        "mg_levels_ksp_type": "richardson",
+        "mg_levels_ksp_max_it": 1,
+        "mg_levels_pc_type": "bjacobi",
+        "mg_levels_sub_pc_type": "ilu",
+        "mg_coarse_ksp_type": "preonly",
+        "mg_coarse_pc_type": "redundant",
+        "mg_coarse_redundant_pc_type": "lu",
+    },
     "gmres_asm": {
         "ksp_type": "gmres",
         "ksp_rtol": 1e-10,
@@ -90,6 +114,10 @@ SERIAL_ONLY = ("lu",)
 #: Presets whose factorisation is PETSc's LU, which does not pivot: on a failed linear solve
 #: the Newton solver falls back to MUMPS (solver/problem.py).
 PETSC_LU_PRESETS = ("lu", "lu_redundant")
+
+#: Presets whose preconditioner needs the coarse space of cross-section aggregates
+#: (solver/coarse_space.py), set by the Newton solver after PETSc has read the options.
+COARSE_SPACE_PRESETS = ("gmres_twolevel",)
 
 #: Largest problem (global dofs) that ``auto`` gives to PETSc's serial LU. Measured: the 1D
 #: device (2751 dofs) 0.1 ms per factorisation against 1.2 ms with MUMPS; the 3D test wire

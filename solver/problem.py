@@ -31,9 +31,11 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from solver.bdf import bdf_coefficients
+from solver.coarse_space import median_axial_cell_extent, section_aggregation
 from solver.compat import collapse
 from solver.edge_assembly import edge_flux_assembler
 from solver.linear_solvers import (
+    COARSE_SPACE_PRESETS,
     PETSC_LU_PRESETS,
     choose_linear_solver,
     newton_petsc_options,
@@ -350,6 +352,8 @@ class TransportProblem:
             petsc_options=opts, jit_options=jit_options(self.options.native_kernels),
         )
         snes = self.problem.solver
+        if self.linear_solver in COARSE_SPACE_PRESETS:
+            self._set_coarse_space(msh)
         # Row scaling of the vacancy equation (see _set_row_scale): wrap dolfinx's assemblers.
         self.row_scale = self.problem.b.duplicate()
         self._vacancy_cell_dofs = self.W.sub(1).dofmap.list.astype(np.int64)
@@ -403,6 +407,16 @@ class TransportProblem:
         return edge_flux_assembler(
             self.W, lambda w, tests, weight, dx: weighted_edge_flux_form(
                 w, tests, self.ufl_params, weight, dx), excluded)
+
+    def _set_coarse_space(self, msh) -> None:
+        """Give the two-level preconditioner (``pc_type mg``) its prolongation from the
+        cross-section aggregates (solver/coarse_space.py); Dirichlet dofs stay out of them."""
+        excluded = np.concatenate([bc.dof_indices()[0] for bc in self.bcs]) if self.bcs \
+            else np.zeros(0, dtype=np.int32)
+        P = section_aggregation(self.owned_dofs, self.owned_z, excluded,
+                                self.W.dofmap.index_map.size_local,
+                                median_axial_cell_extent(msh), self.comm)
+        self.problem.solver.getKSP().getPC().setMGInterpolation(1, P)
 
     def _flux_measure(self, msh, degree: int):
         """Cell measure of the flux terms.

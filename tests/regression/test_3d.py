@@ -51,6 +51,37 @@ def test_3d_two_ranks_match_serial(tmp_path):
     assert (parallel / "fields" / "state.bp").is_dir()
 
 
+@pytest.mark.mpi
+@pytest.mark.skipif(not MPIRUN.exists(), reason="mpirun from the mpich wheel not found")
+def test_3d_two_level_krylov_matches_lu(tmp_path):
+    """gmres_twolevel (GMRES, block-Jacobi ILU(0) + cross-section coarse space) on 2 ranks
+    gives serial LU's answer, and its coarse space keeps the Krylov iterations per Newton step
+    few: without it (block-Jacobi ILU(0) alone) the same run needs many more."""
+    lu, krylov, local = tmp_path / "lu", tmp_path / "k", tmp_path / "ilu"
+    assert run(["cases/wire3d.yaml", *COARSE], lu).returncode == 0
+    twolevel = ["--set", "solver.linear_solver=gmres_twolevel"]
+    proc = run(["cases/wire3d.yaml", *COARSE, *twolevel], krylov, ranks=2)
+    assert proc.returncode == 0, proc.stderr
+    ts_lu = read_timeseries_csv(lu / "timeseries.csv")
+    ts_k = read_timeseries_csv(krylov / "timeseries.csv")
+    for col in ("t_s", "total_br_um", "total_v_um", "front_um"):
+        np.testing.assert_allclose(ts_k[col], ts_lu[col], rtol=1e-8, err_msg=col)
+    _, p_lu = read_profile_csv(max((lu / "profiles").glob("*.csv")))
+    _, p_k = read_profile_csv(max((krylov / "profiles").glob("*.csv")))
+    for col in ("y", "psi_V"):
+        np.testing.assert_allclose(p_k[col], p_lu[col], rtol=1e-8, atol=1e-10, err_msg=col)
+    s = json.loads((krylov / "summary.json").read_text())
+    assert s["linear_solver"] == "gmres_twolevel"
+    per_newton = s["linear_iterations"] / s["newton_iterations"]
+    assert run(["cases/wire3d.yaml", *COARSE, "--set",
+                "solver.linear_solver=gmres_asm", "--set", "solver.petsc_options.pc_asm_overlap=0",
+                "--set", "solver.petsc_options.sub_pc_factor_levels=0"], local,
+               ranks=2).returncode == 0
+    s_local = json.loads((local / "summary.json").read_text())
+    per_newton_local = s_local["linear_iterations"] / s_local["newton_iterations"]
+    assert per_newton < 0.5 * per_newton_local, (per_newton, per_newton_local)
+
+
 def _write_mesh(path: Path):
     """Generate the coarse wire with gmsh and write it (the .msh path)."""
     import gmsh

@@ -27,6 +27,7 @@ from solver.linear_solvers import (
         ("auto", SERIAL_LU_MAX_DOFS + 1, 2, "mumps"),
         ("mumps", 10, 1, "mumps"),
         ("gmres_asm", 10**7, 64, "gmres_asm"),
+        ("gmres_twolevel", 10, 1, "gmres_twolevel"),
     ],
 )
 def test_choice_by_size_and_ranks(requested, dofs, ranks, expected):
@@ -71,7 +72,8 @@ def _final_state(preset: str) -> tuple[np.ndarray, str, int]:
     return pb.w.x.array.copy(), pb.linear_solver, pb.problem.solver.getLinearSolveIterations()
 
 
-@pytest.mark.parametrize("preset", ["lu_redundant", "mumps", "mumps_blr", "gmres_asm"])
+@pytest.mark.parametrize("preset", ["lu_redundant", "mumps", "mumps_blr", "gmres_twolevel",
+                                    "gmres_asm"])
 def test_every_preset_gives_the_lu_answer(preset):
     """30 s of the forward case (depleted gap forming, nm contact layers) on a coarse mesh."""
     ref, used_ref, _ = _final_state("lu")

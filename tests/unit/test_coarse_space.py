@@ -1,0 +1,51 @@
+"""Coarse space of cross-section aggregates (solver/coarse_space.py) for ``gmres_twolevel``."""
+
+from __future__ import annotations
+
+import numpy as np
+from mpi4py import MPI
+
+from solver.coarse_space import MIN_NODES_PER_LAYER, axial_layers, section_aggregation
+
+COMM = MPI.COMM_SELF
+
+
+def test_extruded_mesh_layers_are_the_node_planes():
+    planes = np.array([0.0, 0.01, 0.02, 0.5, 7.0])
+    x = np.repeat(planes, 9)[::-1]  # 3 x 3 nodes per section, any order
+    layer, n = axial_layers(x, cell_extent=0.01, comm=COMM)
+    assert n == planes.size
+    np.testing.assert_array_equal(planes[layer], x)
+    # round-off in the coordinates does not split a plane
+    layer2, n2 = axial_layers(x * (1 + 1e-13), cell_extent=0.01, comm=COMM)
+    assert n2 == n and np.array_equal(layer2, layer)
+
+
+def test_unstructured_nodes_are_binned_by_cell_extent():
+    x = np.random.default_rng(1).uniform(0.0, 1.0, 400)
+    assert np.unique(x).size * MIN_NODES_PER_LAYER > x.size  # not on planes
+    layer, n = axial_layers(x, cell_extent=0.1, comm=COMM)
+    assert n == 10
+    np.testing.assert_array_equal(layer, np.minimum((x - x.min()) / 0.1, 9).astype(int))
+
+
+def test_prolongation_maps_each_dof_to_its_field_and_layer():
+    planes = np.array([0.0, 1.0, 2.0])
+    n_nodes = 12  # 4 per plane
+    x = np.repeat(planes, 4)
+    # mixed space, 3 fields interleaved per node: local dof 3 i + f
+    owned = [np.arange(n_nodes) * 3 + f for f in range(3)]
+    owned_x = [x, x, x]
+    excluded = np.array([2, 5])  # phi of nodes 0 and 1 (Dirichlet)
+    P = section_aggregation(owned, owned_x, excluded, 3 * n_nodes, cell_extent=1.0, comm=COMM)
+    assert P.getSize() == (3 * n_nodes, 3 * planes.size)
+    dense = P.convert("dense").getDenseArray()
+    assert dense[excluded].sum() == 0
+    for f in range(3):
+        for i in range(n_nodes):
+            row = 3 * i + f
+            if row in excluded:
+                continue
+            expected = np.zeros(3 * planes.size)
+            expected[f * planes.size + i // 4] = 1.0
+            np.testing.assert_array_equal(dense[row], expected)
