@@ -38,7 +38,9 @@ preset         what it is, and where it fits
 =============  ===========================================================================
 
 ``auto`` (the default) picks, for at most :data:`SERIAL_LU_MAX_DOFS` (25 000) dofs, ``lu`` on
-one rank and ``lu_redundant`` on several, and ``mumps`` for larger problems.
+one rank and ``lu_redundant`` on several, ``gmres_twolevel`` for 3D meshes of at least
+:data:`TWO_LEVEL_MIN_DOFS` (300 000) dofs, and ``mumps`` in between (and for larger 1D/2D
+problems).
 ``solver.petsc_options`` are applied after the preset.
 """
 
@@ -87,7 +89,11 @@ PRESETS: dict[str, dict] = {
         "pc_mg_galerkin": "both",
         "mg_levels_ksp_type": "richardson",
         "mg_levels_ksp_max_it": 1,
-        "mg_levels_pc_type": "bjacobi",
+        # Additive Schwarz with overlap 1 (restricted): on one rank the ILU(0) of the whole
+        # matrix; on 2 ranks 1921 Krylov iterations where block Jacobi needed 2334 (105 075
+        # dofs, first 71 steps; one rank: 1333).
+        "mg_levels_pc_type": "asm",
+        "mg_levels_pc_asm_overlap": 1,
         "mg_levels_sub_pc_type": "ilu",
         "mg_coarse_ksp_type": "preonly",
         "mg_coarse_pc_type": "redundant",
@@ -113,9 +119,10 @@ LINEAR_SOLVERS = ("auto", *PRESETS)
 #: Presets that need a single MPI rank.
 SERIAL_ONLY = ("lu",)
 
-#: Presets whose factorisation is PETSc's LU, which does not pivot: on a failed linear solve
-#: the Newton solver falls back to MUMPS (solver/problem.py).
-PETSC_LU_PRESETS = ("lu", "lu_redundant")
+#: Presets after whose failed linear solve the Newton solver switches to MUMPS for the rest of
+#: the run (solver/problem.py): PETSc's LU does not pivot, and the two-level Krylov method is
+#: measured on the wire cases only.
+MUMPS_FALLBACK_PRESETS = ("lu", "lu_redundant", "gmres_twolevel")
 
 #: Presets whose preconditioner needs the coarse space of cross-section aggregates
 #: (solver/coarse_space.py), set by the Newton solver after PETSc has read the options.
@@ -129,13 +136,21 @@ COARSE_SPACE_PRESETS = ("gmres_twolevel",)
 SERIAL_LU_MAX_DOFS = 25_000
 
 
-def choose_linear_solver(requested: str, n_dofs: int, n_ranks: int) -> str:
+#: Smallest 3D problem (global dofs) that ``auto`` gives to ``gmres_twolevel``. Measured on
+#: the 200 nm wire (README "Linear solvers"): at 105 075 dofs (one rank) MUMPS and the
+#: two-level method take the same time; at 1.017 M dofs (2 ranks) MUMPS needs 15 s and 6 GB
+#: per rank, the two-level method 5.7 s and 2 GB. The threshold lies between the two.
+TWO_LEVEL_MIN_DOFS = 300_000
+
+
+def choose_linear_solver(requested: str, n_dofs: int, n_ranks: int, tdim: int = 1) -> str:
     """The preset to use for ``requested`` ("auto" or a preset name).
 
     Args:
         requested: ``solver.linear_solver`` from the case.
         n_dofs: global number of unknowns (all three fields).
         n_ranks: MPI ranks of the run.
+        tdim: topological dimension of the mesh (``auto`` uses ``gmres_twolevel`` in 3D only).
 
     Returns:
         A key of :data:`PRESETS`.
@@ -145,6 +160,8 @@ def choose_linear_solver(requested: str, n_dofs: int, n_ranks: int) -> str:
             naming the key).
     """
     if requested == "auto":
+        if tdim == 3 and n_dofs >= TWO_LEVEL_MIN_DOFS:
+            return "gmres_twolevel"
         if n_dofs > SERIAL_LU_MAX_DOFS:
             return "mumps"
         return "lu" if n_ranks == 1 else "lu_redundant"

@@ -486,24 +486,27 @@ def newton_petsc_options(preset: str, max_it: int,
     return options(preset, max_it, dict(extra or {}))
 
 
-def possible_presets(requested: str, n_ranks: int = 1) -> tuple[str, ...]:
+def possible_presets(requested: str, n_ranks: int = 1, three_d: bool = False
+                     ) -> tuple[str, ...]:
     """The linear-solver presets a run with ``solver.linear_solver = requested`` may use.
 
-    ``auto`` picks ``lu`` (``lu_redundant`` on several ranks) or ``mumps`` by problem size; a
-    run on PETSc's LU falls back to ``mumps`` when it fails (solver/problem.py).
+    ``auto`` picks ``lu`` (``lu_redundant`` on several ranks), ``mumps`` or (3D meshes,
+    ``three_d``) ``gmres_twolevel`` by problem size; a run on PETSc's LU or the two-level method falls back to ``mumps`` when
+    a linear solve fails (solver/problem.py).
 
     Raises:
         CaseError: a serial-only preset on more than one rank.
     """
-    from solver.linear_solvers import PETSC_LU_PRESETS, choose_linear_solver
+    from solver.linear_solvers import MUMPS_FALLBACK_PRESETS, choose_linear_solver
 
     if requested == "auto":
-        return ("lu", "mumps") if n_ranks == 1 else ("lu_redundant", "mumps")
+        direct = ("lu" if n_ranks == 1 else "lu_redundant", "mumps")
+        return (*direct, "gmres_twolevel") if three_d else direct
     try:
         chosen = choose_linear_solver(requested, 0, n_ranks)
     except ValueError as exc:
         raise CaseError(str(exc)) from None
-    return (chosen, "mumps") if chosen in PETSC_LU_PRESETS else (chosen,)
+    return (chosen, "mumps") if chosen in MUMPS_FALLBACK_PRESETS else (chosen,)
 
 
 class _Silenced:
@@ -615,7 +618,7 @@ def _check_petsc_options(case: Case, n_ranks: int = 1) -> None:
             raise CaseError(f"solver.petsc_options.{name}", "not a PETSc option name: write it "
                             "in lower case without the leading '-' and without a prefix, e.g. "
                             "mat_mumps_icntl_14")
-    presets = possible_presets(sv.linear_solver, n_ranks)
+    presets = possible_presets(sv.linear_solver, n_ranks, three_d=not _is_1d(case))
     used = dict.fromkeys(user, False)
     described = []
     for preset in presets:

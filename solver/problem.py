@@ -36,7 +36,7 @@ from solver.compat import collapse
 from solver.edge_assembly import edge_flux_assembler
 from solver.linear_solvers import (
     COARSE_SPACE_PRESETS,
-    PETSC_LU_PRESETS,
+    MUMPS_FALLBACK_PRESETS,
     choose_linear_solver,
     newton_petsc_options,
 )
@@ -344,7 +344,7 @@ class TransportProblem:
         #: The linear-solver preset in use (solver.linear_solvers); may change from "lu" to
         #: "mumps" during the run (see :meth:`solve`).
         self.linear_solver = choose_linear_solver(self.options.linear_solver, n_dofs,
-                                                  self.comm.size)
+                                                  self.comm.size, msh.topology.dim)
         opts = newton_petsc_options(self.linear_solver, self.options.max_it,
                                     self.options.petsc_options)
         self.problem = fem_petsc.NonlinearProblem(
@@ -924,10 +924,13 @@ class TransportProblem:
         self._jacobian_rate = None
 
     def _fall_back_to_mumps(self) -> None:
-        """Switch from PETSc's LU (no pivoting) to MUMPS for the rest of the run."""
+        """Switch from PETSc's LU (no pivoting) or the two-level Krylov method to MUMPS for the
+        rest of the run."""
         self._reset_linear_solver()
-        pc = self.problem.solver.getKSP().getPC()
-        if pc.getType() != "lu":  # lu_redundant: PETSc's LU inside a redundant PC
+        ksp = self.problem.solver.getKSP()
+        ksp.setType("preonly")
+        pc = ksp.getPC()
+        if pc.getType() != "lu":  # lu_redundant (LU inside a redundant PC), gmres_twolevel
             pc.setType("lu")
         pc.setFactorSolverType("mumps")
         self.linear_solver = "mumps"
@@ -935,11 +938,12 @@ class TransportProblem:
     def solve(self) -> NewtonStats:
         """Run one Newton solve from the current ``w`` (the initial guess).
 
-        PETSc's own LU (presets ``lu``, ``lu_redundant``) does not pivot. If a linear solve
-        fails with it, the solve is repeated from the same guess with MUMPS, which is then kept
-        for the rest of the run (logged by the caller through :attr:`linear_solver`).
+        PETSc's own LU (presets ``lu``, ``lu_redundant``) does not pivot, and ``gmres_twolevel``
+        may not converge on a system unlike those it was measured on. If a linear solve fails
+        with one of them, the solve is repeated from the same guess with MUMPS, which is then
+        kept for the rest of the run (logged by the caller through :attr:`linear_solver`).
         """
-        guess = self.w.x.array.copy() if self.linear_solver in PETSC_LU_PRESETS else None
+        guess = self.w.x.array.copy() if self.linear_solver in MUMPS_FALLBACK_PRESETS else None
         stats = self._solve_once()
         if guess is not None and not stats.converged and stats.reason in (
                 REASON_PETSC_ERROR, PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE):

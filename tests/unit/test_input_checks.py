@@ -450,6 +450,9 @@ def test_serial_only_preset_on_two_ranks():
 
     assert possible_presets("auto", 1) == ("lu", "mumps")
     assert possible_presets("auto", 2) == ("lu_redundant", "mumps")
+    assert possible_presets("auto", 2, three_d=True) == ("lu_redundant", "mumps",
+                                                          "gmres_twolevel")
+    assert possible_presets("gmres_twolevel", 2) == ("gmres_twolevel", "mumps")
     assert possible_presets("lu", 1) == ("lu", "mumps")  # LU falls back to MUMPS
     assert possible_presets("lu_redundant", 2) == ("lu_redundant", "mumps")
     with pytest.raises(CaseError, match=r"^solver\.linear_solver: 'lu' .* needs one MPI rank"):

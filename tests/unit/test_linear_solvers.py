@@ -12,6 +12,7 @@ from solver.linear_solvers import (
     LINEAR_SOLVERS,
     PRESETS,
     SERIAL_LU_MAX_DOFS,
+    TWO_LEVEL_MIN_DOFS,
     choose_linear_solver,
     petsc_options,
 )
@@ -32,6 +33,41 @@ from solver.linear_solvers import (
 )
 def test_choice_by_size_and_ranks(requested, dofs, ranks, expected):
     assert choose_linear_solver(requested, dofs, ranks) == expected
+
+
+@pytest.mark.parametrize("dofs, tdim, expected", [
+    (TWO_LEVEL_MIN_DOFS - 1, 3, "mumps"),
+    (TWO_LEVEL_MIN_DOFS, 3, "gmres_twolevel"),
+    (10**7, 3, "gmres_twolevel"),
+    (10**7, 1, "mumps"),  # the coarse space lumps cross-sections: 3D wires only
+    (SERIAL_LU_MAX_DOFS, 3, "lu"),
+])
+def test_auto_takes_the_two_level_method_for_large_3d_meshes(dofs, tdim, expected):
+    assert choose_linear_solver("auto", dofs, 1, tdim) == expected
+    assert choose_linear_solver("mumps", dofs, 1, tdim) == "mumps"  # the case overrides
+
+
+def test_two_level_falls_back_to_mumps_when_krylov_fails():
+    """A Krylov solve that cannot converge (one iteration allowed towards an unreachable
+    tolerance: in 1D the coarse space is the whole problem, so one iteration is almost exact)
+    switches the run to MUMPS, and the Newton solve is repeated and converges."""
+    from solver.meshing import build_mesh
+    from solver.parameters import from_case
+    from solver.problem import SolverOptions, TransportProblem
+
+    case = load_case("cases/reference_forward.yaml", ["mesh.h_max_um=0.1"])
+    params = from_case(case)
+    pb = TransportProblem(build_mesh(MPI.COMM_WORLD, case, params), params, 1,
+                          SolverOptions(linear_solver="gmres_twolevel",
+                                        petsc_options={"ksp_max_it": 1,
+                                                       "ksp_rtol": 1e-30}))
+    ksp = pb.problem.solver.getKSP()
+    assert (ksp.getType(), ksp.getPC().getType()) == ("gmres", "mg")
+    pb.initialise()
+    pb.bdf.set(1e-3, None, 1)
+    assert pb.solve().converged
+    assert (pb.linear_solver, ksp.getType(), ksp.getPC().getType(),
+            ksp.getPC().getFactorSolverType()) == ("mumps", "preonly", "lu", "mumps")
 
 
 def test_serial_lu_refused_on_two_ranks():
