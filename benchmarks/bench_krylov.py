@@ -80,8 +80,8 @@ def main(argv=None) -> int:
     keys = list(rows[0])
     print("\n| " + " | ".join(keys) + " |\n|" + "---|" * len(keys))
     for r in rows:
-        print("| " + " | ".join(f"{r[k]:.3g}" if isinstance(r[k], float) else str(r[k])
-                                for k in keys) + " |")
+        print("| " + " | ".join("—" if r[k] is None else f"{r[k]:.7g}" if isinstance(r[k], float)
+                                else str(r[k]) for k in keys) + " |")
     print(f"\nruns kept in {root}")
     return 0
 

@@ -491,8 +491,8 @@ def possible_presets(requested: str, n_ranks: int = 1, three_d: bool = False
     """The linear-solver presets a run with ``solver.linear_solver = requested`` may use.
 
     ``auto`` picks ``lu`` (``lu_redundant`` on several ranks), ``mumps`` or (3D meshes,
-    ``three_d``) ``gmres_twolevel`` by problem size; a run on PETSc's LU or the two-level method falls back to ``mumps`` when
-    a linear solve fails (solver/problem.py).
+    ``three_d``) ``gmres_twolevel`` by problem size; a run on PETSc's LU or the two-level
+    method falls back to ``mumps`` when a linear solve fails (solver/problem.py).
 
     Raises:
         CaseError: a serial-only preset on more than one rank.

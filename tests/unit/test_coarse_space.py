@@ -49,3 +49,16 @@ def test_prolongation_maps_each_dof_to_its_field_and_layer():
             expected = np.zeros(3 * planes.size)
             expected[f * planes.size + i // 4] = 1.0
             np.testing.assert_array_equal(dense[row], expected)
+
+
+def test_median_axial_cell_extent_of_a_box_mesh():
+    from dolfinx import mesh as dmesh
+
+    from solver.coarse_space import median_axial_cell_extent
+
+    msh = dmesh.create_box(MPI.COMM_WORLD, [[0.0, 0.0, 0.0], [2.0, 0.2, 0.2]], [40, 2, 2],
+                           dmesh.CellType.hexahedron)
+    assert abs(median_axial_cell_extent(msh) - 0.05) < 1e-12
+    tets = dmesh.create_box(MPI.COMM_WORLD, [[0.0, 0.0, 0.0], [2.0, 0.2, 0.2]], [40, 2, 2],
+                            dmesh.CellType.tetrahedron)
+    assert abs(median_axial_cell_extent(tets) - 0.05) < 1e-12  # each tet spans one layer
