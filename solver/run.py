@@ -239,6 +239,7 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
     with outputs.locked_output_dir(out, comm), _StopSignals() as stop:
         ctx = prepare(case, out, comm, restart=restart, case_path=case_path,
                       overrides=overrides, quiet=quiet, n_cells=n_cells, wall0=wall0)
+        stop.rearm()  # gmsh (3D meshes) resets SIGTERM to its default action
         ctx.control = RunControl(
             ctx, Checkpointer(out, comm, case.checkpoint.every_steps,
                               case.checkpoint.every_minutes, ctx.meta),
@@ -471,6 +472,13 @@ class _StopSignals:
             for sig in self.SIGNALS:
                 self._old[sig] = signal.signal(sig, self._handler)
         return self
+
+    def rearm(self) -> None:
+        """Install the handlers again (keeping the ones to restore on exit): libraries
+        initialised inside the context may replace them at the C level without Python knowing,
+        e.g. ``gmsh.initialize()`` sets SIGTERM back to its default action (terminate)."""
+        for sig in self._old:
+            signal.signal(sig, self._handler)
 
     def __exit__(self, *exc) -> None:
         for sig, old in self._old.items():
