@@ -34,7 +34,8 @@ from petsc4py import PETSc
 MIN_NODES_PER_LAYER = 3
 
 
-def axial_layers(x: np.ndarray, cell_extent: float, comm: MPI.Comm) -> tuple[np.ndarray, int]:
+def axial_layers(x: np.ndarray, cell_extent: float, comm: MPI.Comm,
+                 copies: int = 1) -> tuple[np.ndarray, int]:
     """The axial layer of each node.
 
     Args:
@@ -42,6 +43,7 @@ def axial_layers(x: np.ndarray, cell_extent: float, comm: MPI.Comm) -> tuple[np.
         cell_extent: median axial extent [µm] of the cells (bin width when the nodes do not lie
             on a few distinct planes).
         comm: communicator of the mesh.
+        copies: how many times each node appears in ``x`` (one entry per field).
 
     Returns:
         (layer index of each entry of ``x`` (shape (n,), in 0 .. n_layers - 1, increasing with
@@ -52,7 +54,7 @@ def axial_layers(x: np.ndarray, cell_extent: float, comm: MPI.Comm) -> tuple[np.
     tol = 1e-9 * max(hi - lo, 1.0)
     planes = np.unique(np.round((x - lo) / tol).astype(np.int64))
     planes = np.unique(np.concatenate(comm.allgather(planes)))
-    n_nodes = comm.allreduce(x.size)
+    n_nodes = comm.allreduce(x.size) // copies
     if n_nodes >= MIN_NODES_PER_LAYER * planes.size:
         return np.searchsorted(planes, np.round((x - lo) / tol).astype(np.int64)), planes.size
     width = cell_extent if cell_extent > 0 else (hi - lo)
@@ -91,7 +93,7 @@ def section_aggregation(owned_dofs: list[np.ndarray], owned_x: list[np.ndarray],
         row (none for excluded dofs); coarse unknown (f, k) is column f * n_layers + k.
     """
     x_all = np.concatenate(owned_x)
-    layer, n_layers = axial_layers(x_all, cell_extent, comm)
+    layer, n_layers = axial_layers(x_all, cell_extent, comm, copies=len(owned_x))
     field = np.concatenate([np.full(d.size, f) for f, d in enumerate(owned_dofs)])
     rows = np.concatenate(owned_dofs).astype(np.int64)  # local indices, all < n_owned
     cols = field * n_layers + layer

@@ -29,6 +29,14 @@ def test_unstructured_nodes_are_binned_by_cell_extent():
     np.testing.assert_array_equal(layer, np.minimum((x - x.min()) / 0.1, 9).astype(int))
 
 
+def test_nodes_repeated_per_field_are_not_mistaken_for_planes():
+    """Three fields on the same unstructured nodes: 3 entries per distinct x, which are nodes,
+    not planes (counting entries would make every node its own layer)."""
+    x = np.random.default_rng(2).uniform(0.0, 1.0, 300)
+    _, n = axial_layers(np.tile(x, 3), cell_extent=0.1, comm=COMM, copies=3)
+    assert n == 10
+
+
 def test_prolongation_maps_each_dof_to_its_field_and_layer():
     planes = np.array([0.0, 1.0, 2.0])
     n_nodes = 12  # 4 per plane
