@@ -27,6 +27,21 @@ def run(args, out, ranks=1):
                           check=False)
 
 
+def _assert_same_run(got: Path, ref: Path) -> None:
+    """Same time steps, totals and front (1e-8), and the same final profiles (y, psi 1e-8;
+    x_V 1e-7) in two output directories."""
+    ts_ref = read_timeseries_csv(ref / "timeseries.csv")
+    ts_got = read_timeseries_csv(got / "timeseries.csv")
+    assert len(ts_ref["t_s"]) == len(ts_got["t_s"])
+    for col in ("t_s", "total_br_um", "total_v_um", "front_um"):
+        np.testing.assert_allclose(ts_got[col], ts_ref[col], rtol=1e-8, err_msg=col)
+    _, p_ref = read_profile_csv(max((ref / "profiles").glob("*.csv")))
+    _, p_got = read_profile_csv(max((got / "profiles").glob("*.csv")))
+    for col in ("y", "psi_V"):
+        np.testing.assert_allclose(p_got[col], p_ref[col], rtol=1e-8, atol=1e-10, err_msg=col)
+    np.testing.assert_allclose(p_got["x_V"], p_ref["x_V"], rtol=1e-7, err_msg="x_V")
+
+
 @pytest.mark.mpi
 @pytest.mark.skipif(not MPIRUN.exists(), reason="mpirun from the mpich wheel not found")
 def test_3d_two_ranks_match_serial(tmp_path):
@@ -34,16 +49,7 @@ def test_3d_two_ranks_match_serial(tmp_path):
     assert run(["cases/wire3d.yaml", *COARSE], serial).returncode == 0
     proc = run(["cases/wire3d.yaml", *COARSE], parallel, ranks=2)
     assert proc.returncode == 0, proc.stderr
-    ts_s = read_timeseries_csv(serial / "timeseries.csv")
-    ts_p = read_timeseries_csv(parallel / "timeseries.csv")
-    assert len(ts_s["t_s"]) == len(ts_p["t_s"])
-    for col in ("t_s", "total_br_um", "total_v_um", "front_um"):
-        np.testing.assert_allclose(ts_p[col], ts_s[col], rtol=1e-8, err_msg=col)
-    _, ps = read_profile_csv(max((serial / "profiles").glob("*.csv")))
-    _, pp = read_profile_csv(max((parallel / "profiles").glob("*.csv")))
-    for col in ("y", "psi_V"):
-        np.testing.assert_allclose(pp[col], ps[col], rtol=1e-8, atol=1e-10, err_msg=col)
-    np.testing.assert_allclose(pp["x_V"], ps["x_V"], rtol=1e-7, err_msg="x_V")
+    _assert_same_run(parallel, serial)
     s = json.loads((parallel / "summary.json").read_text())
     assert s["provenance"]["mpi_size"] == 2 if "mpi_size" in s["provenance"] else True
     assert np.isfinite(s["front_lateral_spread_um"])
@@ -54,22 +60,15 @@ def test_3d_two_ranks_match_serial(tmp_path):
 @pytest.mark.mpi
 @pytest.mark.skipif(not MPIRUN.exists(), reason="mpirun from the mpich wheel not found")
 def test_3d_two_level_krylov_matches_lu(tmp_path):
-    """gmres_twolevel (GMRES, block-Jacobi ILU(0) + cross-section coarse space) on 2 ranks
-    gives serial LU's answer, and its coarse space keeps the Krylov iterations per Newton step
-    few: without it (block-Jacobi ILU(0) alone) the same run needs many more."""
+    """gmres_twolevel (GMRES; Schwarz ILU(0) smoothing + cross-section coarse space) on 2
+    ranks gives serial LU's answer, and its coarse space keeps the Krylov iterations per
+    Newton step few: without it (Schwarz/ILU(0) alone) the same run needs many more."""
     lu, krylov, local = tmp_path / "lu", tmp_path / "k", tmp_path / "ilu"
     assert run(["cases/wire3d.yaml", *COARSE], lu).returncode == 0
     twolevel = ["--set", "solver.linear_solver=gmres_twolevel"]
     proc = run(["cases/wire3d.yaml", *COARSE, *twolevel], krylov, ranks=2)
     assert proc.returncode == 0, proc.stderr
-    ts_lu = read_timeseries_csv(lu / "timeseries.csv")
-    ts_k = read_timeseries_csv(krylov / "timeseries.csv")
-    for col in ("t_s", "total_br_um", "total_v_um", "front_um"):
-        np.testing.assert_allclose(ts_k[col], ts_lu[col], rtol=1e-8, err_msg=col)
-    _, p_lu = read_profile_csv(max((lu / "profiles").glob("*.csv")))
-    _, p_k = read_profile_csv(max((krylov / "profiles").glob("*.csv")))
-    for col in ("y", "psi_V"):
-        np.testing.assert_allclose(p_k[col], p_lu[col], rtol=1e-8, atol=1e-10, err_msg=col)
+    _assert_same_run(krylov, lu)
     s = json.loads((krylov / "summary.json").read_text())
     assert s["linear_solver"] == "gmres_twolevel"
     per_newton = s["linear_iterations"] / s["newton_iterations"]
