@@ -14,7 +14,7 @@ axial layer,
 with the Galerkin coarse operator A_c = P^T A P (PETSc ``PCMG``, ``pc_mg_galerkin``). This is
 unsmoothed aggregation (Vaněk, Mandel & Brezina, Computing 56 (1996) 179) with aggregates chosen
 by the geometry: the coarse problem is a 1D system of 3 x (number of layers) unknowns, small
-even for 10^6-dof wires, and the smoother (block-Jacobi ILU(0)) only has to handle what varies
+even for 10^6-dof wires, and the smoother (additive Schwarz ILU(0)) only has to handle what varies
 across a section.
 
 Layers: on structured (extruded) meshes the distinct axial coordinates of the nodes; otherwise

@@ -870,11 +870,12 @@ class Solver(BaseModel):
     linear_solver: Literal["auto", "lu", "lu_redundant", "mumps", "mumps_blr",
                            "gmres_twolevel", "gmres_asm"] = Field(
         "auto", description="[-] linear solver of the Newton steps (solver/linear_solvers.py): "
-        "auto = lu (serial) or lu_redundant (parallel) up to 25 000 dofs, else mumps; lu = "
+        "auto = lu (serial) or lu_redundant (parallel) up to 25 000 dofs, gmres_twolevel for 3D "
+        "meshes from 300 000 dofs, else mumps; lu = "
         "PETSc's sparse LU with RCM ordering (serial only); lu_redundant = the same LU of the "
         "whole matrix on every rank; mumps = MUMPS LU; mumps_blr = MUMPS with block low-rank "
         "compression as a GMRES preconditioner; gmres_twolevel = GMRES with a two-level "
-        "preconditioner (block-Jacobi ILU(0) smoothing, exact solve on cross-section "
+        "preconditioner (additive Schwarz ILU(0) smoothing, exact solve on cross-section "
         "aggregates); gmres_asm = GMRES with additive Schwarz/ILU(1)",
     )
     petsc_options: dict[str, str | bool | int | float] = Field(

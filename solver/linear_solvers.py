@@ -25,7 +25,7 @@ preset         what it is, and where it fits
                compression error does not enter the Newton step): less memory for large 3D
                sections.
 ``gmres_twolevel`` GMRES with a two-level multigrid preconditioner (PETSc ``PCMG``, Galerkin
-               coarse operator): one block-Jacobi ILU(0) sweep before and after an exact
+               coarse operator): one additive-Schwarz ILU(0) sweep before and after an exact
                (redundant LU) solve on the cross-section aggregates of
                :mod:`solver.coarse_space`, one unknown per field and axial layer. The coarse
                problem is 1D and small; everything else is local to a rank, so memory and
