@@ -138,8 +138,9 @@ SERIAL_LU_MAX_DOFS = 25_000
 
 #: Smallest 3D problem (global dofs) that ``auto`` gives to ``gmres_twolevel``. Measured on
 #: the 200 nm wire (README "Linear solvers"): at 105 075 dofs (one rank) MUMPS and the
-#: two-level method take the same time; at 1.017 M dofs (2 ranks) MUMPS needs 15 s and 6 GB
-#: per rank, the two-level method 5.7 s and 2 GB. The threshold lies between the two.
+#: two-level method take the same time; at 1.017 M dofs (2 ranks) MUMPS needs 15 s per Newton
+#: iteration and 6 GB per rank, the two-level method 4.3-4.9 s and 2.8 GB (peak). The threshold
+#: is a choice between the two.
 TWO_LEVEL_MIN_DOFS = 300_000
 
 
