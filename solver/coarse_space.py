@@ -25,6 +25,8 @@ smoother solves them exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from mpi4py import MPI
 from petsc4py import PETSc
@@ -34,14 +36,14 @@ from petsc4py import PETSc
 MIN_NODES_PER_LAYER = 3
 
 
-def axial_layers(x: np.ndarray, cell_extent: float, comm: MPI.Comm,
+def axial_layers(x: np.ndarray, cell_extent: Callable[[], float], comm: MPI.Comm,
                  copies: int = 1) -> tuple[np.ndarray, int]:
     """The axial layer of each node.
 
     Args:
         x: axial coordinates [µm] of this rank's owned nodes, shape (n,).
-        cell_extent: median axial extent [µm] of the cells (bin width when the nodes do not lie
-            on a few distinct planes).
+        cell_extent: returns the median axial extent [µm] of the cells, the bin width when the
+            nodes do not lie on a few distinct planes (called only then, on every rank).
         comm: communicator of the mesh.
         copies: how many times each node appears in ``x`` (one entry per field).
 
@@ -57,7 +59,8 @@ def axial_layers(x: np.ndarray, cell_extent: float, comm: MPI.Comm,
     n_nodes = comm.allreduce(x.size) // copies
     if n_nodes >= MIN_NODES_PER_LAYER * planes.size:
         return np.searchsorted(planes, np.round((x - lo) / tol).astype(np.int64)), planes.size
-    width = cell_extent if cell_extent > 0 else (hi - lo)
+    width = cell_extent()
+    width = width if width > 0 else (hi - lo)
     n_layers = max(1, int(np.ceil((hi - lo) / width - 1e-9)))
     return np.minimum(((x - lo) / width).astype(np.int64), n_layers - 1), n_layers
 
@@ -77,7 +80,7 @@ def median_axial_cell_extent(msh) -> float:
 
 def section_aggregation(owned_dofs: list[np.ndarray], owned_x: list[np.ndarray],
                         excluded: np.ndarray, n_owned: int,
-                        cell_extent: float, comm: MPI.Comm) -> PETSc.Mat:
+                        cell_extent: Callable[[], float], comm: MPI.Comm) -> PETSc.Mat:
     """The prolongation P from cross-section aggregates to the fine dofs (see module docstring).
 
     Args:
@@ -85,7 +88,8 @@ def section_aggregation(owned_dofs: list[np.ndarray], owned_x: list[np.ndarray],
         owned_x: per field, their axial coordinates [µm] (same shapes).
         excluded: local indices of dofs left out of every aggregate (Dirichlet dofs).
         n_owned: number of owned dofs of the mixed space on this rank.
-        cell_extent: median axial extent of the cells [µm] (:func:`median_axial_cell_extent`).
+        cell_extent: returns the median axial extent of the cells [µm]
+            (:func:`median_axial_cell_extent`), called only for meshes not made of planes.
         comm: communicator of the mesh.
 
     Returns:

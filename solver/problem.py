@@ -336,6 +336,9 @@ class TransportProblem:
             terms.update(forcing(self, tests))
         self.terms = terms
         self.bcs = self._potential_bcs()
+        #: Local indices (in W) of the dofs with Dirichlet values (contact potentials).
+        self.dirichlet_dofs = (np.concatenate([bc.dof_indices()[0] for bc in self.bcs])
+                               if self.bcs else np.zeros(0, dtype=np.int32))
         #: Box-hexahedron meshes: the flux terms assembled edge by edge
         #: (solver/edge_assembly.py); None: every term in the cell forms.
         self.edge_fluxes = self._edge_flux_assembler(msh)
@@ -402,20 +405,16 @@ class TransportProblem:
                 and msh.ufl_cell().cellname == "hexahedron"
                 and self.flux_scheme == "exponential_fitting" and not self.thermal):
             return None
-        excluded = np.concatenate([bc.dof_indices()[0] for bc in self.bcs]) if self.bcs \
-            else np.zeros(0, dtype=np.int64)
         return edge_flux_assembler(
             self.W, lambda w, tests, weight, dx: weighted_edge_flux_form(
-                w, tests, self.ufl_params, weight, dx), excluded)
+                w, tests, self.ufl_params, weight, dx), self.dirichlet_dofs)
 
     def _set_coarse_space(self, msh) -> None:
         """Give the two-level preconditioner (``pc_type mg``) its prolongation from the
         cross-section aggregates (solver/coarse_space.py); Dirichlet dofs stay out of them."""
-        excluded = np.concatenate([bc.dof_indices()[0] for bc in self.bcs]) if self.bcs \
-            else np.zeros(0, dtype=np.int32)
-        P = section_aggregation(self.owned_dofs, self.owned_z, excluded,
+        P = section_aggregation(self.owned_dofs, self.owned_z, self.dirichlet_dofs,
                                 self.W.dofmap.index_map.size_local,
-                                median_axial_cell_extent(msh), self.comm)
+                                lambda: median_axial_cell_extent(msh), self.comm)
         self.problem.solver.getKSP().getPC().setMGInterpolation(1, P)
 
     def _flux_measure(self, msh, degree: int):
