@@ -8,7 +8,7 @@ Layout under the output directory (docs/reliability.md)::
                                     part of the state (stepper and recorder scalars), the
                                     dtype, shape and SHA-256 of every array of every rank, and
                                     the SHA-256 of the meta itself
-    checkpoint/slot<k>/rank<r>.npz  numpy arrays of rank r (mixed-function arrays w, w_n,
+    checkpoint/slot<k>/rank<r>.npz  numpy arrays of rank r (state arrays w, w_n,
                                     w_nm1 and the step history, owned + ghost values; on
                                     rank 0 also the time series and the profiles so far)
 
@@ -59,7 +59,11 @@ __all__ = [
 
 CHECKPOINT_DIR = "checkpoint"
 META = "meta.json"
-FORMAT = "perovskite-ions checkpoint 2"
+#: Format 3: the state arrays hold the three unknowns of a node together (blocked element);
+#: format 2 kept the fields of a cell apart, so its arrays cannot be read by this layout.
+FORMAT = "perovskite-ions checkpoint 3"
+#: Formats of earlier versions, refused with a message saying so.
+OLDER_FORMATS = ("perovskite-ions checkpoint 1", "perovskite-ions checkpoint 2")
 SLOTS = ("slot0", "slot1")
 
 #: Arrays holding one rank's local dof values (same length, finite).
@@ -113,6 +117,11 @@ def _load_meta(path: Path) -> dict:
         raise CheckpointError(f"{path} not found") from None
     except (OSError, ValueError) as exc:
         raise CheckpointError(f"{path}: unreadable ({' '.join(str(exc).split())})") from None
+    if isinstance(meta, dict) and meta.get("format") in OLDER_FORMATS:
+        raise CheckpointError(f"{path}: written by an earlier version ({meta['format']!r}, whose "
+                              "state arrays store the unknowns in another order); this version "
+                              "cannot continue it: rerun with --force, or restart with the "
+                              "version that wrote it")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a checkpoint of this solver (format "
                               f"{meta.get('format') if isinstance(meta, dict) else None!r}, "

@@ -111,6 +111,10 @@ def test_refusals(tmp_path):
     (tmp_path / "checkpoint" / "meta.json").write_text('{"format": "other"}')
     with pytest.raises(CheckpointError, match="not a checkpoint of this solver"):
         read_checkpoint(tmp_path, COMM)
+    # Format 2 stored the fields of a cell apart; its arrays would be read in the wrong order.
+    (tmp_path / "checkpoint" / "meta.json").write_text('{"format": "perovskite-ions checkpoint 2"}')
+    with pytest.raises(CheckpointError, match="written by an earlier version"):
+        read_checkpoint(tmp_path, COMM)
     ck = Checkpointer(tmp_path, COMM, every_steps=1, every_minutes=0)
     write(ck, 1, 1.0)
     rewrite_meta(tmp_path, "slot0", n_ranks=4)
