@@ -246,9 +246,9 @@ class TransportProblem:
         self.comm = msh.comm
         P = basix.ufl.element("Lagrange", msh.basix_cell(), degree)
         # One block of three unknowns per node (y, u, phi interleaved): the Jacobian's rows
-        # of a node are adjacent with the same columns, which PETSc's AIJ "inode" kernels use
-        # (a mixed element numbers the fields of a cell apart). Same values, dof order only:
-        # see shared_csr_jacobian.
+        # of a node are adjacent with the same columns (a mixed element numbers the fields of
+        # a cell apart), which makes assembly and matrix products faster (README "Benchmark",
+        # "Dof layout"). Same values, dof order only: see shared_csr_jacobian.
         self.W = fem.functionspace(msh, basix.ufl.blocked_element(P, shape=(3,)))
         self.w = fem.Function(self.W, name="state")
         self.w_n = fem.Function(self.W)
@@ -375,7 +375,8 @@ class TransportProblem:
         if self.linear_solver in COARSE_SPACE_PRESETS:
             # A Krylov method multiplies by J every iteration. PETSc's "inode" kernel (rows of
             # a node together) is slower here than the plain AIJ one: 8.6 against 3.9 ms per
-            # product at 105 075 dofs (README "Linear solvers"). Factorisations keep inodes.
+            # product at 105 075 dofs (README "Benchmark", "Dof layout"). Factorisations keep
+            # inodes.
             self.jacobian_matrix.setOption(PETSc.Mat.Option.USE_INODES, False)
         snes.setJacobian(self._assemble_jacobian, self.jacobian_matrix, None)
         snes.setLineSearchPreCheck(self._precheck)
