@@ -42,22 +42,3 @@ def test_shared_matrix_equals_petsc_assembly():
     p._assemble_jacobian(None, p.w.x.petsc_vec.copy(), p.jacobian_matrix, None)
     assert p.jacobian_matrix.norm() != before
 
-
-def test_unknowns_of_a_node_are_adjacent():
-    """The three unknowns of a node have consecutive dofs (y, u, phi), so that each node's
-    Jacobian rows are adjacent with identical columns; the shared CSR matrix is the expanded
-    (scalar) one PETSc's AIJ needs. (1D only: the element is built the same way for every
-    mesh, and a gmsh mesh built in this process made the whole suite exit with status 15 at
-    its end; see the closing note of this change.)"""
-    for case_file, overrides in (("reference_forward.yaml", ["mesh.h_max_um=0.1"]),):
-        p = problem_of(case_file, overrides)
-        assert p.W.dofmap.bs == 3
-        first = p.dofs[0]
-        assert np.array_equal(first % 3, np.zeros_like(first))
-        for f in (1, 2):
-            assert np.array_equal(p.dofs[f], first + f)
-        assert p._csr is not None
-        indptr, indices = p._csr[1], p._csr[2]
-        node = 3 * 5  # rows 15, 16, 17: one node
-        rows = [indices[indptr[r]:indptr[r + 1]] for r in range(node, node + 3)]
-        assert np.array_equal(rows[0], rows[1]) and np.array_equal(rows[0], rows[2])
