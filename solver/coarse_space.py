@@ -84,10 +84,10 @@ def section_aggregation(owned_dofs: list[np.ndarray], owned_x: list[np.ndarray],
     """The prolongation P from cross-section aggregates to the fine dofs (see module docstring).
 
     Args:
-        owned_dofs: per field, the local indices of this rank's owned dofs (in the mixed space).
+        owned_dofs: per field, the local indices of this rank's owned dofs (three-field space).
         owned_x: per field, their axial coordinates [µm] (same shapes).
         excluded: local indices of dofs left out of every aggregate (Dirichlet dofs).
-        n_owned: number of owned dofs of the mixed space on this rank.
+        n_owned: number of owned dofs (not nodes) of the three-field space on this rank.
         cell_extent: returns the median axial extent of the cells [µm]
             (:func:`median_axial_cell_extent`), called only for meshes not made of planes.
         comm: communicator of the mesh.

@@ -41,4 +41,3 @@ def test_shared_matrix_equals_petsc_assembly():
     p.w.x.array[:] += 1e-2 * rng.standard_normal(p.w.x.array.size)
     p._assemble_jacobian(None, p.w.x.petsc_vec.copy(), p.jacobian_matrix, None)
     assert p.jacobian_matrix.norm() != before
-
