@@ -146,7 +146,7 @@ class EdgeFluxAssembler:
         self.F = fem.form(F)
         self.J = fem.form(ufl.derivative(F, self.w))
         self.matrix = fem.create_matrix(self.J)
-        self._scatter = self._blocks = None
+        self._scatter = None
 
     def _edge_matrix_values(self, w_hex: np.ndarray) -> np.ndarray:
         """The edge mesh's Jacobian at the state ``w_hex`` (its CSR value array)."""
@@ -171,36 +171,6 @@ class EdgeFluxAssembler:
             self._scatter = self._positions(csr)
         pos, keep = self._scatter
         csr.data[:] += np.bincount(pos, weights=values[keep], minlength=csr.data.size)
-
-    def add_jacobian_petsc(self, w_hex: np.ndarray, A) -> None:
-        """Add the flux part of the Jacobian at ``w_hex`` to the assembled PETSc matrix ``A``
-        (parallel runs: local indices through A's local-to-global map, one 6 x 6 block per
-        edge, rows owned elsewhere sent at ``A.assemble()``, which the caller calls)."""
-        from petsc4py import PETSc
-
-        values = self._edge_matrix_values(w_hex)
-        if self._blocks is None:
-            self._blocks = self._block_positions()
-        dofs, pos, keep = self._blocks
-        A.setValuesLocalRCV(dofs, dofs, np.where(keep, values[pos], 0.0),
-                            addv=PETSc.InsertMode.ADD_VALUES)
-
-    def _block_positions(self):
-        """Per edge cell: its 6 hex dofs (local), the positions of its 6 x 6 block in the edge
-        matrix's data, and the mask of entries whose row and column are not excluded. The
-        edge matrix is block diagonal (the edges share no dofs), each row holding exactly its
-        cell's 6 columns in increasing order."""
-        cell_dofs = np.asarray(self.W.dofmap.list, dtype=np.int64)  # (edges, 6)
-        indptr, indices = np.asarray(self.matrix.indptr), np.asarray(self.matrix.indices)
-        rank = np.argsort(np.argsort(cell_dofs, axis=1), axis=1)  # column order within a row
-        pos = indptr[cell_dofs][:, :, None] + rank[:, None, :]
-        if not np.array_equal(indices[pos], np.broadcast_to(cell_dofs[:, None, :], pos.shape)):
-            raise RuntimeError("edge assembly: the edge matrix is not block diagonal")
-        hex_dofs = self.dof_map[cell_dofs].astype(np.int32)
-        ex = self.excluded[hex_dofs]
-        keep = ~(ex[:, :, None] | ex[:, None, :])
-        n = cell_dofs.shape[1]
-        return hex_dofs, pos.reshape(-1, n * n), keep.reshape(-1, n * n)
 
     def _positions(self, csr) -> tuple[np.ndarray, np.ndarray]:
         """For each stored entry of the edge matrix: its position in ``csr.data``, and the mask

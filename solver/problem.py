@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import basix.ufl
 import numpy as np
 import ufl
-from dolfinx import fem, la
+from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 from dolfinx.la import petsc as dolfinx_la_petsc
 from mpi4py import MPI
@@ -34,6 +34,7 @@ from solver.bdf import bdf_coefficients
 from solver.coarse_space import median_axial_cell_extent, section_aggregation
 from solver.compat import collapse
 from solver.edge_assembly import edge_flux_assembler
+from solver.jacobian_matrix import CSRJacobian
 from solver.linear_solvers import (
     COARSE_SPACE_PRESETS,
     MUMPS_FALLBACK_PRESETS,
@@ -138,40 +139,6 @@ class NewtonStats:
     jacobian_assemblies: int = 0
 
 
-def shared_csr_jacobian(problem) -> tuple:
-    """(dolfinx CSR matrix, PETSc matrix on the same value array) for a serial run, else
-    (None, ``problem.A``).
-
-    Assembling into dolfinx's own CSR matrix skips PETSc's MatSetValues: on the 1D device 0.45
-    instead of 0.58 µs per cell (row scaling included), on hexahedra 30.0 instead of 31.6 µs
-    (``benchmarks/bench_assembly.py``, README "Benchmark"). The
-    PETSc matrix is a sequential AIJ matrix created on the CSR arrays
-    (``MatCreateSeqAIJWithArrays``, no copy), so the factorisation sees exactly the values
-    assembled, and the sparsity pattern is the one dolfinx builds for ``problem.A``. In parallel
-    (an MPIAIJ matrix splits each row into a diagonal and an off-diagonal block) dolfinx's
-    PETSc assembly is kept.
-
-    Args:
-        problem: a ``dolfinx.fem.petsc.NonlinearProblem`` (its Jacobian form ``J`` and matrix
-            ``A``).
-    """
-    if problem.A.getComm().getSize() > 1:
-        return None, problem.A
-    csr = fem.create_matrix(problem.J, block_mode=la.BlockMode.expanded)
-    n = csr.index_map(0).size_local * csr.block_size[0]
-    indptr = np.asarray(csr.indptr, dtype=PETSc.IntType)
-    indices = np.asarray(csr.indices, dtype=PETSc.IntType)
-    if csr.block_size != [1, 1] or indptr.size != n + 1:
-        return None, problem.A
-    row = np.repeat(np.arange(n), np.diff(indptr))
-    if not np.all((np.diff(indices) > 0) | (np.diff(row) != 0)):
-        return None, problem.A  # columns not increasing within a row: PETSc needs them sorted
-    mat = PETSc.Mat().createAIJWithArrays((n, n), (indptr, indices, csr.data),
-                                          comm=PETSc.COMM_SELF)
-    mat.setOptionsPrefix(problem.A.getOptionsPrefix())
-    return (csr, indptr, indices), mat
-
-
 def jit_options(native_kernels: bool) -> dict | None:
     """JIT options of the problem's forms: dolfinx's defaults, or with ``-march=native``.
 
@@ -248,7 +215,7 @@ class TransportProblem:
         # One block of three unknowns per node (y, u, phi interleaved): the Jacobian's rows
         # of a node are adjacent with the same columns (a mixed element numbers the fields of
         # a cell apart), which makes assembly and matrix products faster (README "Benchmark",
-        # "Dof layout"). Same values, dof order only: see shared_csr_jacobian.
+        # "Dof layout"). Same values, dof order only.
         self.W = fem.functionspace(msh, basix.ufl.blocked_element(P, shape=(3,)))
         self.w = fem.Function(self.W, name="state")
         self.w_n = fem.Function(self.W)
@@ -369,9 +336,12 @@ class TransportProblem:
         self.row_scale.set(1.0)
         snes.setFunction(self._assemble_residual, self.problem.b)
         self._edge_b = self.problem.b.duplicate() if self.edge_fluxes is not None else None
-        #: The Jacobian matrix the Newton solver uses (:meth:`_assemble_jacobian`).
-        # (_csr holds the CSR matrix and the index arrays PETSc uses without copying them.)
-        self._csr, self.jacobian_matrix = shared_csr_jacobian(self.problem)
+        #: The Jacobian the Newton solver assembles (:meth:`_assemble_jacobian`), through
+        #: dolfinx's CSR matrix (solver/jacobian_matrix.py); ``jacobian_matrix`` is its PETSc
+        #: matrix.
+        self.jacobian = CSRJacobian(self.problem.J, self.problem.A.getOptionsPrefix(), self.comm)
+        self.jacobian_matrix = self.jacobian.mat
+        self.problem.A.destroy()  # dolfinx's own matrix, never used: free its memory
         if self.linear_solver in COARSE_SPACE_PRESETS:
             # A Krylov method multiplies by J every iteration. PETSc's "inode" kernel (rows of
             # a node together) is slower here than the plain AIJ one: 8.6 against 3.9 ms per
@@ -780,21 +750,11 @@ class TransportProblem:
         self._jacobian_age = 0
         self._stale_start = False
         self._assemblies += 1
-        if self._csr is None:
-            fem_petsc.assemble_jacobian(snes, x, A, None, self.w, self.problem.J, None, self.bcs)
-            if self.edge_fluxes is not None:
-                self.edge_fluxes.add_jacobian_petsc(self.w.x.array, A)
-                A.assemble()
-        else:  # serial: into dolfinx's CSR matrix, whose values A shares (shared_csr_jacobian)
-            dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT,
-                                           PETSc.ScatterMode.FORWARD)
-            fem_petsc.assign(x, self.w)
-            csr = self._csr[0]
-            csr.data[:] = 0.0
-            fem.assemble_matrix(csr, self.problem.J, self.bcs, diag=1.0)
-            if self.edge_fluxes is not None:
-                self.edge_fluxes.add_jacobian(self.w.x.array, csr)
-            A.assemble()  # values changed behind PETSc's back: mark the matrix as modified
+        dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
+        fem_petsc.assign(x, self.w)
+        add = (None if self.edge_fluxes is None else
+               lambda csr: self.edge_fluxes.add_jacobian(self.w.x.array, csr))
+        self.jacobian.assemble(self.problem.J, self.bcs, add)
         A.diagonalScale(self.row_scale, None)
 
     def _init_row_scale_incidence(self) -> None:
