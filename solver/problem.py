@@ -19,6 +19,7 @@ Newton details (docs/model.md, "Numerical method"):
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass, field
 
 import basix.ufl
@@ -137,6 +138,27 @@ class NewtonStats:
     failed_at_um: float = float("nan")
     linear_iterations: int = 0
     jacobian_assemblies: int = 0
+
+
+def weak_callback(method):
+    """``method`` (a bound method) as a callable that does not keep its object alive.
+
+    PETSc holds a SNES's Python callbacks in C, where Python's garbage collector cannot see
+    them: a bound method there closes a reference cycle (problem -> SNES -> method -> problem)
+    that is never collected, so every problem built in a process stayed in memory with its
+    mesh, matrices and MPI communicators (13 per 1D problem: after ~150 problems in one process
+    MPICH ran out of communicators, and the test suite exited with status 15, MPI_ERR_OTHER).
+    Calling it after its object was freed raises ReferenceError.
+    """
+    ref, name = weakref.WeakMethod(method), method.__qualname__
+
+    def call(*args):
+        target = ref()
+        if target is None:
+            raise ReferenceError(f"{name}: its object no longer exists")
+        return target(*args)
+
+    return call
 
 
 def jit_options(native_kernels: bool) -> dict | None:
@@ -334,7 +356,7 @@ class TransportProblem:
         self._vacancy_cell_dofs = self.W.sub(1).dofmap.list.astype(np.int64)
         self._init_row_scale_incidence()
         self.row_scale.set(1.0)
-        snes.setFunction(self._assemble_residual, self.problem.b)
+        snes.setFunction(weak_callback(self._assemble_residual), self.problem.b)
         self._edge_b = self.problem.b.duplicate() if self.edge_fluxes is not None else None
         #: The Jacobian the Newton solver assembles (:meth:`_assemble_jacobian`), through
         #: dolfinx's CSR matrix (solver/jacobian_matrix.py); ``jacobian_matrix`` is its PETSc
@@ -348,9 +370,9 @@ class TransportProblem:
             # product at 105 075 dofs (README "Benchmark", "Dof layout"). Factorisations keep
             # inodes.
             self.jacobian_matrix.setOption(PETSc.Mat.Option.USE_INODES, False)
-        snes.setJacobian(self._assemble_jacobian, self.jacobian_matrix, None)
-        snes.setLineSearchPreCheck(self._precheck)
-        snes.setConvergenceTest(self._converged)
+        snes.setJacobian(weak_callback(self._assemble_jacobian), self.jacobian_matrix, None)
+        snes.setLineSearchPreCheck(weak_callback(self._precheck))
+        snes.setConvergenceTest(weak_callback(self._converged))
         self._ln_x_v_irrelevant = float(np.log(IRRELEVANT_X_V_OVER_X_REF * params.x_ref))
         self._last_update = self._prev_update = np.inf
         self._reuse_jacobian = False

@@ -68,6 +68,27 @@ def test_serial_matrix_equals_petsc_assembly(share):
     assert p.jacobian_matrix.norm() != before
 
 
+@pytest.mark.parametrize("case_file, overrides", [
+    ("reference_forward.yaml", ["mesh.h_max_um=0.1"]),
+    ("wire3d.yaml", ["mesh.h3d_axial_um=0.05", "output.vtx=false"]),
+])
+def test_unknowns_of_a_node_are_adjacent(case_file, overrides):
+    """The three unknowns of a node have consecutive dofs (y, u, phi), so that each node's
+    Jacobian rows are adjacent with identical columns; the CSR matrix is the expanded (scalar)
+    one PETSc's AIJ format needs."""
+    p = problem_of(case_file, overrides)
+    assert p.W.dofmap.bs == 3
+    first = p.dofs[0]
+    assert np.array_equal(first % 3, np.zeros_like(first))
+    for f in (1, 2):
+        assert np.array_equal(p.dofs[f], first + f)
+    indptr, indices = np.asarray(p.jacobian.csr.indptr), np.asarray(p.jacobian.csr.indices)
+    for node in (0, 5, p.n_owned // 3 - 1):
+        rows = [indices[indptr[r]:indptr[r + 1]] for r in range(3 * node, 3 * node + 3)]
+        assert rows[0].size > 3
+        assert np.array_equal(rows[0], rows[1]) and np.array_equal(rows[0], rows[2])
+
+
 # Two ranks, hexahedral wire with the fluxes assembled per edge: the Newton solver's Jacobian
 # against dolfinx's PETSc assembly of the same problem with every term in the cell forms, at a
 # smoothly perturbed state (as in test_edge_assembly.py: at the uniform initial state some edge
