@@ -207,8 +207,11 @@ def _consistency_problem(meta: dict, arrays: dict, rank: int) -> str | None:
             if len(lengths) > 1:
                 return "time-series columns differ in length"
             for k in range(len(recorder.get("profile_times", []))):
+                # Columns along the wire (shape (n,)); 3D runs also keep y along several lines
+                # of the section (y_lines, shape (lines, n)): the same n for all.
                 cols = [v for n, v in arrays.items() if n.startswith(f"profile_{k}_")]
-                if not cols or len({c.shape for c in cols}) > 1:
+                if not cols or any(c.ndim not in (1, 2) for c in cols) or len(
+                        {c.shape[-1] for c in cols}) > 1:
                     return f"profile {k} is missing or its columns differ in length"
     missing = [n for n in need if n not in arrays]
     if missing:
