@@ -38,6 +38,7 @@ class CSRJacobian:
     """A Jacobian form assembled into dolfinx's CSR matrix and passed on to a PETSc AIJ matrix.
 
     Attributes:
+        J: the Jacobian form it assembles.
         csr: the :class:`dolfinx.la.MatrixCSR` (owned and ghost rows, local column indices).
         mat: the PETSc matrix the linear solver uses: ``MATSEQAIJ`` on the CSR arrays with one
             rank, else ``MATMPIAIJ`` filled through the coordinate interface.
@@ -52,6 +53,7 @@ class CSRJacobian:
     """
 
     def __init__(self, J, options_prefix: str, comm, share_arrays: bool = True):
+        self.J = J
         self.csr = fem.create_matrix(J, block_mode=la.BlockMode.expanded)
         if self.csr.block_size != [1, 1]:
             raise RuntimeError(f"expanded CSR matrix with block size {self.csr.block_size}")
@@ -76,16 +78,16 @@ class CSRJacobian:
             self.mat.setPreallocationCOO(global_rows[rows], global_cols[indices])
         self.mat.setOptionsPrefix(options_prefix)
 
-    def assemble(self, J, bcs, add: Callable | None = None) -> None:
-        """Assemble ``J`` into ``mat``: the rows and columns of the ``bcs`` dofs zeroed with 1 on
-        their (owned) diagonal, as dolfinx's PETSc assembly does; ``add(csr)``, if given, adds
-        further contributions to ``csr.data`` (ghost rows included) before the values go to
-        PETSc.
+    def assemble(self, bcs, add: Callable | None = None) -> None:
+        """Assemble :attr:`J` into ``mat``: the rows and columns of the ``bcs`` dofs zeroed with 1
+        on their (owned) diagonal, as dolfinx's PETSc assembly does; ``add(csr)``, if given,
+        adds further contributions to ``csr.data`` (ghost rows included) before the values go
+        to PETSc.
 
         Collective. The state the form depends on must be up to date, ghosts included.
         """
         self.csr.data[:] = 0.0
-        fem.assemble_matrix(self.csr, J, bcs, diag=1.0)
+        fem.assemble_matrix(self.csr, self.J, bcs, diag=1.0)
         if add is not None:
             add(self.csr)
         if self.shares_arrays:

@@ -359,10 +359,8 @@ class TransportProblem:
         snes.setFunction(weak_callback(self._assemble_residual), self.problem.b)
         self._edge_b = self.problem.b.duplicate() if self.edge_fluxes is not None else None
         #: The Jacobian the Newton solver assembles (:meth:`_assemble_jacobian`), through
-        #: dolfinx's CSR matrix (solver/jacobian_matrix.py); ``jacobian_matrix`` is its PETSc
-        #: matrix.
+        #: dolfinx's CSR matrix (solver/jacobian_matrix.py).
         self.jacobian = CSRJacobian(self.problem.J, self.problem.A.getOptionsPrefix(), self.comm)
-        self.jacobian_matrix = self.jacobian.mat
         self.problem.A.destroy()  # dolfinx's own matrix, never used: free its memory
         if self.linear_solver in COARSE_SPACE_PRESETS:
             # A Krylov method multiplies by J every iteration. PETSc's "inode" kernel (rows of
@@ -399,6 +397,11 @@ class TransportProblem:
                                       self.bg_nm1, self.bdf)
             self._bg_next = fem.Expression(bg_next, self.spaces[1].element.interpolation_points)
             self._bg_new = fem.Function(self.spaces[1])
+
+    @property
+    def jacobian_matrix(self):
+        """The PETSc matrix of the Newton Jacobian (that of :attr:`jacobian`)."""
+        return self.jacobian.mat
 
     def _edge_flux_assembler(self, msh):
         """An :class:`solver.edge_assembly.EdgeFluxAssembler` when it applies (hexahedra with
@@ -776,7 +779,7 @@ class TransportProblem:
         fem_petsc.assign(x, self.w)
         add = (None if self.edge_fluxes is None else
                lambda csr: self.edge_fluxes.add_jacobian(self.w.x.array, csr))
-        self.jacobian.assemble(self.problem.J, self.bcs, add)
+        self.jacobian.assemble(self.bcs, add)
         A.diagonalScale(self.row_scale, None)
 
     def _init_row_scale_incidence(self) -> None:

@@ -50,7 +50,6 @@ def test_serial_matrix_equals_petsc_assembly(share):
     if not share:  # the coordinate (COO) transfer that several ranks use, on one rank
         p.jacobian = CSRJacobian(p.problem.J, p.jacobian_matrix.getOptionsPrefix(), p.comm,
                                  share_arrays=False)
-        p.jacobian_matrix = p.jacobian.mat
         assert not p.jacobian.shares_arrays
     # Perturb the state so that the Jacobian is not the initial one.
     rng = np.random.default_rng(1)
