@@ -118,10 +118,10 @@ def main() -> None:
         b = x.duplicate()
 
         def jac():
-            p._reuse_jacobian = False
-            p._assemble_jacobian(None, x, p.jacobian_matrix, None)
+            p.newton.reuse_jacobian = False
+            p.newton._jacobian(None, x, p.jacobian_matrix, None)
 
-        return best_of(jac, a.repeat), best_of(lambda: p._assemble_residual(None, x, b), a.repeat)
+        return best_of(jac, a.repeat), best_of(lambda: p.newton._residual(None, x, b), a.repeat)
 
     t_res = best_of(residual, a.repeat)
     t_prod, t_prod_res = as_newton_assembles(ref)

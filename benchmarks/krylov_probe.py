@@ -35,8 +35,8 @@ import dolfinx_solver  # noqa: E402,F401  (before petsc4py)
 import numpy as np  # noqa: E402
 from petsc4py import PETSc  # noqa: E402
 
-from solver import problem as problem_module  # noqa: E402
 from solver.config import load_case  # noqa: E402
+from solver.newton import NewtonSolver  # noqa: E402
 from solver.run import run_case  # noqa: E402
 
 
@@ -63,15 +63,16 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     kept = {}
-    solve_once = problem_module.TransportProblem._solve_once
+    solve_once = NewtonSolver._solve_once
 
     def keep_last_system(self):
         stats = solve_once(self)
-        if self.jacobian_matrix.assembled:
-            kept["system"] = (self.jacobian_matrix.copy(), self.problem.b.copy(), self)
+        pb = self.problem
+        if pb.jacobian_matrix.assembled:
+            kept["system"] = (pb.jacobian_matrix.copy(), pb.problem.b.copy(), pb)
         return stats
 
-    problem_module.TransportProblem._solve_once = keep_last_system
+    NewtonSolver._solve_once = keep_last_system
     case = load_case(REPO / "cases" / "wire3d.yaml", [
         f"time.t_end_s={args.t_end}", "output.vtx=false", "output.figures=false",
         "pl.enabled=false", f"mesh.h3d_max_um={args.h_section_um}",

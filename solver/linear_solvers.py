@@ -1,7 +1,7 @@
 """Linear-solver presets for the Newton iterations, and the automatic choice by problem size.
 
 Each Newton step solves J d = -F for the coupled (y, ln x_V, phi) system: non-symmetric, with
-rows spanning many decades even after the vacancy-row equilibration (problem.py), and a
+rows spanning many decades even after the vacancy-row equilibration (newton.py), and a
 potential block that is a Poisson operator with nm-thin contact layers. Direct factorisation
 is the robust default; which package is fastest depends on the size and the number of ranks:
 
@@ -120,7 +120,7 @@ LINEAR_SOLVERS = ("auto", *PRESETS)
 SERIAL_ONLY = ("lu",)
 
 #: Presets after whose failed linear solve the Newton solver switches to MUMPS for the rest of
-#: the run (solver/problem.py): PETSc's LU does not pivot, and the two-level Krylov method is
+#: the run (solver/newton.py): PETSc's LU does not pivot, and the two-level Krylov method is
 #: measured on the wire cases only.
 MUMPS_FALLBACK_PRESETS = ("lu", "lu_redundant", "gmres_twolevel")
 

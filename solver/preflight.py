@@ -492,7 +492,7 @@ def possible_presets(requested: str, n_ranks: int = 1, three_d: bool = False
 
     ``auto`` picks ``lu`` (``lu_redundant`` on several ranks), ``mumps`` or (3D meshes,
     ``three_d``) ``gmres_twolevel`` by problem size; a run on PETSc's LU or the two-level
-    method falls back to ``mumps`` when a linear solve fails (solver/problem.py).
+    method falls back to ``mumps`` when a linear solve fails (solver/newton.py).
 
     Raises:
         CaseError: a serial-only preset on more than one rank.

@@ -1,25 +1,17 @@
-"""Assemble the coupled (y, ln x_V, phi) problem and its PETSc SNES Newton solver.
+"""Assemble the coupled (y, ln x_V, phi) problem for PETSc's SNES Newton solver.
 
 This module builds function spaces and unknowns, sums the named terms of
 :mod:`solver.physics`, imposes the contact potentials and wraps
-:class:`dolfinx.fem.petsc.NonlinearProblem`. It holds no time loop and writes no files.
-
-Newton details (docs/model.md, "Numerical method"):
-- damping: a line-search pre-check scales each Newton update so that max |δphi| and
-  max |δ ln x_V| do not exceed ``max_update`` thermal units;
-- convergence: the scaled max-norm of the (damped) update falls below ``stol`` (the residual
-  rows have very different natural scales, so a residual norm is not a reliable test); an exactly
-  zero residual at iteration 0 also counts as converged;
-- linear solves: the presets of :mod:`solver.linear_solvers` (direct LU by default);
-- Jacobian reuse: within a solve once the update is small, and across time steps on 2D/3D
-  meshes (``solver.jacobian_reuse_steps``, :meth:`TransportProblem._start_with_previous_jacobian`);
-- on box hexahedra the flux terms are assembled per mesh edge (:mod:`solver.edge_assembly`).
+:class:`dolfinx.fem.petsc.NonlinearProblem`: spaces, forms, boundary data, the residual and
+Jacobian assembly, and the accept/rollback of time-step state. The Newton control (damping,
+convergence, row scaling, Jacobian reuse, linear-solver fallback) is :mod:`solver.newton`; on
+box hexahedra the flux terms are assembled per mesh edge (:mod:`solver.edge_assembly`). It
+holds no time loop and writes no files.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from dataclasses import dataclass, field
 
 import basix.ufl
@@ -38,11 +30,16 @@ from solver.edge_assembly import edge_flux_assembler
 from solver.jacobian_matrix import CSRJacobian
 from solver.linear_solvers import (
     COARSE_SPACE_PRESETS,
-    MUMPS_FALLBACK_PRESETS,
     choose_linear_solver,
     newton_petsc_options,
 )
 from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
+from solver.newton import (  # noqa: F401  (NewtonStats, weak_callback: re-exported)
+    FIELDS,
+    NewtonSolver,
+    NewtonStats,
+    weak_callback,
+)
 from solver.physics.equilibration import (
     background_next,
     equilibration_rate,
@@ -62,53 +59,9 @@ from solver.physics.transport import (
 )
 from solver.protocols import Schedule
 
-FIELDS = ("y", "u", "phi")
-
 #: ModelParameters attributes that follow the temperature (solver.parameters.ThermalState).
 THERMAL_KEYS = ("w_br", "w_cl", "debye2_um2", "ln_x_v_br", "ln_x_v_cl",
                 "equilibration_rate_per_s")
-
-# Vacancy nodes inside a depleted region -- x_V below 1e-20 x_ref on the node and on every node
-# of the cells around it -- do not gate Newton convergence. Such vacancies carry no measurable
-# charge (1e-20 of the background), content or halide transport (both scale with x_V), while
-# Newton in ln x_V can lower ln x_V by only ~1 per iteration (the step for e^u a = b is
-# -1 + b e^{-u}/a), so a gap draining from 1e-13 to 1e-120 would otherwise need ~250 iterations.
-# They keep relaxing in later steps. Nodes at the edge of such a region do gate: with lumped
-# storage their balance is dominated by the flux from the relevant neighbour, and leaving it
-# unconverged loses vacancies (1e-4 of the total in 4 h at 4 V/µm without sources).
-IRRELEVANT_X_V_OVER_X_REF = 1e-20
-
-#: Largest Newton update [scaled max norm] for which the remaining error is estimated from the
-#: contraction rate (see TransportProblem.remaining_error_estimate).
-NEWTON_ESTIMATE_MAX_UPDATE = 1e-3
-
-#: Largest Newton update [scaled max norm] after which the next iteration reuses the Jacobian
-#: and its factorisation (see TransportProblem._assemble_jacobian).
-JACOBIAN_REUSE_MAX_UPDATE = 1e-3
-
-#: Cross-step Jacobian reuse (TransportProblem._start_with_previous_jacobian): solves that may
-#: share one Jacobian with ``solver.jacobian_reuse_steps: auto`` on 2D/3D meshes (on intervals
-#: auto means 0: there residual evaluations, not assemblies, dominate, and the extra chord
-#: iterations cost more than the saved assemblies: reference_forward 2.13 s against 2.01 s).
-JACOBIAN_REUSE_STEPS_AUTO = 20
-#: Refresh when a0/dt changed by more than this fraction since the assembly ...
-STALE_JACOBIAN_MAX_RATE_CHANGE = 0.3
-#: ... or, during the solve, when an update is larger than this [scaled max norm] or
-#: contracts by less than this factor over the previous one.
-STALE_JACOBIAN_MAX_UPDATE = 1.0
-STALE_JACOBIAN_MAX_CONTRACTION = 0.1
-
-#: NewtonStats.reason when PETSc raised an error (e.g. a failed factorisation) instead of
-#: returning a converged reason.
-REASON_PETSC_ERROR = -99
-
-
-def resolve_jacobian_reuse_steps(requested: int | str, tdim: int) -> int:
-    """``solver.jacobian_reuse_steps`` as a number: "auto" is 0 on intervals and
-    :data:`JACOBIAN_REUSE_STEPS_AUTO` on 2D/3D meshes; a number is returned as given."""
-    if requested == "auto":
-        return 0 if tdim == 1 else JACOBIAN_REUSE_STEPS_AUTO
-    return int(requested)
 
 
 @dataclass
@@ -125,40 +78,6 @@ class BDFConstants:
         [s] (:func:`solver.bdf.bdf_coefficients`)."""
         self.a0.value, self.a1.value, self.a2.value = bdf_coefficients(dt, dt_prev, order)
         self.dt.value = dt
-
-
-@dataclass
-class NewtonStats:
-    """Outcome of one Newton solve."""
-
-    converged: bool
-    iterations: int
-    reason: int
-    failed_field: str = ""
-    failed_at_um: float = float("nan")
-    linear_iterations: int = 0
-    jacobian_assemblies: int = 0
-
-
-def weak_callback(method):
-    """``method`` (a bound method) as a callable that does not keep its object alive.
-
-    PETSc holds a SNES's Python callbacks in C, where Python's garbage collector cannot see
-    them: a bound method there closes a reference cycle (problem -> SNES -> method -> problem)
-    that is never collected, so every problem built in a process stayed in memory with its
-    mesh, matrices and MPI communicators (13 per 1D problem: after ~150 problems in one process
-    MPICH ran out of communicators, and the test suite exited with status 15, MPI_ERR_OTHER).
-    Calling it after its object was freed raises ReferenceError.
-    """
-    ref, name = weakref.WeakMethod(method), method.__qualname__
-
-    def call(*args):
-        target = ref()
-        if target is None:
-            raise ReferenceError(f"{name}: its object no longer exists")
-        return target(*args)
-
-    return call
 
 
 def jit_options(native_kernels: bool) -> dict | None:
@@ -338,54 +257,29 @@ class TransportProblem:
         self.edge_fluxes = self._edge_flux_assembler(msh)
         F = sum(v for k, v in terms.items() if self.edge_fluxes is None or k not in FLUX_TERMS)
         n_dofs = self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
-        #: The linear-solver preset in use (solver.linear_solvers); may change from "lu" to
-        #: "mumps" during the run (see :meth:`solve`).
-        self.linear_solver = choose_linear_solver(self.options.linear_solver, n_dofs,
-                                                  self.comm.size, msh.topology.dim)
-        opts = newton_petsc_options(self.linear_solver, self.options.max_it,
+        linear_solver = choose_linear_solver(self.options.linear_solver, n_dofs,
+                                             self.comm.size, msh.topology.dim)
+        opts = newton_petsc_options(linear_solver, self.options.max_it,
                                     self.options.petsc_options)
         self.problem = fem_petsc.NonlinearProblem(
             F, self.w, bcs=self.bcs, petsc_options_prefix=f"pvk{id(self)}_",
             petsc_options=opts, jit_options=jit_options(self.options.native_kernels),
         )
-        snes = self.problem.solver
-        if self.linear_solver in COARSE_SPACE_PRESETS:
+        if linear_solver in COARSE_SPACE_PRESETS:
             self._set_coarse_space(msh)
-        # Row scaling of the vacancy equation (see _set_row_scale): wrap dolfinx's assemblers.
-        self.row_scale = self.problem.b.duplicate()
-        self._vacancy_cell_dofs = self.W.sub(1).dofmap.list.astype(np.int64)
-        self._init_row_scale_incidence()
-        self.row_scale.set(1.0)
-        snes.setFunction(weak_callback(self._assemble_residual), self.problem.b)
         self._edge_b = self.problem.b.duplicate() if self.edge_fluxes is not None else None
-        #: The Jacobian the Newton solver assembles (:meth:`_assemble_jacobian`), through
+        #: The Jacobian the Newton solver assembles (:meth:`assemble_jacobian`), through
         #: dolfinx's CSR matrix (solver/jacobian_matrix.py).
         self.jacobian = CSRJacobian(self.problem.J, self.problem.A.getOptionsPrefix(), self.comm)
         self.problem.A.destroy()  # dolfinx's own matrix, never used: free its memory
-        if self.linear_solver in COARSE_SPACE_PRESETS:
+        if linear_solver in COARSE_SPACE_PRESETS:
             # A Krylov method multiplies by J every iteration. PETSc's "inode" kernel (rows of
             # a node together) is slower here than the plain AIJ one: 8.6 against 3.9 ms per
             # product at 105 075 dofs (README "Benchmark", "Dof layout"). Factorisations keep
             # inodes.
             self.jacobian_matrix.setOption(PETSc.Mat.Option.USE_INODES, False)
-        snes.setJacobian(weak_callback(self._assemble_jacobian), self.jacobian_matrix, None)
-        snes.setLineSearchPreCheck(weak_callback(self._precheck))
-        snes.setConvergenceTest(weak_callback(self._converged))
-        self._ln_x_v_irrelevant = float(np.log(IRRELEVANT_X_V_OVER_X_REF * params.x_ref))
-        self._last_update = self._prev_update = np.inf
-        self._reuse_jacobian = False
-        #: Cross-step reuse (see :meth:`_start_with_previous_jacobian`): the storage
-        #: coefficient a0/dt [1/s] the current matrix was assembled with (None: no usable
-        #: matrix), the Newton solves since, and whether this solve started with it.
-        self._jacobian_rate = None
-        self._jacobian_age = 0
-        self._stale_start = False
-        self._assemblies = 0
-        #: Newton solves that may share one Jacobian (``solver.jacobian_reuse_steps``).
-        self.jacobian_reuse_steps = resolve_jacobian_reuse_steps(
-            self.options.jacobian_reuse_steps, msh.topology.dim)
-        self._last_update_field = ""
-        self._last_update_z = float("nan")
+        #: The Newton iteration on this problem's SNES (solver/newton.py).
+        self.newton = NewtonSolver(self, self.options, linear_solver)
 
         # Diagnostics, compiled once, with the same quadrature as the storage terms.
         self._total_br = fem.form(self.fractions.x_br * self.dx)
@@ -630,8 +524,7 @@ class TransportProblem:
         without bound (e^u underflows within a few tenths of a second).
         """
         self.w.x.array[:] = extrapolated
-        keep = self.owned_dofs[1][self._negligible_vacancy_nodes(
-            self.neighbourhood_max_ln_x_v(self.w_n.x.array))]
+        keep = self.newton.vacancies.negligible_dofs(self.w_n.x.array)
         self.w.x.array[keep] = self.w_n.x.array[keep]
         self.w.x.scatter_forward()
 
@@ -686,22 +579,7 @@ class TransportProblem:
         tv = self.comm.allreduce(fem.assemble_scalar(self._total_v), op=MPI.SUM)
         return tb, tv
 
-    # ------------------------------------------------------------------ Newton
-    def _update_norms(self, dw: np.ndarray):
-        """Per-field (max |update|, its z) on owned dofs (vacancy update ignored where x_V is
-        negligible)."""
-        norms = []
-        for i in range(3):
-            d = np.abs(dw[self.owned_dofs[i]])
-            if i == 1:
-                d[self._negligible_vacancy_nodes(self._node_max_u)] = 0.0
-            if d.size:
-                k = int(np.argmax(d))
-                norms.append((float(d[k]), float(self.owned_z[i][k])))
-            else:
-                norms.append((0.0, float("nan")))
-        return norms
-
+    # ------------------------------------------------------------------ assembly
     def impose_boundary_values(self) -> None:
         """Set the Dirichlet dofs of ``w`` (local, with ghosts) to the contact potentials."""
         for bc in self.bcs:
@@ -717,8 +595,9 @@ class TransportProblem:
                 ok = ok and bool(np.all(arr[dofs[:n_owned]] == float(bc.g.value)))
         return ok if self.comm.size == 1 else bool(self.comm.allreduce(ok, op=MPI.LAND))
 
-    def _assemble_residual(self, snes, x, b):
-        """F(x) with the Dirichlet rows set to x - g, then row-scaled (see _set_row_scale).
+    def assemble_residual(self, x, b) -> None:
+        """F(x) into ``b`` (PETSc vectors of W), with the Dirichlet rows set to x - g; also sets
+        ``w`` to ``x``. Unscaled: the Newton solver scales its rows (solver/newton.py).
 
         dolfinx's residual also "lifts" b by -J[:, bc] (g - x), which costs a pass of the
         Jacobian kernel over every cell at a contact (a fifth of a 3D run's time). Once the
@@ -726,10 +605,6 @@ class TransportProblem:
         start when the contact potentials did not change) that term is exactly zero, so only
         then is it skipped.
         """
-        if not self._reuse_jacobian or self._stale_start:
-            # With a matrix from an earlier step, the scale stays the matrix's but the
-            # negligible-vacancy mask of the convergence test follows the iterate.
-            self._set_row_scale(x, update_scale=not self._reuse_jacobian)
         if self._boundary_values_hold(x):
             dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
             fem_petsc.assign(x, self.w)
@@ -740,10 +615,9 @@ class TransportProblem:
             self._add_edge_residual(b)
             dolfinx_la_petsc._ghost_update(b, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
         else:
-            fem_petsc.assemble_residual(snes, x, b, self.w, self.problem.F, self.problem.J,
+            fem_petsc.assemble_residual(None, x, b, self.w, self.problem.F, self.problem.J,
                                         self.bcs)
             self._add_edge_residual(b)  # rows of constrained dofs are left alone
-        b.pointwiseMult(b, self.row_scale)
 
     def _add_edge_residual(self, b) -> None:
         """Add the edge-assembled flux terms (:attr:`edge_fluxes`) at the state ``w`` to the
@@ -759,218 +633,32 @@ class TransportProblem:
         dolfinx_la_petsc._ghost_update(e, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
         b.axpy(1.0, e)
 
-    def _assemble_jacobian(self, snes, x, A, P):
-        """J(x), row-scaled like the residual; or, in the quadratic regime, the previous J.
-
-        Once the last Newton update was below JACOBIAN_REUSE_MAX_UPDATE, the next iterate is
-        that close to the one the Jacobian (and its factorisation) belongs to, and reusing both
-        changes the next update only by ~|update| relatively (a chord step): the iteration count
-        is unchanged and one assembly and factorisation per time step are saved. The matrix is
-        left untouched, so PETSc keeps its factorisation; the row scaling is frozen with it
-        (see _assemble_residual).
-        """
-        if self._reuse_jacobian:
-            return
-        self._jacobian_rate = self._storage_rate()
-        self._jacobian_age = 0
-        self._stale_start = False
-        self._assemblies += 1
+    def assemble_jacobian(self, x) -> None:
+        """J(x) into :attr:`jacobian_matrix` (Dirichlet rows: identity); also sets ``w`` to
+        ``x``. Unscaled: the Newton solver scales its rows (solver/newton.py)."""
         dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
         fem_petsc.assign(x, self.w)
         add = (None if self.edge_fluxes is None else
                lambda csr: self.edge_fluxes.add_jacobian(self.w.x.array, csr))
         self.jacobian.assemble(self.bcs, add)
-        A.diagonalScale(self.row_scale, None)
 
-    def _init_row_scale_incidence(self) -> None:
-        """Node-to-cell incidence of the vacancy dofs, sorted by node, for :meth:`_set_row_scale`.
+    # ------------------------------------------------------------------ Newton
+    @property
+    def linear_solver(self) -> str:
+        """The linear-solver preset in use (solver.linear_solvers); may change from "lu" to
+        "mumps" during the run (:meth:`solver.newton.NewtonSolver.solve`)."""
+        return self.newton.linear_solver
 
-        ``_row_scale_cells[_row_scale_starts[j]:_row_scale_starts[j+1]]`` are the cells around
-        the owned vacancy dof ``_row_scale_nodes[j]`` (parent numbering).
-        """
-        cd = self._vacancy_cell_dofs
-        flat = cd.ravel()
-        order = np.argsort(flat, kind="stable")
-        nodes = flat[order]
-        starts = np.flatnonzero(np.r_[True, nodes[1:] != nodes[:-1]])
-        cells = order // cd.shape[1]
-        owned = nodes[starts] < self.n_owned
-        # Keep the incidence of owned nodes only (ghost rows are not scaled here).
-        keep = np.repeat(owned, np.diff(np.r_[starts, nodes.size]))
-        nodes, cells = nodes[keep], cells[keep]
-        self._row_scale_starts = np.flatnonzero(np.r_[True, nodes[1:] != nodes[:-1]])
-        self._row_scale_nodes = nodes[self._row_scale_starts]
-        self._row_scale_cells = cells
-        self._owned_u_position = np.searchsorted(self._row_scale_nodes, self.owned_dofs[1])
-
-    def neighbourhood_max_ln_x_v(self, w_local: np.ndarray) -> np.ndarray:
-        """Largest ln x_V over the cells around each owned vacancy dof, in the order of
-        ``_row_scale_nodes`` (``w_local``: a mixed array with ghosts)."""
-        cell_max = w_local[self._vacancy_cell_dofs].max(axis=1)
-        return np.maximum.reduceat(cell_max[self._row_scale_cells], self._row_scale_starts)
-
-    def _negligible_vacancy_nodes(self, node_max: np.ndarray) -> np.ndarray:
-        """Mask over ``owned_dofs[1]``: x_V below IRRELEVANT_X_V_OVER_X_REF x_ref on the node
-        and on every node of the cells around it (inside a depleted region, not at its edge)."""
-        return node_max[self._owned_u_position] <= self._ln_x_v_irrelevant
-
-    def _set_row_scale(self, x, update_scale: bool = True) -> None:
-        """Divide each vacancy row by the largest x_V/x_ref among its node and cell neighbours.
-
-        In a depleted gap x_V reaches 1e-270 and whole Jacobian rows scale with it. Dividing
-        residual and Jacobian rows by the same positive numbers, evaluated at the same iterate,
-        leaves the Newton step unchanged (F + J d = 0 iff D F + D J d = 0) and the discrete
-        equations unchanged (hence conservation), but keeps every row's largest entry O(1) for
-        the LU factorisation. SNES evaluates F(x) before J(x), so the Jacobian reuses it.
-        """
-        with x.localForm() as loc:
-            node_max = self.neighbourhood_max_ln_x_v(loc.array)
-        self._node_max_u = node_max
-        if not update_scale:
-            return
-        ln_scale = np.clip(np.log(self.params.x_ref) - node_max, 0.0, 690.0)
-        arr = self.row_scale.getArray()
-        arr[self._row_scale_nodes] = np.exp(ln_scale)
-        self.row_scale.setArray(arr)
-
-    def _precheck(self, x, y_vec):
-        """Limit the Newton direction node by node (PETSc applies x <- x - y).
-
-        Each |δphi| and |δ ln x_V| is clipped to ``max_update`` thermal units. Clipping per node,
-        rather than scaling the whole vector, matters for log variables: where x_V is many
-        decades too small the Newton step in ln x_V is enormous, and a global scaling would
-        freeze every other node.
-        """
-        cap = self.options.max_update
-        with y_vec.localForm() as loc:
-            dw = loc.array
-            for i in (1, 2):
-                idx = self.owned_dofs[i]
-                dw[idx] = np.clip(dw[idx], -cap, cap)
-            # x_V <= 1 (ln x_V <= 0): the new iterate is u - dw.
-            idx = self.owned_dofs[1]
-            with x.localForm() as xl:
-                dw[idx] = np.maximum(dw[idx], xl.array[idx])
-            norms = self._update_norms(dw)
-        vals = [n[0] for n in norms]
-        k = int(np.argmax(vals))
-        gval = self.comm.allreduce(vals[k], op=MPI.MAX)
-        self._prev_update = self._last_update
-        self._last_update = gval if np.isfinite(gval) else np.inf
-        if self._stale_start and self._reuse_jacobian:
-            # A matrix from an earlier step: keep it while the updates contract fast enough.
-            self._reuse_jacobian = not (self._last_update > STALE_JACOBIAN_MAX_UPDATE or (
-                np.isfinite(self._prev_update)
-                and self._last_update > STALE_JACOBIAN_MAX_CONTRACTION * self._prev_update))
-        else:
-            self._reuse_jacobian = self._last_update < JACOBIAN_REUSE_MAX_UPDATE
-        self._last_update_field = FIELDS[k]
-        self._last_update_z = norms[k][1]
-        return True
-
-    def remaining_error_estimate(self) -> float:
-        """Estimated max-norm error of the current Newton iterate (after the last update).
-
-        With contraction θ = |δ_k| / |δ_{k-1}| the error left after applying δ_k is about
-        θ |δ_k| / (1 - θ) (Deuflhard, Newton Methods for Nonlinear Problems, 2004, §2.1).
-        Used only in the quadratic regime (|δ_k| < 1e-3, θ < 0.1); otherwise the update itself,
-        which bounds the error of the previous iterate.
-        """
-        last, prev = self._last_update, self._prev_update
-        if last < NEWTON_ESTIMATE_MAX_UPDATE and np.isfinite(prev) and last < 0.1 * prev:
-            return last * last / (prev - last)
-        return last
-
-    def _converged(self, snes, it, norms):
-        _, _, fnorm = norms
-        if not np.isfinite(fnorm):
-            return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
-        if it == 0:
-            self._last_update = self._prev_update = np.inf
-            return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm == 0.0 else 0
-        if self.remaining_error_estimate() < self.options.stol:
-            return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
-        if it >= self.options.max_it:
-            return PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT
-        return 0
-
-    def _storage_rate(self) -> float:
-        """a0/dt [1/s], the storage coefficient on the Jacobian's diagonal."""
-        return float(self.bdf.a0.value) / float(self.bdf.dt.value)
-
-    def _start_with_previous_jacobian(self) -> bool:
-        """Whether this Newton solve starts with the matrix (and factorisation) of an earlier
-        one: there is one, it was assembled at most ``jacobian_reuse_steps`` solves ago, and
-        the storage coefficient a0/dt changed by less than STALE_JACOBIAN_MAX_RATE_CHANGE
-        since (the modified Newton method of BDF codes: Hindmarsh et al., ACM TOMS 31 (2005)
-        363, "CVODE", which refreshes when gamma changes by 30 % or every 20 steps)."""
-        if self._jacobian_rate is None or self._jacobian_age >= self.jacobian_reuse_steps:
-            return False
-        return abs(self._storage_rate() / self._jacobian_rate - 1.0) < \
-            STALE_JACOBIAN_MAX_RATE_CHANGE
+    @property
+    def jacobian_reuse_steps(self) -> int:
+        """Newton solves that may share one Jacobian (``solver.jacobian_reuse_steps``)."""
+        return self.newton.jacobian_reuse_steps
 
     def invalidate_jacobian(self) -> None:
         """Assemble the Jacobian afresh at the next Newton solve (the drive jumped)."""
-        self._jacobian_rate = None
-
-    def _reset_linear_solver(self) -> None:
-        """Discard a failed LU factorisation (MUMPS refuses to reuse it after an error)."""
-        self.problem.solver.getKSP().getPC().reset()
-        self._jacobian_rate = None
-
-    def _fall_back_to_mumps(self) -> None:
-        """Switch from PETSc's LU (no pivoting) or the two-level Krylov method to MUMPS for the
-        rest of the run."""
-        self._reset_linear_solver()
-        ksp = self.problem.solver.getKSP()
-        ksp.setType("preonly")
-        pc = ksp.getPC()
-        if pc.getType() != "lu":  # lu_redundant (LU inside a redundant PC), gmres_twolevel
-            pc.setType("lu")
-        pc.setFactorSolverType("mumps")
-        self.linear_solver = "mumps"
+        self.newton.invalidate_jacobian()
 
     def solve(self) -> NewtonStats:
-        """Run one Newton solve from the current ``w`` (the initial guess).
-
-        PETSc's own LU (presets ``lu``, ``lu_redundant``) does not pivot, and ``gmres_twolevel``
-        may not converge on a system unlike those it was measured on. If a linear solve fails
-        with one of them, the solve is repeated from the same guess with MUMPS, which is then
-        kept for the rest of the run (logged by the caller through :attr:`linear_solver`).
-        """
-        guess = self.w.x.array.copy() if self.linear_solver in MUMPS_FALLBACK_PRESETS else None
-        stats = self._solve_once()
-        if guess is not None and not stats.converged and stats.reason in (
-                REASON_PETSC_ERROR, PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE):
-            self._fall_back_to_mumps()
-            self.w.x.array[:] = guess
-            stats = self._solve_once()
-        return stats
-
-    def _solve_once(self) -> NewtonStats:
-        """Run one Newton solve from the current ``w`` (the initial guess)."""
-        snes = self.problem.solver
-        if self.edge_fluxes is not None:
-            # Start on the boundary values: the residual then never needs dolfinx's lifting,
-            # which would miss the edge-assembled terms (see _assemble_residual).
-            self.impose_boundary_values()
-        self._reuse_jacobian = self._stale_start = self._start_with_previous_jacobian()
-        self._jacobian_age += 1
-        self._assemblies = 0
-        try:
-            self.problem.solve()
-        except PETSc.Error as exc:
-            # Keep only the text: holding the exception would keep its frames (and any numpy
-            # views of PETSc vectors, which hold read locks) alive.
-            self.last_error = str(exc)
-            self._reset_linear_solver()
-            return NewtonStats(False, snes.getIterationNumber(), REASON_PETSC_ERROR,
-                               "linear solve", np.nan, jacobian_assemblies=self._assemblies)
-        reason = snes.getConvergedReason()
-        its = snes.getIterationNumber()
-        ok = reason > 0 and bool(np.all(np.isfinite(self.w.x.array)))
-        ok = bool(self.comm.allreduce(ok, op=MPI.LAND))
-        if not ok:
-            self._reset_linear_solver()
-        return NewtonStats(ok, its, reason, self._last_update_field, self._last_update_z,
-                           snes.getLinearSolveIterations(), self._assemblies)
+        """Run one Newton solve from the current ``w`` (see
+        :meth:`solver.newton.NewtonSolver.solve`)."""
+        return self.newton.solve()

@@ -383,6 +383,8 @@ class TimeStepper:
         c.linear_iterations += stats.linear_iterations
         c.jacobian_assemblies += stats.jacobian_assemblies
         if not stats.converged:
+            if stats.error:
+                return False, stats, f"Newton failed: the linear solve raised {stats.error}"
             eq = EQUATION_OF_FIELD.get(stats.failed_field, stats.failed_field or "?")
             return False, stats, (
                 f"Newton failed (reason {stats.reason}, largest update in {stats.failed_field} "

@@ -35,9 +35,9 @@ def assembled(p, perturbation):
     p.bdf.set(0.5, None, 1)
     x = p.w.x.petsc_vec.copy()
     b = x.duplicate()
-    p._reuse_jacobian = False
-    p._assemble_residual(None, x, b)
-    p._assemble_jacobian(None, x, p.jacobian_matrix, None)
+    p.newton.reuse_jacobian = False
+    p.newton._residual(None, x, b)
+    p.newton._jacobian(None, x, p.jacobian_matrix, None)
     return b.array.copy(), p.jacobian_matrix.convert("dense").getDenseArray().copy()
 
 

@@ -524,8 +524,8 @@ def test_good_petsc_options_pass_and_print_nothing(stub_run, capfd, overrides):
 
 @pytest.mark.parametrize("preset", ["auto", "mumps", "gmres_asm"])
 def test_preflight_solver_options_match_the_built_problem(preset):
-    """newton_petsc_options mirrors solver/problem.py: same SNES, line search, KSP, PC, factor
-    package and iteration limit as the solver of a built problem."""
+    """newton_petsc_options mirrors solver/problem.py (which builds the SNES): same SNES, line
+    search, KSP, PC, factor package and iteration limit as the solver of a built problem."""
     from mpi4py import MPI
     from petsc4py import PETSc
 

@@ -55,15 +55,13 @@ def test_serial_matrix_equals_petsc_assembly(share):
     rng = np.random.default_rng(1)
     p.w.x.array[:] += 1e-3 * rng.standard_normal(p.w.x.array.size)
     vec = p.w.x.petsc_vec.copy()
-    p._reuse_jacobian = False
-    p.row_scale.set(1.0)
-    p._assemble_jacobian(None, vec, p.jacobian_matrix, None)
+    p.assemble_jacobian(vec)
     ref = reference_jacobian(p, vec)
     assert ref.norm() > 0 and difference_norm(ref, p.jacobian_matrix) == 0.0
     # A second assembly at another state reaches the PETSc matrix (no stale values).
     before = p.jacobian_matrix.norm()
     p.w.x.array[:] += 1e-2 * rng.standard_normal(p.w.x.array.size)
-    p._assemble_jacobian(None, p.w.x.petsc_vec.copy(), p.jacobian_matrix, None)
+    p.assemble_jacobian(p.w.x.petsc_vec.copy())
     assert p.jacobian_matrix.norm() != before
 
 
@@ -118,8 +116,7 @@ TWO_RANKS = textwrap.dedent("""
     p, q = problem("true"), problem("false")
     assert p.edge_fluxes is not None and not p.jacobian.shares_arrays
     x = p.w.x.petsc_vec.copy()
-    p._reuse_jacobian = False
-    p._assemble_jacobian(None, x, p.jacobian_matrix, None)
+    p.assemble_jacobian(x)
     ref = fem_petsc.create_matrix(q.problem.J)
     fem_petsc.assemble_jacobian(None, q.w.x.petsc_vec.copy(), ref, None, q.w, q.problem.J,
                                 None, q.bcs)

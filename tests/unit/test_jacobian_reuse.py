@@ -1,6 +1,6 @@
 """``solver.jacobian_reuse_steps``: Newton solves that start with an earlier step's Jacobian.
 
-The modified Newton method (solver/problem.py, TransportProblem._start_with_previous_jacobian)
+The modified Newton method (solver/newton.py, NewtonSolver.start_with_previous_jacobian)
 must change the answer only within the Newton tolerance, must actually save assemblies, and must
 refuse a stale matrix when the BDF storage coefficient a0/dt changed by 30 % or more, when the
 matrix is too old, or after :meth:`invalidate_jacobian`.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from solver.cli import main
-from solver.problem import JACOBIAN_REUSE_STEPS_AUTO, resolve_jacobian_reuse_steps
+from solver.newton import JACOBIAN_REUSE_STEPS_AUTO, resolve_jacobian_reuse_steps
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FORWARD = str(REPO_ROOT / "cases" / "reference_forward.yaml")
@@ -66,20 +66,20 @@ def test_stale_matrix_refused_on_rate_change_age_and_invalidation():
     pb = build_problem(case, MPI.COMM_WORLD)[0]
     pb.initialise()
     pb.bdf.set(1e-3, None, 1)
-    assert not pb._start_with_previous_jacobian()  # no matrix yet
+    assert not pb.newton.start_with_previous_jacobian()  # no matrix yet
     first = pb.solve()
     assert first.converged and first.jacobian_assemblies >= 1
     again = pb.solve()  # the same step again, from its solution: the first solve's matrix
     assert again.converged and again.jacobian_assemblies == 0
-    assert pb._jacobian_age == 1
-    assert pb._start_with_previous_jacobian()
+    assert pb.newton.jacobian_age == 1
+    assert pb.newton.start_with_previous_jacobian()
     pb.bdf.set(1.2e-3, None, 1)  # a0/dt down by 17 %: still usable
-    assert pb._start_with_previous_jacobian()
+    assert pb.newton.start_with_previous_jacobian()
     pb.bdf.set(1.5e-3, None, 1)  # down by 33 %: refresh
-    assert not pb._start_with_previous_jacobian()
+    assert not pb.newton.start_with_previous_jacobian()
     pb.bdf.set(1e-3, None, 1)
-    pb._jacobian_age = 3  # as old as jacobian_reuse_steps allows
-    assert not pb._start_with_previous_jacobian()
-    pb._jacobian_age = 1
+    pb.newton.jacobian_age = 3  # as old as jacobian_reuse_steps allows
+    assert not pb.newton.start_with_previous_jacobian()
+    pb.newton.jacobian_age = 1
     pb.invalidate_jacobian()
-    assert not pb._start_with_previous_jacobian()
+    assert not pb.newton.start_with_previous_jacobian()

@@ -134,6 +134,6 @@ def test_redundant_lu_falls_back_to_mumps():
     pb.initialise()
     pb.bdf.set(1e-3, None, 1)
     assert pb.solve().converged  # with the redundant LU (its options used)
-    pb._fall_back_to_mumps()
+    pb.newton.fall_back_to_mumps()
     assert pb.solve().converged
     assert (pb.linear_solver, pc.getType(), pc.getFactorSolverType()) == ("mumps", "lu", "mumps")

@@ -1,4 +1,4 @@
-"""A TransportProblem is freed when its last reference goes (solver.problem.weak_callback).
+"""A TransportProblem is freed when its last reference goes (solver.newton.weak_callback).
 
 PETSc keeps a SNES's Python callbacks in C, out of sight of Python's garbage collector: with
 bound methods there, every problem built in a process stayed alive with its mesh, matrices and
@@ -14,7 +14,7 @@ import pytest
 from mpi4py import MPI
 
 from solver.config import load_case
-from solver.problem import weak_callback
+from solver.newton import weak_callback
 from solver.run import build_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,7 @@ import pytest
 from mpi4py import MPI
 
 from solver.bdf import bdf_coefficients
-from solver.problem import NewtonStats
+from solver.newton import NewtonStats
 from solver.time_stepping import StepSettings, TimeStepper
 
 T_END_S = 2.0
