@@ -9,9 +9,9 @@ method"):
 - damping: a line-search pre-check clips each Newton update node by node so that |δphi| and
   |δ ln x_V| do not exceed ``max_update`` thermal units, and keeps x_V <= 1;
 - convergence: the estimated error of the iterate, from the scaled max-norm of the (damped)
-  update and its contraction, falls below ``stol`` (the residual rows have very different
-  natural scales, so a residual norm is not a reliable test); an exactly zero residual at
-  iteration 0 also counts as converged;
+  update and its contraction, falls below ``stol`` (:func:`resolve_newton_stol`; the residual
+  rows have very different natural scales, so a residual norm is not a reliable test); an
+  exactly zero residual at iteration 0 also counts as converged;
 - row scaling: each vacancy row is divided by the largest x_V/x_ref around its node
   (:meth:`NewtonSolver._set_row_scale`), which leaves the Newton step unchanged;
 - Jacobian reuse: within a solve once the update is small, and across time steps on 2D/3D
@@ -64,6 +64,11 @@ STALE_JACOBIAN_MAX_RATE_CHANGE = 0.3
 STALE_JACOBIAN_MAX_UPDATE = 1.0
 STALE_JACOBIAN_MAX_CONTRACTION = 0.1
 
+#: ``solver.newton_stol: auto`` on intervals, and on 2D/3D meshes (see
+#: :func:`resolve_newton_stol`).
+NEWTON_STOL_AUTO_1D = 1e-9
+NEWTON_STOL_AUTO_3D = 1e-6
+
 #: NewtonStats.reason when PETSc raised an error (e.g. a failed factorisation) instead of
 #: returning a converged reason.
 REASON_PETSC_ERROR = -99
@@ -75,6 +80,24 @@ def resolve_jacobian_reuse_steps(requested: int | str, tdim: int) -> int:
     if requested == "auto":
         return 0 if tdim == 1 else JACOBIAN_REUSE_STEPS_AUTO
     return int(requested)
+
+
+def resolve_newton_stol(requested: float | str, tdim: int) -> float:
+    """``solver.newton_stol`` as a number: "auto" is :data:`NEWTON_STOL_AUTO_1D` (1e-9) on
+    intervals and :data:`NEWTON_STOL_AUTO_3D` (1e-6) on 2D/3D meshes; a number is returned as
+    given.
+
+    The tolerance bounds the max-norm error Newton leaves in (y, ln x_V, phi) at each step;
+    the time-step error test allows 2e-3 in y (``time.tol_y``) and 0.05 in ln x_V and phi, so
+    both values are far below the time discretisation error. 1D runs are cheap and their
+    reference results are locked to 1e-9. On the 3D wire (wire3d.yaml, 4 h) 1e-6 takes 1977
+    Newton iterations instead of 2546 and changes L_m by 1e-8 and the lateral front spread by
+    1.4e-7 relative (README "Benchmark"); CVODE's rule, 0.1 of the error-test tolerance
+    (Hindmarsh et al., ACM TOMS 31 (2005) 363), would allow 2e-4.
+    """
+    if requested == "auto":
+        return NEWTON_STOL_AUTO_1D if tdim == 1 else NEWTON_STOL_AUTO_3D
+    return float(requested)
 
 
 @dataclass
@@ -197,7 +220,8 @@ class NewtonSolver:
             ``assemble_jacobian(x)``, ``jacobian_matrix`` and ``problem`` (dolfinx's
             NonlinearProblem, whose SNES and vectors are used).
         options: :class:`solver.problem.SolverOptions` (``max_it``, ``stol``,
-            ``max_update``, ``jacobian_reuse_steps``).
+            ``max_update``, ``jacobian_reuse_steps``; "auto" values are resolved by the
+            mesh's dimension).
         linear_solver: the preset in use (:mod:`solver.linear_solvers`).
     """
 
@@ -234,6 +258,8 @@ class NewtonSolver:
         #: Newton solves that may share one Jacobian (``solver.jacobian_reuse_steps``).
         self.jacobian_reuse_steps = resolve_jacobian_reuse_steps(
             options.jacobian_reuse_steps, problem.tdim)
+        #: Convergence tolerance [scaled max norm] (``solver.newton_stol``).
+        self.stol = resolve_newton_stol(options.stol, problem.tdim)
 
     # ------------------------------------------------------------------ SNES callbacks
     def _residual(self, snes, x, b) -> None:
@@ -354,7 +380,7 @@ class NewtonSolver:
         if it == 0:
             self._last_update = self._prev_update = np.inf
             return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm == 0.0 else 0
-        if self.remaining_error_estimate() < self.options.stol:
+        if self.remaining_error_estimate() < self.stol:
             return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
         if it >= self.options.max_it:
             return PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT

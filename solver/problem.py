@@ -101,7 +101,7 @@ class SolverOptions:
     """Newton settings (see docs/case_format.md, section ``solver``)."""
 
     max_it: int = 30
-    stol: float = 1e-9
+    stol: float | str = "auto"
     max_update: float = 10.0
     linear_solver: str = "auto"
     petsc_options: dict = field(default_factory=dict)
@@ -648,6 +648,11 @@ class TransportProblem:
         """The linear-solver preset in use (solver.linear_solvers); may change from "lu" to
         "mumps" during the run (:meth:`solver.newton.NewtonSolver.solve`)."""
         return self.newton.linear_solver
+
+    @property
+    def newton_stol(self) -> float:
+        """Newton's convergence tolerance in use (``solver.newton_stol``, resolved)."""
+        return self.newton.stol
 
     @property
     def jacobian_reuse_steps(self) -> int:

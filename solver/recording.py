@@ -378,6 +378,7 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
         "flux_scheme": rec.problem.flux_scheme,
         "flux_assembly": "cells" if rec.problem.edge_fluxes is None else "edges",
         "jacobian_reuse_steps": rec.problem.jacobian_reuse_steps,
+        "newton_stol": rec.problem.newton_stol,
         "linear_solver": rec.problem.linear_solver,
         "n_dofs": rec.problem.W.dofmap.index_map.size_global * rec.problem.W.dofmap.index_map_bs,
         "peak_rss_MB_per_rank": peak_rss_per_rank(rec.problem.comm),

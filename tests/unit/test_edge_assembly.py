@@ -89,6 +89,7 @@ def test_short_run_same_answer(tmp_path):
     edge, cell = runs["true"], runs["false"]
     assert (edge["flux_assembly"], cell["flux_assembly"]) == ("edges", "cells")
     assert edge["jacobian_reuse_steps"] == cell["jacobian_reuse_steps"] == 20  # auto in 3D
+    assert edge["newton_stol"] == cell["newton_stol"] == 1e-6  # auto in 3D
     assert edge["steps"] == cell["steps"] > 10
     for key in ("migration_length_um", "total_br_final_um", "total_vacancy_final_um"):
         assert edge[key] == pytest.approx(cell[key], rel=1e-9, abs=1e-14), key

@@ -315,7 +315,8 @@ def test_h_min_1e_300_is_refused_by_check_and_run(tmp_path, stub_run):
     ("time.dt_max_s=1e300", "time.dt_max_s: 1e+300 s is above 1e+10 s"),
     ("bias.ramp_s=1e300", "bias.ramp_s: 1e+300 s is above 1e+10 s"),
     ("time.tol_y=1e-300", "time.tol_y: 1e-300 is below 1e-12"),
-    ("solver.newton_stol=0", "solver.newton_stol: 0 is below 1e-14"),
+    ("solver.newton_stol=0", "solver.newton_stol: must be 'auto' or a number from 1e-14 to 1 "
+                             "(below 1e-14 Newton cannot converge in double precision) (got 0"),
     ("checkpoint.every_minutes=1e300", "checkpoint.every_minutes: 1e+300 min is above 1e+06 min"),
 ])
 def test_lengths_sizes_and_times_have_bounds(tmp_path, stub_run, override, expected):

@@ -1,15 +1,39 @@
 """The Newton control (solver.newton): the vacancy neighbourhood behind the row scaling and the
 convergence mask, and one-line reports of PETSc errors in a Newton solve."""
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from solver.cli import main
-from solver.newton import IRRELEVANT_X_V_OVER_X_REF, VacancyNeighbourhood, petsc_error_line
+from solver.newton import (
+    IRRELEVANT_X_V_OVER_X_REF,
+    VacancyNeighbourhood,
+    petsc_error_line,
+    resolve_newton_stol,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_newton_stol_auto_by_dimension():
+    assert resolve_newton_stol("auto", 1) == 1e-9
+    assert resolve_newton_stol("auto", 2) == resolve_newton_stol("auto", 3) == 1e-6
+    assert resolve_newton_stol(1e-7, 1) == resolve_newton_stol(1e-7, 3) == 1e-7
+
+
+def test_1d_runs_keep_newton_stol_1e9(tmp_path):
+    """The 1D default is unchanged (the reference results are locked to it), and summary.json
+    says which tolerance made the result."""
+    out = tmp_path / "out"
+    assert main([str(REPO_ROOT / "cases" / "reference_forward.yaml"), "--quiet",
+                 "--output", str(out), "--set", "mesh.h_max_um=0.05", "--set", "time.t_end_s=60",
+                 "--set", "output.figures=false", "--set", "output.vtx=false"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["newton_stol"] == 1e-9
+    assert summary["case"]["solver"]["newton_stol"] == "auto"
 
 
 def test_vacancy_neighbourhood_is_the_max_over_the_cells_around_each_node():
