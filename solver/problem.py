@@ -34,12 +34,7 @@ from solver.linear_solvers import (
     newton_petsc_options,
 )
 from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
-from solver.newton import (  # noqa: F401  (NewtonStats, weak_callback: re-exported)
-    FIELDS,
-    NewtonSolver,
-    NewtonStats,
-    weak_callback,
-)
+from solver.newton import FIELDS, NewtonSolver, NewtonStats
 from solver.physics.equilibration import (
     background_next,
     equilibration_rate,
