@@ -49,7 +49,6 @@ EQUATION_OF_FIELD = {
     "y": "halide balance (y)",
     "u": "vacancy balance (ln x_V)",
     "phi": "Poisson equation (phi)",
-    "linear solve": "linear solve (LU factorisation)",
 }
 
 
