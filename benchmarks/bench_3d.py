@@ -1,9 +1,9 @@
 """Benchmark: a 3D wire case on 1 and 2 MPI ranks (issue 4).
 
-Reports cells, dofs, wall time, steps, Newton iterations, Jacobian assemblies, Krylov
-iterations, peak memory per rank and the parallel efficiency T1 / (2 T2). Each run is a
-separate ``mpirun -n N run_case.py`` process, so
-form compilation is included in the first run only if the JIT cache is cold (warm it first).
+Reports cells, dofs, wall time (and its setup part), steps, Newton iterations, Jacobian
+assemblies, Krylov iterations, peak memory per rank and the parallel efficiency T1 / (2 T2).
+Each run is a separate ``mpirun -n N run_case.py`` process, so form compilation is included in
+the first run only if the JIT cache is cold (warm it first).
 With ``--baseline REF`` the same runs are repeated with the package of an earlier commit (a
 temporary git worktree, see benchmarks/baseline.py) and the speed-ups are printed.
 
@@ -56,6 +56,8 @@ def runs(a, root: Path, tree: Path | None) -> dict:
         rows.append({
             "ranks": n, "cells": s["n_cells"], "dofs": s["n_dofs"],
             "t_final_s": s["t_final_s"], "wall_time_s": round(s["wall_time_s"], 1),
+            # before the first time step: mesh, problem, forms (absent in older code)
+            "setup_time_s": round(s["setup_time_s"], 1) if "setup_time_s" in s else None,
             "steps": s["steps"], "rejected_steps": s["rejected_steps"],
             "newton_iterations": s["newton_iterations"],
             "jacobian_assemblies": s.get("jacobian_assemblies"),

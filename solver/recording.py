@@ -332,7 +332,9 @@ class FieldWriter:
 
 
 def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, message: str,
-             case_path, overrides, restarts: int = 0) -> dict:
+                  case_path, overrides, restarts: int = 0, setup_s: float = math.nan) -> dict:
+    """The summary.json dict. ``wall_s``: the run's wall time over all its processes
+    (restarts) [s]; ``setup_s``: this process's time before its first time step [s]."""
     last = rec.rows[-1] if rec.rows else {}
     final_prof = rec.profiles[-1] if rec.profiles else None
     uptake = {}
@@ -384,6 +386,7 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
         "peak_rss_MB_per_rank": peak_rss_per_rank(rec.problem.comm),
         "h_min_um": rec.problem.mesh1d.h_min_um,
         "wall_time_s": wall_s,
+        "setup_time_s": setup_s,
         "case_file": case_path,
         "overrides": list(overrides),
         "provenance": outputs.provenance(),

@@ -90,8 +90,9 @@ class RunContext:
     """Everything one run holds between :func:`prepare`, :func:`integrate` and :func:`finalise`.
 
     ``meta``/``ck_arrays`` are the checkpoint read on a restart (None otherwise); ``wall0`` is
-    this process's start [s, perf_counter] and ``wall_before`` the wall time of the earlier
-    parts of a restarted run [s].
+    this process's start [s, perf_counter], ``wall_before`` the wall time of the earlier
+    parts of a restarted run [s] and ``setup_s`` this process's time from its start to the
+    first time step (mesh, problem, forms; the checkpoint on a restart) [s].
     """
 
     case: object
@@ -110,6 +111,7 @@ class RunContext:
     n_cells: int = 0
     wall0: float = 0.0
     wall_before: float = 0.0
+    setup_s: float = 0.0
 
     def wall_s(self) -> float:
         """Wall time of the whole run so far, over restarts [s]."""
@@ -292,8 +294,9 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
         _restore(ctx, ck_arrays)
     else:
         rec.row(0.0, 0.0, 0)
-    log.info("%s: %d cells (P%d), %d MPI rank(s), t_end = %g s -> %s", case.name, n_cells,
-             case.mesh.degree, comm.size, tc.t_end_s, out)
+    ctx.setup_s = time.perf_counter() - wall0
+    log.info("%s: %d cells (P%d), %d MPI rank(s), t_end = %g s -> %s (setup %.1f s)", case.name,
+             n_cells, case.mesh.degree, comm.size, tc.t_end_s, out, ctx.setup_s)
     return ctx
 
 
@@ -431,7 +434,7 @@ def finalise(ctx: RunContext, status: str, message: str) -> RunResult:
         message = f"{message}; {failure(write_error)}" if message else failure(write_error)
         status = "failed"
     summary = build_summary(ctx.recorder, ctx.case, counters, ctx.wall_s(), status, message,
-                            ctx.case_path, ctx.overrides, ctx.restarts)
+                            ctx.case_path, ctx.overrides, ctx.restarts, setup_s=ctx.setup_s)
     if ctx.meta is not None:
         summary["restart_checkpoint"] = {k: ctx.meta[k] for k in ("slot", "seq", "step", "t_s",
                                                                    "problems")}

@@ -50,6 +50,8 @@ def test_case_runs_and_writes_outputs(case, tmp_path):
         assert key in summary, key
     assert summary["status"] == "completed"
     assert summary["t_final_s"] == pytest.approx(t_end_of(case))
+    # Setup (mesh, problem, forms) is part of the run's wall time.
+    assert 0.0 < summary["setup_time_s"] < summary["wall_time_s"]
     assert summary["provenance"]["versions"]["dolfinx"].startswith("0.11")
     ts = read_timeseries_csv(out / "timeseries.csv")
     for col in ("t_s", "front_um", "migration_length_um", "total_br_um", "total_v_um",
