@@ -24,14 +24,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline import REPO, checkout, describe, env_for
-
-EVENTS = {
-    "residual": "SNESFunctionEval",
-    "jacobian": "SNESJacobianEval",
-    "linear_solve": "KSPSolve",
-    "factorisation": "PCSetUp",
-    "snes_total": "SNESSolve",
-}
+from breakdown import event_times
 
 
 def measure(case_file: str, overrides: list[str]) -> dict:
@@ -50,26 +43,25 @@ def measure(case_file: str, overrides: list[str]) -> dict:
         run_case(case, Path(tmp) / "warmup", quiet=True)
         first = time.perf_counter() - t0
         PETSc.Log.begin()
-        before = {k: PETSc.Log.Event(v).getPerfInfo()["time"] for k, v in EVENTS.items()}
+        before = event_times(PETSc)
         t0, c0 = time.perf_counter(), time.process_time()
         s = run_case(case, Path(tmp) / "timed", quiet=True)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        spent = {k: PETSc.Log.Event(v).getPerfInfo()["time"] - before[k]
-                 for k, v in EVENTS.items()}
+        spent = {k: v - before[k] for k, v in event_times(PETSc).items()}
     its = max(int(s["newton_iterations"]), 1)
     # PETSc's event times are inclusive; KSPSolve calls KSPSetUp (hence PCSetUp, the
     # factorisation) before it opens its own KSPSolve event, so the two add up.
-    linear = spent["linear_solve"] + spent["factorisation"]
+    linear = spent["linear_solve"] + spent["preconditioner_setup"]
     newton_ms = {k: round(1e3 * spent[k] / its, 3) for k in ("residual", "jacobian")}
     newton_ms["linear_solve_incl_factorisation"] = round(1e3 * linear / its, 3)
-    newton_ms["of_which_factorisation"] = round(1e3 * spent["factorisation"] / its, 3)
+    newton_ms["of_which_factorisation"] = round(1e3 * spent["preconditioner_setup"] / its, 3)
     newton_ms["other_in_newton"] = round(
-        1e3 * (spent["snes_total"] - spent["residual"] - spent["jacobian"] - linear) / its, 3)
+        1e3 * (spent["newton_total"] - spent["residual"] - spent["jacobian"] - linear) / its, 3)
     return {
         "first_run_s": round(first, 2),
         "wall_time_s": round(wall, 2),
         "cpu_time_s": round(cpu, 2),
-        "outside_newton_s": round(wall - spent["snes_total"], 2),
+        "outside_newton_s": round(wall - spent["newton_total"], 2),
         "cells": s["n_cells"],
         "steps": s["steps"],
         "rejected_steps": s["rejected_steps"],

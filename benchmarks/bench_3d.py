@@ -8,7 +8,11 @@ With ``--baseline REF`` the same runs are repeated with the package of an earlie
 temporary git worktree, see benchmarks/baseline.py) and the speed-ups are printed.
 
     python benchmarks/bench_3d.py [CASE] [--ranks 1 2] [--set key=value ...] [--out DIR]
-                                  [--baseline 7d54ae3]
+                                  [--baseline 7d54ae3] [--breakdown]
+
+``--breakdown`` runs the case once more per rank count (this checkout) in-process under
+``mpirun`` (benchmarks/breakdown.py) and reports the time of residuals, Jacobians,
+factorisations and triangular solves from PETSc's event log, with the efficiency of each.
 
 Examples:
     python benchmarks/bench_3d.py cases/wire3d.yaml                         # 4 h reference
@@ -74,6 +78,28 @@ def runs(a, root: Path, tree: Path | None) -> dict:
     return report
 
 
+def breakdown(a) -> dict:
+    """benchmarks/breakdown.py on each rank count; the efficiency T1 / (N T_N) of each event."""
+    rows = {}
+    for n in a.ranks:
+        cmd = [sys.executable, "-P", str(Path(__file__).resolve().parent / "breakdown.py"),
+               a.case, *a.overrides]
+        if n > 1:
+            cmd = [str(MPIRUN), "-n", str(n), *cmd]
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env_for(None))
+        if proc.returncode != 0:
+            raise SystemExit(f"breakdown with {n} rank(s) failed: {proc.stderr.strip()[-500:]}")
+        rows[n] = json.loads(proc.stdout.strip().splitlines()[-1])
+    report = {"runs": list(rows.values())}
+    if 1 in rows:
+        one = rows[1]["largest_over_ranks_s"]
+        report["efficiency_per_event"] = {
+            f"ranks {n}": {k: round(one[k] / (n * v), 2) if v > 0 else None
+                           for k, v in r["largest_over_ranks_s"].items()}
+            for n, r in rows.items() if n > 1}
+    return report
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("case", nargs="?", default="cases/wire3d.yaml")
@@ -81,6 +107,8 @@ def main() -> None:
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     ap.add_argument("--out", default=None, help="keep the runs here (default: temporary)")
     ap.add_argument("--baseline", metavar="REF", help="also run this commit (e.g. 7d54ae3)")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also split each rank count's time by PETSc event (one more run each)")
     a = ap.parse_args()
     report = {"case": a.case, "overrides": a.overrides}
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,6 +120,8 @@ def main() -> None:
             report["speed-up (baseline / this), wall"] = {
                 f"ranks {r['ranks']}": round(b["wall_time_s"] / r["wall_time_s"], 2)
                 for r, b in zip(new["runs"], base["runs"], strict=True)}
+        if a.breakdown:
+            report["breakdown"] = breakdown(a)
     print(json.dumps(report, indent=2))
 
 
