@@ -64,10 +64,8 @@ STALE_JACOBIAN_MAX_RATE_CHANGE = 0.3
 STALE_JACOBIAN_MAX_UPDATE = 1.0
 STALE_JACOBIAN_MAX_CONTRACTION = 0.1
 
-#: ``solver.newton_stol: auto`` on intervals, and on 2D/3D meshes (see
-#: :func:`resolve_newton_stol`).
-NEWTON_STOL_AUTO_1D = 1e-9
-NEWTON_STOL_AUTO_3D = 1e-6
+#: ``solver.newton_stol: auto`` (see :func:`resolve_newton_stol`).
+NEWTON_STOL_AUTO = 1e-6
 
 #: NewtonStats.reason when PETSc raised an error (e.g. a failed factorisation) instead of
 #: returning a converged reason.
@@ -82,21 +80,21 @@ def resolve_jacobian_reuse_steps(requested: int | str, tdim: int) -> int:
     return int(requested)
 
 
-def resolve_newton_stol(requested: float | str, tdim: int) -> float:
-    """``solver.newton_stol`` as a number: "auto" is :data:`NEWTON_STOL_AUTO_1D` (1e-9) on
-    intervals and :data:`NEWTON_STOL_AUTO_3D` (1e-6) on 2D/3D meshes; a number is returned as
-    given.
+def resolve_newton_stol(requested: float | str) -> float:
+    """``solver.newton_stol`` as a number: "auto" is :data:`NEWTON_STOL_AUTO` (1e-6); a number
+    is returned as given.
 
     The tolerance bounds the max-norm error Newton leaves in (y, ln x_V, phi) at each step;
     the time-step error test allows 2e-3 in y (``time.tol_y``) and 0.05 in ln x_V and phi, so
-    both values are far below the time discretisation error. 1D runs are cheap and their
-    reference results are locked to 1e-9. On the 3D wire (wire3d.yaml, 4 h) 1e-6 takes 1977
-    Newton iterations instead of 2546 and changes L_m by 1e-8 and the lateral front spread by
-    1.4e-7 relative (README "Benchmark"); CVODE's rule, 0.1 of the error-test tolerance
-    (Hindmarsh et al., ACM TOMS 31 (2005) 363), would allow 2e-4.
+    1e-6 is far below the time discretisation error; CVODE's rule, 0.1 of the error-test
+    tolerance (Hindmarsh et al., ACM TOMS 31 (2005) 363), would allow 2e-4. Measured against
+    1e-9 (docs/performance.md): wire3d.yaml, 4 h, 2546 -> 1977 Newton iterations, L_m changed
+    by 1e-8 and the lateral front spread by 1.4e-7 relative; the 1D reference_forward case
+    1675 -> 1584 iterations, L_m changed by 1.4e-12 relative (reference_reverse 2e-11,
+    thermal_100C 1e-10, forward_then_reverse 2e-12).
     """
     if requested == "auto":
-        return NEWTON_STOL_AUTO_1D if tdim == 1 else NEWTON_STOL_AUTO_3D
+        return NEWTON_STOL_AUTO
     return float(requested)
 
 
@@ -259,7 +257,7 @@ class NewtonSolver:
         self.jacobian_reuse_steps = resolve_jacobian_reuse_steps(
             options.jacobian_reuse_steps, problem.tdim)
         #: Convergence tolerance [scaled max norm] (``solver.newton_stol``).
-        self.stol = resolve_newton_stol(options.stol, problem.tdim)
+        self.stol = resolve_newton_stol(options.stol)
 
     # ------------------------------------------------------------------ SNES callbacks
     def _residual(self, snes, x, b) -> None:
