@@ -90,7 +90,7 @@ def resolve_newton_stol(requested: float | str) -> float:
     tolerance (Hindmarsh et al., ACM TOMS 31 (2005) 363), would allow 2e-4. Measured against
     1e-9 (docs/performance.md): wire3d.yaml, 4 h, 2546 -> 1977 Newton iterations, L_m changed
     by 1e-8 and the lateral front spread by 1.4e-7 relative; the 1D reference_forward case
-    1675 -> 1584 iterations, L_m changed by 1.4e-12 relative (reference_reverse 2e-11,
+    1675 -> 1584 iterations, L_m changed by 1.4e-12 relative (reference_reverse 4e-11,
     thermal_100C 1e-10, forward_then_reverse 2e-12).
     """
     if requested == "auto":
