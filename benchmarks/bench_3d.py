@@ -92,10 +92,14 @@ def breakdown(a) -> dict:
         rows[n] = json.loads(proc.stdout.strip().splitlines()[-1])
     report = {"runs": list(rows.values())}
     if 1 in rows:
-        one = rows[1]["largest_over_ranks_s"]
+        def times(r: dict) -> dict:
+            return {"whole_run": r["wall_time_s"], "outside_newton": r["outside_newton_s"],
+                    **r["largest_over_ranks_s"]}
+
+        one = times(rows[1])
         report["efficiency_per_event"] = {
             f"ranks {n}": {k: round(one[k] / (n * v), 2) if v > 0 else None
-                           for k, v in r["largest_over_ranks_s"].items()}
+                           for k, v in times(r).items()}
             for n, r in rows.items() if n > 1}
     return report
 
