@@ -689,6 +689,22 @@ def derived_parameters(case: Case, checked: Checked | None = None) -> list[Deriv
         *_source_rows(p),
         Derived("mesh cells", n_cells, "", cells_note),
         *([Derived("mesh h_min", case.mesh.h_min_nm, "nm")] if _is_1d(case) else []),
+        *_newton_rows(case),
+    ]
+
+
+def _newton_rows(case: Case) -> list[Derived]:
+    """The Newton settings a run resolves from ``auto`` (the values its ``summary.json``
+    records as ``newton_stol`` and ``jacobian_reuse_steps``)."""
+    from solver.newton import resolve_jacobian_reuse_steps, resolve_newton_stol
+
+    stol, reuse = case.solver.newton_stol, case.solver.jacobian_reuse_steps
+    tdim = getattr(case.geometry, "dimension", 1)
+    return [
+        Derived("Newton step tolerance", resolve_newton_stol(stol), "",
+                "solver.newton_stol = auto" if stol == "auto" else ""),
+        Derived("Jacobian reuse steps", resolve_jacobian_reuse_steps(reuse, tdim), "",
+                f"solver.jacobian_reuse_steps = auto, {tdim}D" if reuse == "auto" else ""),
     ]
 
 

@@ -71,6 +71,25 @@ def test_check_prints_derived_parameters_with_units(tmp_path):
     assert yaml.safe_load(out)["checkpoint"] == {"every_steps": 100, "every_minutes": 10.0}
 
 
+@pytest.mark.parametrize("case, overrides, expected", [
+    (GOOD_CASE, [], {"Newton step tolerance": "1e-06   (solver.newton_stol = auto)",
+                     "Jacobian reuse steps": "0   (solver.jacobian_reuse_steps = auto, 1D)"}),
+    (str(REPO_ROOT / "cases" / "wire3d.yaml"), [],
+     {"Newton step tolerance": "1e-06   (solver.newton_stol = auto)",
+      "Jacobian reuse steps": "20   (solver.jacobian_reuse_steps = auto, 3D)"}),
+    (GOOD_CASE, ["--set", "solver.newton_stol=1e-8", "--set", "solver.jacobian_reuse_steps=3"],
+     {"Newton step tolerance": "1e-08", "Jacobian reuse steps": "3"}),
+])
+def test_check_resolves_the_auto_newton_settings(tmp_path, case, overrides, expected):
+    """--check prints what a run resolves 'auto' to (newton.NEWTON_STOL_AUTO,
+    JACOBIAN_REUSE_STEPS_AUTO), not 'auto' alone; a number given in the case is echoed."""
+    code, out, err = run_main([case, "--check", *overrides, "--output", str(tmp_path / "n")])
+    assert code == 0 and not err
+    for name, value in expected.items():
+        (line,) = [ln for ln in out.splitlines() if ln.startswith(f"#   {name} ")]
+        assert line[len(f"#   {name}"):].strip() == value, line
+
+
 @pytest.mark.parametrize("level, quiet, shown", [
     (None, False, {"INFO", "WARNING"}), (None, True, {"WARNING"}),
     ("debug", True, {"DEBUG", "INFO", "WARNING"}), ("error", False, set()),
