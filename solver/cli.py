@@ -24,6 +24,7 @@ import yaml
 from mpi4py import MPI
 
 from solver.checkpoint import CheckpointError, check_same_case, read_meta
+from solver.cli_common import OneLineParser, jobs_count
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
 from solver.console import flush, python_sigpipe, write
 from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
@@ -47,29 +48,6 @@ examples:
   run_case.py campaigns/fig1e.yaml -j 2
   run_case.py --fit fits/fig1e_synthetic.yaml -j 2    # = perovskite-ions fit FIT -j 2
 """
-
-
-def jobs_count(text: str) -> int:
-    """``-j N``: a whole number >= 1 (argparse type; also the fit command's ``-j``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 (runs at the same time), "
-                                         f"got {value}")
-    return value
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """ArgumentParser whose errors are one line, ``error: <message> (see --help)``, exit 2."""
-
-    def error(self, message: str):
-        """Print one line on stderr (rank 0) and exit 2."""
-        if MPI.COMM_WORLD.rank == 0:
-            text = " ".join(str(message).split())
-            write(f"error: {text} (see {self.prog} --help)", sys.stderr)
-        raise SystemExit(EXIT_INPUT)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -153,6 +131,7 @@ class _Console:
     """Prints on MPI rank 0 only."""
 
     def __init__(self, comm: MPI.Comm) -> None:
+        self.comm = comm
         self.root = comm.rank == 0
 
     def out(self, text: str) -> None:
@@ -328,19 +307,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.case is None:
         parser.error("the following arguments are required: CASE")
     args.case = resolve_preset(args.case)  # a shipped preset by name, from any directory
-    from solver.campaign import is_campaign_file, run_campaign
+    from solver.campaign import is_campaign_file
 
     if _is_campaign(is_campaign_file, args.case):
-        if args.restart or args.check:
-            con.error(f"{args.case}: --restart and --check apply to single cases, not campaigns "
-                      "(rerunning a campaign resumes it)")
-            return EXIT_INPUT
-        try:
-            return run_campaign(args.case, jobs=args.jobs, output=args.output, force=args.force,
-                                extra_overrides=args.overrides, quiet=args.quiet)
-        except (CaseError, OutputError) as exc:
-            con.error(str(exc))
-            return EXIT_INPUT
+        return _campaign(args, con)
     try:
         case, checked = _load_and_check(args.case, args.overrides, comm)
     except CaseError as exc:
@@ -348,16 +318,47 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     output_dir = pathlib.Path(args.output) if args.output else pathlib.Path("results") / case.name
     if args.check:
-        problem = output_dir_problem(output_dir) if con.root else None
-        problem = comm.bcast(problem, root=0)
-        if problem:  # as the run would refuse it (nothing is created here)
-            con.error(problem)
-            return EXIT_INPUT
-        _warn(con, checked)
-        con.out(_resolved_yaml(case, args.case, args.overrides, str(output_dir), checked))
-        return EXIT_OK
-    # Rank 0 creates and locks the output directory first (exit 2 if it cannot, or if another
-    # run holds it), then checks its contents; the lock is held for the whole run.
+        return _check_only(case, checked, args, output_dir, con)
+    return _run_locked(case, checked, args, output_dir, con)
+
+
+def _campaign(args: argparse.Namespace, con: _Console) -> int:
+    """Run (or resume) the campaign file ``args.case``; exit code as :func:`main`."""
+    from solver.campaign import run_campaign
+
+    if args.restart or args.check:
+        con.error(f"{args.case}: --restart and --check apply to single cases, not campaigns "
+                  "(rerunning a campaign resumes it)")
+        return EXIT_INPUT
+    try:
+        return run_campaign(args.case, jobs=args.jobs, output=args.output, force=args.force,
+                            extra_overrides=args.overrides, quiet=args.quiet)
+    except (CaseError, OutputError) as exc:
+        con.error(str(exc))
+        return EXIT_INPUT
+
+
+def _check_only(case: Case, checked, args: argparse.Namespace, output_dir: pathlib.Path,
+                con: _Console) -> int:
+    """``--check``: refuse an output directory the run would refuse (nothing is created), else
+    print the warnings and the resolved case with its derived parameters."""
+    problem = output_dir_problem(output_dir) if con.root else None
+    problem = con.comm.bcast(problem, root=0)
+    if problem:  # as the run would refuse it (nothing is created here)
+        con.error(problem)
+        return EXIT_INPUT
+    _warn(con, checked)
+    con.out(_resolved_yaml(case, args.case, args.overrides, str(output_dir), checked))
+    return EXIT_OK
+
+
+def _run_locked(case: Case, checked, args: argparse.Namespace, output_dir: pathlib.Path,
+                con: _Console) -> int:
+    """Run one case holding its output directory's lock.
+
+    Rank 0 creates and locks the output directory first (exit 2 if it cannot, or if another run
+    holds it), then checks its contents; the lock is held for the whole run.
+    """
     handle, problem = (OutputDir(output_dir), None) if con.root else (None, None)
     if handle is not None:
         try:
@@ -366,7 +367,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             handle, problem = None, str(exc)
         else:
             problem = _output_dir_problem(output_dir, args.force, args.restart, case)
-    problem = comm.bcast(problem, root=0)
+    problem = con.comm.bcast(problem, root=0)
     try:
         if problem:
             con.error(problem)

@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from solver.cli import OneLineParser, jobs_count
+from solver.cli_common import OneLineParser, jobs_count
 from solver.config import CaseError
 from solver.console import write
 from solver.exit_codes import EXIT_INPUT, EXIT_OK
