@@ -33,7 +33,7 @@ from solver.linear_solvers import (
     choose_linear_solver,
     newton_petsc_options,
 )
-from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
+from solver.mesh.tags import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
 from solver.newton import FIELDS, NewtonSolver, NewtonStats
 from solver.physics.equilibration import (
     background_next,

@@ -128,7 +128,7 @@ def peak_rss_per_rank(comm) -> list:
 
 def attach_line_sampler(problem, case) -> None:
     """3D: sample 3 x 3 lines along the wire, every ~h3d_min / 2 (the profile's resolution)."""
-    from solver.sampling import LineSampler, cross_section_grid
+    from solver.mesh.sampling import LineSampler, cross_section_grid
 
     g = case.geometry
     width = g.width_um if g.cross_section == "rectangle" else g.height_um / np.sqrt(3.0)

@@ -33,7 +33,7 @@ import math
 
 import ufl
 
-from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT
+from solver.mesh.tags import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT
 from solver.physics.transport import clamp01
 
 

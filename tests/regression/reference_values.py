@@ -3,8 +3,9 @@
 ``reference_values.json`` holds, for every case in ``cases/``, the migration length, front
 position and final total Br after 4 h (1D; thermal cases shortened to 4 h; cases with a bias
 protocol run whole) or after a short coarse run (3D), computed by this code.
-``test_reference_values.py`` reruns them and compares to 1e-6 relative. When a change is *meant*
-to move the results, regenerate deliberately and say so in the commit message:
+``test_reference_values.py`` reruns them and compares the quantities to 1e-10 relative and the
+step and iteration counts exactly: a restructuring of the code must not move a digit. When a
+change is *meant* to move the results, regenerate deliberately and say so in the commit message:
 
     python tests/regression/reference_values.py --write
 """
@@ -21,8 +22,11 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 VALUES = Path(__file__).with_name("reference_values.json")
-QUANTITIES = ("migration_length_um", "front_position_um", "total_br_final_um")
-RTOL = 1e-6
+QUANTITIES = ("migration_length_um", "front_position_um", "total_br_final_um",
+              "total_vacancy_final_um")
+#: Counts compared exactly: a different step or Newton history is a different computation.
+COUNTS = ("steps", "rejected_steps", "newton_iterations", "jacobian_assemblies")
+RTOL = 1e-10
 #: Absolute floor [µm] for quantities that are zero up to round-off (no_sources L_m ~ 1e-8).
 ATOL_UM = 1e-10
 
@@ -52,7 +56,7 @@ def run(case: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         s = run_case(load_case(str(case), overrides_for(case)), Path(tmp) / case.stem,
                      quiet=True)
-    return {q: s[q] for q in QUANTITIES}
+    return {q: s[q] for q in (*QUANTITIES, *COUNTS)}
 
 
 def cases() -> list[Path]:
