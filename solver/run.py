@@ -47,6 +47,7 @@ from solver.checkpoint import (
     read_checkpoint,
 )
 from solver.config import case_to_dict
+from solver.io.output_dir import begin_outputs as _begin_outputs
 from solver.logging_setup import RunProgress, get_logger, interactive
 from solver.parameters import from_case
 from solver.recording import (  # noqa: F401  (re-exported: public via solver.run)
@@ -523,46 +524,6 @@ def _flux_scheme_for_mesh(params, tagged, degree: int):
         return dataclasses.replace(params, flux_scheme="galerkin")
     return params
 
-
-
-def _begin_outputs(out: Path, comm, case, case_path, overrides, restarts: int, *,
-                   fresh: bool) -> None:
-    """Before the run writes anything: ``summary.json`` says ``running`` (no summary of an
-    earlier run survives), a fresh run removes the outputs of an earlier one (with its
-    checkpoint), and the output subdirectories exist. Collective.
-
-    Raises:
-        OutputError: the output directory cannot be written (nothing was computed).
-    """
-    import socket
-    from datetime import UTC, datetime
-
-    error = None
-    if comm.rank == 0:
-        started = datetime.now(UTC).isoformat(timespec="seconds")
-        record = {
-            "status": "running",
-            "message": f"started {started} by pid {os.getpid()} on {socket.gethostname()}; if "
-                       "that process has ended, it was killed: continue with --restart (if a "
-                       "checkpoint exists) or rerun with --force",
-            "case_name": case.name, "restarts": restarts, "case_file": case_path,
-            "overrides": list(overrides), "case": case_to_dict(case),
-        }
-        try:
-            outputs.begin_run(out, record, fresh=fresh)
-            # figures/ is created when a figure is written, fields/ only for VTX output: a
-            # run with figures or fields off leaves no empty folder.
-            for sub in ("profiles", *(("fields",) if case.output.vtx else ())):
-                (out / sub).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
-            left = ("summary.json could not be removed" if (out / outputs.SUMMARY).exists()
-                    else "no summary.json remains")
-            error = (f"output directory {out}: cannot write{where} ({outputs.os_reason(exc)}); "
-                     f"nothing was computed, {left}")
-    error = comm.bcast(error, root=0)
-    if error:
-        raise outputs.OutputError(error)
 
 
 def _write_failure(what: str, t: float, step: int, last_checkpoint: dict | None) -> str:

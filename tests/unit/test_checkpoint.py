@@ -76,7 +76,7 @@ def test_interrupted_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("solver.outputs.write_text_atomic", fail)  # meta.json cannot be written
+    monkeypatch.setattr("solver.io.files.write_text_atomic", fail)  # meta.json cannot be written
     with pytest.raises(CheckpointError, match="No space left"):
         write(ck, 2, 2.0)
     meta, arrays = read_checkpoint(tmp_path, COMM)  # the rank file of slot1 is new, meta is not
@@ -100,7 +100,7 @@ def test_due_by_steps_and_time(tmp_path, monkeypatch):
     ck = Checkpointer(tmp_path, COMM, every_steps=0, every_minutes=1.0)
     assert not ck.due(10**6)
     clock = {"t": ck.wall_last + 61.0}
-    monkeypatch.setattr("solver.checkpoint.time.monotonic", lambda: clock["t"])
+    monkeypatch.setattr("solver.io.checkpoint.time.monotonic", lambda: clock["t"])
     assert ck.due(1)
 
 
@@ -233,7 +233,7 @@ def test_failed_write_is_retried_one_interval_later(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("solver.checkpoint._save_npz", fail)
+    monkeypatch.setattr("solver.io.checkpoint._save_npz", fail)
     assert ck.due(20)
     with pytest.raises(CheckpointError, match="No space left"):
         write(ck, 20, 2.0)
