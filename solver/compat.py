@@ -1,17 +1,11 @@
-"""The only place that knows about dolfinx API differences (pinned range: dolfinx >=0.11,<0.12)."""
+"""Deprecated: moved to :mod:`solver.numerics.compat`.
 
-from __future__ import annotations
+This name is the moved module itself (sys.modules entry), so attributes set on it, e.g. by
+tests' monkeypatching, reach the code that uses them.
+"""
 
-import numpy as np
+import sys
 
+from solver.numerics import compat as _moved
 
-def collapse(subspace):
-    """Collapse a sub-space: return (collapsed space, flat int32 array of parent dof indices).
-
-    dolfinx 0.11 returns the parent dofs as a list of arrays (one per block); earlier releases
-    returned a single array.
-    """
-    V, dofs = subspace.collapse()
-    if isinstance(dofs, (list, tuple)):
-        dofs = np.concatenate([np.asarray(d).ravel() for d in dofs])
-    return V, np.asarray(dofs, dtype=np.int32).ravel()
+sys.modules[__name__] = _moved

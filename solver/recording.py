@@ -49,26 +49,20 @@ class Profile:
 _PROFILE_ATTRS = ("z_um", "y", "x_br", "x_v", "psi_V", "E_V_per_um")
 
 
-def gather_profile(problem, t_s: float) -> Profile | None:
-    """The axial profile on rank 0 (None elsewhere).
+def gather_profile(problem, t_s: float, sampler=None) -> Profile | None:
+    """The axial profile on rank 0 (None elsewhere). Collective.
 
-    1D: the owned dofs of every field gathered and sorted by z (exact nodal values). 3D: the
-    mean over the sample lines of ``problem.line_sampler`` (cross-section average), with the
-    lateral spread of the front across those lines.
+    1D: the owned dofs of every field gathered and sorted by z (exact nodal values,
+    :meth:`solver.numerics.layout.DofLayout.gather_axial`). 3D (``sampler``, a
+    :class:`solver.mesh.sampling.LineSampler`): the mean over its sample lines (cross-section
+    average), with the lateral spread of the front across those lines.
     """
-    if getattr(problem, "line_sampler", None) is not None:
-        return _gather_profile_3d(problem, t_s)
-    comm = problem.comm
-    layout = _axial_layout(problem)
-    arr = problem.w.x.array
-    parts = [arr[d] for d in problem.owned_dofs]
-    if comm.size > 1:
-        gathered = comm.gather(parts, root=0)
-        if comm.rank != 0:
-            return None
-        parts = [np.concatenate([g[i] for g in gathered]) for i in range(3)]
-    z, order = layout
-    y, u, phi = (f[order] for f in parts)
+    if sampler is not None:
+        return _gather_profile_3d(problem, t_s, sampler)
+    fields = problem.layout.gather_axial(problem.comm, problem.w.x.array)
+    if fields is None:
+        return None
+    z, y, u, phi = fields["z_um"], fields["y"], fields["u"], fields["phi"]
     x_v = np.exp(u)
     V_T = problem.thermal_voltage_at(t_s)
     psi = phi * V_T
@@ -76,38 +70,14 @@ def gather_profile(problem, t_s: float) -> Profile | None:
     return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E)
 
 
-def _axial_layout(problem) -> tuple[np.ndarray, np.ndarray] | None:
-    """1D: (z [µm], order) on rank 0 such that ``gathered_owned_values[order]`` is the z-sorted
-    nodal profile without the duplicates of shared nodes (the same for all three fields, which
-    share one Lagrange space); None on other ranks. Computed once per problem (collective)."""
-    if hasattr(problem, "_axial_layout_cache"):  # set on every rank (None off rank 0)
-        return problem._axial_layout_cache
-    comm = problem.comm
-    zs = [problem.owned_z[i] for i in range(3)]
-    if comm.size > 1:
-        gathered = comm.gather(zs, root=0)
-        zs = None if comm.rank != 0 else [np.concatenate([g[i] for g in gathered])
-                                         for i in range(3)]
-    layout = None
-    if zs is not None:
-        order = np.argsort(zs[0], kind="stable")
-        z = zs[0][order]
-        keep = np.concatenate([[True], np.diff(z) > 1e-12])  # drop duplicates of shared nodes
-        for zi in zs[1:]:
-            if not np.array_equal(zi[order][keep], z[keep]):
-                raise RuntimeError("the three fields do not share one dof layout")
-        layout = (z[keep], order[keep])
-    problem._axial_layout_cache = layout
-    return layout
-
-
-def _gather_profile_3d(problem, t_s: float) -> Profile | None:
-    sampler = problem.line_sampler
+def _gather_profile_3d(problem, t_s: float, sampler) -> Profile | None:
+    """:func:`gather_profile` on 3D meshes: the lines of ``sampler``."""
     vals = sampler.sample(problem.field_functions())
     if vals is None:
         return None
     z = sampler.x_um
-    y_lines, u_lines, phi_lines = vals[..., 0], vals[..., 1], vals[..., 2]
+    index = problem.layout.fields.index
+    y_lines, u_lines, phi_lines = (vals[..., index(n)] for n in ("y", "u", "phi"))
     x_v = np.exp(u_lines).mean(axis=0)
     y = y_lines.mean(axis=0)
     psi = phi_lines.mean(axis=0) * problem.thermal_voltage_at(t_s)
@@ -126,8 +96,9 @@ def peak_rss_per_rank(comm) -> list:
     return comm.allgather(round(kb / 1024.0, 1))
 
 
-def attach_line_sampler(problem, case) -> None:
-    """3D: sample 3 x 3 lines along the wire, every ~h3d_min / 2 (the profile's resolution)."""
+def line_sampler(problem, case):
+    """3D: a :class:`solver.mesh.sampling.LineSampler` of 3 x 3 lines along the wire, every
+    ~h3d_min / 2 (the profile's resolution)."""
     from solver.mesh.sampling import LineSampler, cross_section_grid
 
     g = case.geometry
@@ -135,15 +106,22 @@ def attach_line_sampler(problem, case) -> None:
     n = int(np.ceil(g.length_um / (0.5 * case.mesh.h3d_min_um))) + 1
     x = np.linspace(0.0, g.length_um, n)
     x[0], x[-1] = 1e-9 * g.length_um, g.length_um * (1 - 1e-9)  # inside the mesh
-    problem.line_sampler = LineSampler(problem.mesh1d.mesh, x,
-                                       cross_section_grid(width, g.height_um))
+    return LineSampler(problem.mesh1d.mesh, x, cross_section_grid(width, g.height_um))
 
 
 class Recorder:
-    """Collects the time series and profiles on rank 0 and writes them."""
+    """Collects the time series and profiles on rank 0 and writes them.
 
-    def __init__(self, problem, params, out: Path, case):
+    Args:
+        problem: the :class:`solver.numerics.problem.TransportProblem` observed.
+        params: its ModelParameters; out: the output directory; case: the case.
+        sampler: 3D: the :class:`solver.mesh.sampling.LineSampler` of the profiles
+            (:func:`line_sampler`); None in 1D.
+    """
+
+    def __init__(self, problem, params, out: Path, case, sampler=None):
         self.problem = problem
+        self.sampler = sampler
         self.params = params
         self.out = out
         self.case = case
@@ -204,7 +182,7 @@ class Recorder:
         # With vacancy equilibration ∫x_V changes; the conserved quantity is the net charge.
         charge = ({"total_charge_um": self.problem.total_charge()}
                   if getattr(self.problem, "equilibrating", False) else {})
-        prof = gather_profile(self.problem, t)
+        prof = gather_profile(self.problem, t, self.sampler)
         self.newton_total += its
         if not self.rank0:
             return
@@ -235,7 +213,7 @@ class Recorder:
         )
 
     def profile(self, t: float) -> None:
-        prof = gather_profile(self.problem, t)
+        prof = gather_profile(self.problem, t, self.sampler)
         if not self.rank0:
             return
         self.profiles.append(prof)
@@ -259,7 +237,8 @@ def open_vtx(problem, out: Path):
 
     if not dolfinx.has_adios2:
         return None, None
-    V = problem.spaces[0]
+    layout = problem.layout
+    V = layout.spaces[layout.fields.index("y")]
     funcs = {"y": fem.Function(V, name="y"), "x_V": fem.Function(V, name="x_V"),
              "psi_V": fem.Function(V, name="psi_V")}
     writer = io.VTXWriter(problem.comm, str(out / "fields" / "state.bp"), list(funcs.values()),
@@ -267,9 +246,9 @@ def open_vtx(problem, out: Path):
 
     def write(t: float) -> None:
         arr = problem.w.x.array
-        funcs["y"].x.array[:] = arr[problem.dofs[0]]
-        funcs["x_V"].x.array[:] = np.exp(arr[problem.dofs[1]])
-        funcs["psi_V"].x.array[:] = arr[problem.dofs[2]] * problem.thermal_voltage_at(t)
+        funcs["y"].x.array[:] = layout.values("y", arr)
+        funcs["x_V"].x.array[:] = np.exp(layout.values("u", arr))
+        funcs["psi_V"].x.array[:] = layout.values("phi", arr) * problem.thermal_voltage_at(t)
         writer.write(t)
 
     return writer, write

@@ -55,9 +55,8 @@ from solver.recording import (  # noqa: F401  (re-exported: public via solver.ru
     FieldWriter,
     Profile,
     Recorder,
-    attach_line_sampler,
     build_summary,
-    gather_profile,
+    line_sampler,
     one_line,
     write_final_outputs,
 )
@@ -181,7 +180,7 @@ class RunControl:
         ctx = self.ctx
         st_scalars, st_arrays = stepper.state()
         rec_scalars, rec_arrays = ctx.recorder.state()
-        arrays = {**st_arrays, **rec_arrays, **{f"z_{i}": ctx.problem.z[i] for i in range(3)}}
+        arrays = {**st_arrays, **rec_arrays, **{f"z_{i}": z for i, z in enumerate(ctx.problem.z)}}
         meta_new = {
             "reason": reason, "step": stepper.counters.steps, "t_s": stepper.t,
             "restarts": ctx.restarts, "wall_time_s": ctx.wall_s(),
@@ -270,13 +269,12 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
         check_same_case(meta, case_to_dict(case))
     problem, params = build_problem(case, comm)
     bias, temperature = params.bias, params.temperature
-    if case.geometry.dimension == 3:
-        attach_line_sampler(problem, case)
+    sampler = line_sampler(problem, case) if case.geometry.dimension == 3 else None
     if restart:
         _check_same_mesh(problem, ck_arrays)
     restarts = int(meta.get("restarts", 0)) + 1 if restart else 0
     _begin_outputs(out, comm, case, case_path, overrides, restarts, fresh=not restart)
-    rec = Recorder(problem, params, out, case)
+    rec = Recorder(problem, params, out, case, sampler)
     fields = FieldWriter(problem, out, rec, enabled=case.output.vtx)
     ctx = RunContext(case, out, comm, problem, rec, fields, meta=meta, restarts=restarts,
                      case_path=case_path, overrides=tuple(overrides), n_cells=n_cells,
@@ -311,7 +309,7 @@ def build_problem(case, comm):
     Raises:
         FormCompilationError: FFCx timed out waiting for a compile lock.
     """
-    from solver.meshing import build_mesh
+    from solver.mesh.build import build_mesh
     from solver.problem import SolverOptions, TransportProblem
 
     params = from_case(case)
@@ -495,7 +493,7 @@ def _check_same_mesh(problem, arrays: dict) -> None:
     state arrays (w, w_n, w_nm1, history, snapshots) as long as this rank's dof array."""
     from mpi4py import MPI
 
-    ok = all(np.array_equal(problem.z[i], arrays.get(f"z_{i}", np.empty(0))) for i in range(3))
+    ok = all(np.array_equal(z, arrays.get(f"z_{i}", np.empty(0))) for i, z in enumerate(problem.z))
     if not problem.comm.allreduce(ok, op=MPI.LAND):
         raise CheckpointError("--restart: the checkpoint's mesh or partition differs from this "
                               "run's (different mesh settings, library versions or rank count)")

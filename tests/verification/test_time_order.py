@@ -1,8 +1,9 @@
 """Observed order in time of the stepper's BDF schemes: BDF1 -> 1, BDF2 -> 2.
 
 Requirement: the time discretisation converges at its design order. The real
-:class:`solver.time_stepping.TimeStepper` (history, predictor, accept/rotate of w_n, w_nm1, the
-coefficients of :func:`solver.bdf.bdf_coefficients` through ``problem.bdf``) drives a problem whose
+:class:`solver.numerics.time_stepping.TimeStepper` (history, predictor, the accept of
+w_n, w_nm1, the coefficients of :func:`solver.numerics.bdf.bdf_coefficients` through
+``problem.bdf``) drives a problem whose
 "Newton solve" is the exact solution of the BDF equations of the smooth ODE
 
     y' = -y + sin t,  y(0) = 1/2,  exact y(t) = (sin t - cos t)/2 + e^{-t},
@@ -15,15 +16,15 @@ from __future__ import annotations
 
 import itertools
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver.bdf import bdf_coefficients
-from solver.newton import NewtonStats
-from solver.time_stepping import StepSettings, TimeStepper
+from solver.numerics.bdf import bdf_coefficients
+from solver.numerics.layout import DofLayout, FieldLayout
+from solver.numerics.newton import NewtonStats
+from solver.numerics.time_stepping import SteppableProblem, StepSettings, TimeStepper
 
 T_END_S = 2.0
 
@@ -39,39 +40,68 @@ class _Coefficients:
 
 
 class OdeProblem:
-    """The stepper's view of a problem: one dof per field (y, u = ln x_V, phi); y solves the
-    ODE, u and phi stay constant."""
+    """The stepper's view of a problem (:class:`solver.numerics.time_stepping.SteppableProblem`):
+    one dof per field (y, u = ln x_V, phi); y solves the ODE, u and phi stay constant."""
 
     def __init__(self):
         arr = np.array([exact(0.0), -1.0, 0.0])
-        self.w, self.w_n, self.w_nm1 = (SimpleNamespace(x=SimpleNamespace(array=arr.copy()))
-                                        for _ in range(3))
-        self.dofs = [np.array([0]), np.array([1]), np.array([2])]
-        self.owned = [np.array([True])] * 3
-        self.z = [np.zeros(1)] * 3
+        self.w, self.w_n, self.w_nm1 = arr.copy(), arr.copy(), arr.copy()
+        self.layout = DofLayout(FieldLayout.default(), [None] * 3,
+                                [np.array([0]), np.array([1]), np.array([2])],
+                                [np.zeros(1)] * 3, n_owned=3)
         self.comm = MPI.COMM_SELF
         self.bdf = _Coefficients()
         self.t_new = 0.0
 
+    @property
+    def state(self):
+        return self.w
+
+    @property
+    def previous(self):
+        return self.w_n
+
     def move_to(self, t):
         self.t_new = t
+        return False
 
     def set_time(self, t):
         self.t_new = t
 
     def set_newton_guess(self, w):
-        self.w.x.array[:] = w
+        self.w[:] = self.w_n if w is None else w
 
-    def accept_step(self):
-        """No state outside ``w`` to advance (TransportProblem advances the evolving
-        background charge here)."""
+    def accept(self):
+        self.w_nm1[:] = self.w_n
+        self.w_n[:] = self.w
+
+    def state_arrays(self):
+        return {"w": self.w.copy(), "w_n": self.w_n.copy(), "w_nm1": self.w_nm1.copy()}
+
+    def restore_state_arrays(self, arrays):
+        self.w[:], self.w_n[:], self.w_nm1[:] = arrays["w"], arrays["w_n"], arrays["w_nm1"]
+
+    def invalidate_jacobian(self):
+        """No Jacobian to refresh."""
 
     def solve(self):
         a0, a1, a2 = self.bdf.a
         dt = self.bdf.dt
-        rhs = dt * math.sin(self.t_new) - a1 * self.w_n.x.array[0] - a2 * self.w_nm1.x.array[0]
-        self.w.x.array[0] = rhs / (a0 + dt)
+        rhs = dt * math.sin(self.t_new) - a1 * self.w_n[0] - a2 * self.w_nm1[0]
+        self.w[0] = rhs / (a0 + dt)
         return NewtonStats(True, 1, 2)
+
+
+def test_ode_problem_is_a_steppable_problem():
+    """The one-node ODE implements every method of the stepper's Protocol (the executable
+    spec of SteppableProblem), and TransportProblem does too."""
+    from solver.numerics.problem import TransportProblem
+
+    wanted = {n for n in dir(SteppableProblem) if not n.startswith("_")}
+    assert wanted >= {"state", "previous", "move_to", "accept", "solve", "state_arrays"}
+    for cls in (OdeProblem, TransportProblem):
+        missing = {n for n in wanted if not hasattr(cls, n)} - {"comm", "layout", "bdf"}
+        assert not missing, (cls.__name__, missing)
 
 
 def final_error(scheme: str, dt: float) -> float:
@@ -83,7 +113,7 @@ def final_error(scheme: str, dt: float) -> float:
     stepper.run()
     assert stepper.t == pytest.approx(T_END_S, rel=1e-14)
     assert np.allclose(steps, dt, rtol=1e-9), "steps must be fixed for an order test"
-    return abs(pb.w_n.x.array[0] - exact(stepper.t))
+    return abs(pb.w_n[0] - exact(stepper.t))
 
 
 @pytest.mark.parametrize(("scheme", "order"), [("bdf1", 1), ("bdf2", 2)])

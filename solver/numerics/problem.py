@@ -1,0 +1,731 @@
+"""Assemble the coupled (y, ln x_V, phi) problem for PETSc's SNES Newton solver.
+
+This module builds function spaces and unknowns, sums the named terms of
+:mod:`solver.physics`, imposes the contact potentials and wraps
+:class:`dolfinx.fem.petsc.NonlinearProblem`: spaces, forms, boundary data, the residual and
+Jacobian assembly, and the accept/rollback of time-step state. The Newton control (damping,
+convergence, row scaling, Jacobian reuse, linear-solver fallback) is
+:mod:`solver.numerics.newton`; on box hexahedra the flux terms are assembled per mesh edge
+(:mod:`solver.numerics.edge_assembly`). It holds no time loop and writes no files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import basix.ufl
+import numpy as np
+import ufl
+from dolfinx import fem
+from dolfinx.fem import petsc as fem_petsc
+from dolfinx.la import petsc as dolfinx_la_petsc
+from mpi4py import MPI
+from petsc4py import PETSc
+
+from solver.mesh.tags import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
+from solver.numerics.bdf import bdf_coefficients
+from solver.numerics.coarse_space import median_axial_cell_extent, section_aggregation
+from solver.numerics.edge_assembly import edge_flux_assembler
+from solver.numerics.jacobian_matrix import CSRJacobian
+from solver.numerics.layout import FieldLayout
+from solver.numerics.linear_solvers import (
+    COARSE_SPACE_PRESETS,
+    choose_linear_solver,
+    newton_petsc_options,
+)
+from solver.numerics.newton import NewtonSolver, NewtonStats
+from solver.physics.equilibration import (
+    background_next,
+    equilibration_rate,
+    equilibration_terms,
+)
+from solver.physics.initial import harmonic_potential, initial_composition, initial_ln_vacancy
+from solver.physics.poisson import poisson_terms
+from solver.physics.sources import source_terms
+from solver.physics.transport import (
+    FLUX_TERMS,
+    SIMPLEX_CELLS,
+    exponential_fitting_supported,
+    nonnegative_edge_mask,
+    site_fractions,
+    transport_terms,
+    weighted_edge_flux_form,
+)
+from solver.protocols import Schedule
+
+#: ModelParameters attributes that follow the temperature (solver.parameters.ThermalState).
+THERMAL_KEYS = ("w_br", "w_cl", "debye2_um2", "ln_x_v_br", "ln_x_v_cl",
+                "equilibration_rate_per_s")
+
+
+@dataclass
+class BDFConstants:
+    """UFL constants of the BDF storage rate (a0 q + a1 q_n + a2 q_nm1)/dt."""
+
+    a0: fem.Constant
+    a1: fem.Constant
+    a2: fem.Constant
+    dt: fem.Constant
+
+    def set(self, dt: float, dt_prev: float | None, order: int) -> None:
+        """Set BDF1 (order 1) or variable-step BDF2 coefficients for step dt [s] after dt_prev
+        [s] (:func:`solver.numerics.bdf.bdf_coefficients`)."""
+        self.a0.value, self.a1.value, self.a2.value = bdf_coefficients(dt, dt_prev, order)
+        self.dt.value = dt
+
+
+def jit_options(native_kernels: bool) -> dict | None:
+    """JIT options of the problem's forms: dolfinx's defaults, or with ``-march=native``.
+
+    dolfinx compiles the FFCx kernels with ``cffi_extra_compile_args = ["-O2", "-g0"]``
+    (``dolfinx.jit.get_options()``); ``native_kernels`` adds ``-march=native`` (the CPU's
+    vector and fused multiply-add instructions). The flags are part of the JIT cache key, so
+    both variants live side by side in the cache.
+    """
+    if not native_kernels:
+        return None
+    from dolfinx import jit
+
+    base = list(jit.get_options()["cffi_extra_compile_args"])
+    return {"cffi_extra_compile_args": [*base, "-march=native"]}
+
+
+@dataclass
+class SolverOptions:
+    """Newton settings (see docs/case_format.md, section ``solver``)."""
+
+    max_it: int = 30
+    stol: float | str = "auto"
+    max_update: float = 10.0
+    linear_solver: str = "auto"
+    petsc_options: dict = field(default_factory=dict)
+    native_kernels: bool = False
+    jacobian_reuse_steps: int | str = "auto"
+    edge_assembly: bool = True
+
+
+class TransportProblem:
+    """The coupled problem on one mesh: unknowns, forms, boundary data and SNES.
+
+    Attributes:
+        w, w_n, w_nm1: Functions of the unknowns (the fields of ``layout``, by default y,
+            u = ln x_V, phi; interleaved per node) at t_{n+1}, t_n, t_{n-1}.
+        layout: :class:`solver.numerics.layout.DofLayout`: the fields and their dof maps
+            (``dofs``, ``z``, ``owned``, ``owned_dofs``, ``owned_z``, ``spaces`` are its lists).
+        bdf: BDF constants; bias_V, phi_left, phi_right: time-dependent constants.
+        terms: the named residual terms (for inspection and tests).
+
+    Args:
+        mesh1d: mesh and tags; params: ModelParameters; degree: Lagrange degree;
+        options: Newton settings; forcing: optional callable(problem, tests) -> dict of extra
+            residual terms (used by the manufactured-solution tests).
+        bias: :class:`solver.protocols.BiasProtocol` (default: ``params.bias``, else no bias).
+        temperature: :class:`solver.protocols.TemperatureProtocol` (default:
+            ``params.temperature``, else params.T_K held).
+        fields: :class:`solver.numerics.layout.FieldLayout` (default: y, u, phi). Fields beyond
+            the default three get their residual terms from ``forcing`` (tests: a passive
+            tracer) and start at 0.
+
+    Time-dependent data (contact potentials, |Δψ|, and with a temperature protocol the hop
+    rates, the Debye length, the thermal voltage and the pure-phase vacancy fractions) are
+    ``fem.Constant`` s set by :meth:`set_time`; the forms are compiled once.
+    """
+
+    def __init__(self, mesh1d: TaggedMesh, params, degree: int = 1, options: SolverOptions = None,
+                 forcing=None, bias=None, temperature=None, fields: FieldLayout | None = None):
+        from solver.protocols import BiasProtocol, TemperatureProtocol
+
+        bias = bias if bias is not None else params.bias
+        temperature = temperature if temperature is not None else params.temperature
+        self.bias = bias if bias is not None else BiasProtocol.none()
+        self.temperature = (temperature if temperature is not None
+                            else TemperatureProtocol(Schedule.constant(params.T_K)))
+        if not self.temperature.is_constant and params.thermal_law is None:
+            raise ValueError("a temperature protocol needs params.thermal_law")
+        #: Thermal voltage k_BT/e at the current time [V] (phi is in these units).
+        self.thermal_voltage_V = params.thermal_voltage_V
+        self.mesh1d = mesh1d
+        self.params = params
+        self.options = options or SolverOptions()
+        msh = mesh1d.mesh
+        self.comm = msh.comm
+        P = basix.ufl.element("Lagrange", msh.basix_cell(), degree)
+        # One block of three unknowns per node (y, u, phi interleaved): the Jacobian's rows
+        # of a node are adjacent with the same columns (a mixed element numbers the fields of
+        # a cell apart), which makes assembly and matrix products faster (README "Benchmark",
+        # "Dof layout"). Same values, dof order only.
+        fields = fields or FieldLayout.default()
+        self.W = fem.functionspace(msh, basix.ufl.blocked_element(P, shape=(len(fields),)))
+        self.w = fem.Function(self.W, name="state")
+        self.w_n = fem.Function(self.W)
+        self.w_nm1 = fem.Function(self.W)
+        self.layout = fields.bind(self.W)
+        lay = self.layout
+        self.spaces, self.dofs, self.z, self.n_owned = lay.spaces, lay.dofs, lay.z, lay.n_owned
+        self.owned, self.owned_dofs, self.owned_z = lay.owned, lay.owned_dofs, lay.owned_z
+        #: Positions of the model's three fields in the layout.
+        self._iy, self._iu, self._iphi = (fields.index(n) for n in ("y", "u", "phi"))
+        self._pending_shift = None
+
+        def const(v):
+            return fem.Constant(msh, PETSc.ScalarType(v))
+
+        self.bdf = BDFConstants(const(1.0), const(-1.0), const(0.0), const(1.0))
+        self.bias_V = const(0.0)
+        self.phi_left = const(0.0)
+        self.phi_right = const(0.0)
+        # Under a temperature protocol the T-dependent coefficients are constants updated by
+        # set_time; the weak forms see them through ``self.ufl_params``. At constant T they stay
+        # numbers, which the form compiler folds: the kernels (hence every result, to the last
+        # bit) are those of a run without protocols.
+        self.thermal = {}
+        self.ufl_params = params
+        if not self.temperature.is_constant:
+            self.thermal = {k: const(getattr(params, k)) for k in THERMAL_KEYS}
+            self.ufl_params = dataclasses.replace(params, **self.thermal)
+        # Electrode sources with equilibrium "switched" (auto, polarity changes): weight 1 of
+        # the "half" law at a positive contact, 0 ("local") otherwise.
+        self.half_weight = (const(0.0), const(0.0))
+
+        # Degree 1: storage and charge at the cell vertices (lumped, the box finite-volume
+        # method). A consistent mass matrix couples the storage rates of neighbouring nodes, so a
+        # node's site fractions can be driven out of [0, 1] by its neighbours' rates (y = 1.05
+        # where a tilted front meets a flow in 3D; x_V ringing to 1e-59 from 2e-9 next to a
+        # contact in 1D). Lumped storage is what the discrete maximum principle of the
+        # exponentially fitted fluxes needs. Higher degrees: 2p+2 points in 1D, 2p otherwise.
+        self.lumped = degree == 1
+        if self.lumped:
+            md = {"quadrature_rule": "vertex", "quadrature_degree": 1}
+        else:
+            md = {"quadrature_degree": 2 * degree + 2 if msh.topology.dim == 1 else 2 * degree}
+        self.dx = ufl.Measure("dx", domain=msh, subdomain_data=mesh1d.cell_tags, metadata=md)
+        self.tdim = msh.topology.dim
+        # Contacts: interior vertices in 1D (dS, '+' side), exterior bottom facets in 3D (ds).
+        kind = "dS" if self.tdim == 1 else "ds"
+        self.dS = ufl.Measure(kind, domain=msh, subdomain_data=mesh1d.facet_tags)
+        self.flux_scheme = getattr(params, "flux_scheme", "galerkin")
+        if self.flux_scheme == "exponential_fitting" and not exponential_fitting_supported(
+                msh.ufl_domain(), degree):
+            raise ValueError("exponential_fitting fluxes require degree 1 (use galerkin for "
+                             "degree 2)")
+        self.contact_scale = self._contact_scale()
+        self.dx_flux = self._flux_measure(msh, degree)
+        # Simplices, exponential fitting: edges with a negative assembled stiffness weight are
+        # limited (transport.halide_fluxes_edge_averaged, "Monotonicity").
+        self.edge_mask = (nonnegative_edge_mask(msh) if self.flux_scheme == "exponential_fitting"
+                          and msh.ufl_cell().cellname in SIMPLEX_CELLS else None)
+
+        # Frozen background x_V,eq(y(z, 0)) as exp of a P-degree function, so that the initial
+        # state is exactly neutral at every quadrature point.
+        self.u_background = fem.Function(self.spaces[self._iu])
+        self.u_background.x.array[:] = initial_ln_vacancy(self.z[self._iu], params)
+        self.y_initial = fem.Function(self.spaces[self._iy])
+        self.y_initial.x.array[:] = initial_composition(self.z[self._iy], params)
+        # Vacancy equilibration (solver.physics.equilibration): the background x_bg at t_n and
+        # t_{n-1} as P1 Functions; x_bg^{n+1} is a UFL expression of the unknowns.
+        self.equilibrating = params.vacancy_equilibration == "schottky"
+        self.bg_n = self.bg_nm1 = None
+        if self.equilibrating:
+            if not self.lumped:
+                raise ValueError("material.vacancy_equilibration schottky needs mesh.degree 1 "
+                                 "(lumped storage: the background bookkeeping is exact at the "
+                                 "vertices)")
+            self.bg_n = fem.Function(self.spaces[self._iu], name="x_bg")
+            self.bg_nm1 = fem.Function(self.spaces[self._iu])
+            self._reset_background()
+
+        tests = ufl.TestFunctions(self.W)
+        y, u, phi = self.model_fields(ufl.split(self.w))
+        self.fractions = site_fractions(y, u)
+        terms = self.build_terms((y, u, phi), self.model_fields(ufl.split(self.w_n)),
+                                 self.model_fields(ufl.split(self.w_nm1)),
+                                 tests)
+        if forcing is not None:
+            terms.update(forcing(self, tests))
+        self.terms = terms
+        self.bcs = self._potential_bcs()
+        #: Local indices (in W) of the dofs with Dirichlet values (contact potentials).
+        self.dirichlet_dofs = (np.concatenate([bc.dof_indices()[0] for bc in self.bcs])
+                               if self.bcs else np.zeros(0, dtype=np.int32))
+        #: Box-hexahedron meshes: the flux terms assembled edge by edge
+        #: (solver/numerics/edge_assembly.py); None: every term in the cell forms.
+        self.edge_fluxes = self._edge_flux_assembler(msh)
+        F = sum(v for k, v in terms.items() if self.edge_fluxes is None or k not in FLUX_TERMS)
+        n_dofs = self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
+        linear_solver = choose_linear_solver(self.options.linear_solver, n_dofs,
+                                             self.comm.size, msh.topology.dim)
+        opts = newton_petsc_options(linear_solver, self.options.max_it,
+                                    self.options.petsc_options)
+        self.problem = fem_petsc.NonlinearProblem(
+            F, self.w, bcs=self.bcs, petsc_options_prefix=f"pvk{id(self)}_",
+            petsc_options=opts, jit_options=jit_options(self.options.native_kernels),
+        )
+        if linear_solver in COARSE_SPACE_PRESETS:
+            self._set_coarse_space(msh)
+        self._edge_b = self.problem.b.duplicate() if self.edge_fluxes is not None else None
+        #: The Jacobian the Newton solver assembles (:meth:`assemble_jacobian`), through
+        #: dolfinx's CSR matrix (solver/numerics/jacobian_matrix.py).
+        self.jacobian = CSRJacobian(self.problem.J, self.problem.A.getOptionsPrefix(), self.comm)
+        self.problem.A.destroy()  # dolfinx's own matrix, never used: free its memory
+        if linear_solver in COARSE_SPACE_PRESETS:
+            # A Krylov method multiplies by J every iteration. PETSc's "inode" kernel (rows of
+            # a node together) is slower here than the plain AIJ one: 8.6 against 3.9 ms per
+            # product at 105 075 dofs (README "Benchmark", "Dof layout"). Factorisations keep
+            # inodes.
+            self.jacobian_matrix.setOption(PETSc.Mat.Option.USE_INODES, False)
+        #: The Newton iteration on this problem's SNES (solver/numerics/newton.py).
+        self.newton = NewtonSolver(self, self.options, linear_solver)
+
+        # Diagnostics, compiled once, with the same quadrature as the storage terms.
+        self._total_br = fem.form(self.fractions.x_br * self.dx)
+        self._total_v = fem.form(self.fractions.x_v * self.dx)
+        self._total_charge = None  # compiled on first use (total_charge)
+        if self.equilibrating:
+            bg_next = background_next(equilibration_rate(y, u, self.ufl_params), self.bg_n,
+                                      self.bg_nm1, self.bdf)
+            V_u = self.spaces[self._iu]
+            self._bg_next = fem.Expression(bg_next, V_u.element.interpolation_points)
+            self._bg_new = fem.Function(self.spaces[self._iu])
+
+    @property
+    def jacobian_matrix(self):
+        """The PETSc matrix of the Newton Jacobian (that of :attr:`jacobian`)."""
+        return self.jacobian.mat
+
+    def _edge_flux_assembler(self, msh):
+        """An :class:`solver.numerics.edge_assembly.EdgeFluxAssembler` when it applies (the
+        three model fields only, hexahedra with exponential fitting and lumped storage, every
+        cell a rectangular box, constant temperature, ``options.edge_assembly``), else None."""
+        if not (self.options.edge_assembly and self.lumped and len(self.layout.fields) == 3
+                and msh.ufl_cell().cellname == "hexahedron"
+                and self.flux_scheme == "exponential_fitting" and not self.thermal):
+            return None
+        return edge_flux_assembler(
+            self.W, lambda w, tests, weight, dx: weighted_edge_flux_form(
+                w, tests, self.ufl_params, weight, dx), self.dirichlet_dofs)
+
+    def _set_coarse_space(self, msh) -> None:
+        """Give the two-level preconditioner (``pc_type mg``) its prolongation from the
+        cross-section aggregates (solver/numerics/coarse_space.py); Dirichlet dofs stay out of
+        them."""
+        P = section_aggregation(self.owned_dofs, self.owned_z, self.dirichlet_dofs,
+                                self.n_owned,
+                                lambda: median_axial_cell_extent(msh), self.comm)
+        self.problem.solver.getKSP().getPC().setMGInterpolation(1, P)
+
+    def _flux_measure(self, msh, degree: int):
+        """Cell measure of the flux terms.
+
+        - Quadrilaterals/hexahedra, degree 1: the storage measure, i.e. the cell vertices. The
+          flux along each cell edge is then evaluated on that edge (the box finite-volume
+          stencil, an M-matrix for diffusion); one-point quadrature would leave hourglass modes
+          that only the storage term controls, which made Newton stall at round-off for steps
+          of ~1 s.
+        - Intervals and simplices, degree 1: the midpoint/centroid (the exponentially fitted
+          flux is constant per cell: per interval, and on triangles/tetrahedra the
+          edge-averaged flux, which recovers its nodal values from this point; Galerkin: P1
+          gradients are constant on simplices and the Onsager Jacobian kernel is large, so one
+          point instead of four).
+        - Otherwise the storage measure.
+        """
+        cell = msh.ufl_cell().cellname
+        if degree == 1 and cell in ("interval", "triangle", "tetrahedron"):
+            return ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 1})
+        return self.dx
+
+    def model_fields(self, components) -> tuple:
+        """(y, u, phi) picked by name from a sequence with one entry per layout field (e.g.
+        ``ufl.split(w)`` or the test functions)."""
+        return (components[self._iy], components[self._iu], components[self._iphi])
+
+    def build_terms(self, w, w_n, w_nm1, tests, exact_flux_degree: int | None = None) -> dict:
+        """All named residual terms for states given as (y, u, phi) tuples of UFL objects.
+
+        ``tests`` holds one test function per layout field (``ufl.TestFunctions(W)``); the
+        model's terms take those of y, u and phi.
+
+        The same builder serves the unknowns and, in verification tests, exact solutions given
+        as UFL expressions (their weak residual is the manufactured forcing). For the latter,
+        ``exact_flux_degree`` evaluates the fluxes as the PDE states them (Galerkin, at that
+        quadrature degree) instead of with the problem's flux discretisation, so that the
+        forcing does not inherit the discretisation's consistency error.
+        """
+        y, u, phi = w
+        tests = self.model_fields(tests)
+        x = site_fractions(y, u)
+        if exact_flux_degree is None:
+            scheme, dx_flux = self.flux_scheme, self.dx_flux
+        else:
+            scheme = "galerkin"
+            dx_flux = ufl.Measure("dx", domain=self.mesh1d.mesh,
+                                  metadata={"quadrature_degree": exact_flux_degree})
+        p = self.ufl_params
+        terms = transport_terms(w, w_n, w_nm1, tests, p, self.bdf, self.dx,
+                                dx_flux, scheme, edge_mask=self.edge_mask)
+        if self.equilibrating:
+            rate = equilibration_rate(y, u, p)
+            x_background = background_next(rate, self.bg_n, self.bg_nm1, self.bdf)
+            terms.update(equilibration_terms(rate, tests[1], p, self.dx))
+        else:
+            x_background = ufl.exp(self.u_background)
+        terms.update(poisson_terms(phi, x.x_v, x_background, tests[2], p, self.dx))
+        terms.update(source_terms(y, u, tests, self.bias_V, p, self.dS, self.dx,
+                                  restricted=self.tdim == 1, contact_scale=self.contact_scale,
+                                  half_weight=self.half_weight))
+        return terms
+
+    def _contact_scale(self):
+        """(left, right) A_cross / A_contact in 3D (the wire's mean cross-section over each
+        contact's area), so that a contact injects r per unit cross-section as in 1D; 1 in 1D."""
+        if self.tdim == 1:
+            return (1.0, 1.0)
+        one = fem.Constant(self.mesh1d.mesh, PETSc.ScalarType(1.0))
+
+        def integral(form):
+            return self.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
+
+        a_cross = integral(one * ufl.dx(domain=self.mesh1d.mesh)) / self.params.length_um
+        areas = [integral(one * self.dS(tag)) for tag in (CONTACT_LEFT, CONTACT_RIGHT)]
+        if min(areas) <= 0.0:
+            raise ValueError("a contact facet group is empty (no wire bottom on an electrode)")
+        return tuple(a_cross / a for a in areas)
+
+    # ------------------------------------------------------------------ background charge
+    def _reset_background(self) -> None:
+        """x_bg at t_n and t_{n-1} set to the initial equilibrium x_V,eq(y(z, 0)) (nodal)."""
+        for f in (self.bg_n, self.bg_nm1):
+            f.x.array[:] = np.exp(self.u_background.x.array)
+
+    def background(self) -> np.ndarray:
+        """Local nodal values (incl. ghosts) of the Poisson background x_bg [-] at the last
+        accepted time: the frozen x_V,eq(y(z, 0)), or the evolving x_bg^n with equilibration
+        (in the order of ``dofs[1]``)."""
+        if self.equilibrating:
+            return self.bg_n.x.array.copy()
+        return np.exp(self.u_background.x.array)
+
+    def accept_step(self) -> None:
+        """Advance the background history after an accepted step (called by the stepper once
+        ``w`` holds the accepted state and the BDF constants are those of that step):
+        x_bg^{n+1} from :func:`solver.physics.equilibration.background_next` at the vertices,
+        then x_bg^{n-1} <- x_bg^n <- x_bg^{n+1}. No-op without equilibration."""
+        if not self.equilibrating:
+            return
+        self._bg_new.interpolate(self._bg_next)
+        self.bg_nm1.x.array[:] = self.bg_n.x.array
+        self.bg_n.x.array[:] = self._bg_new.x.array
+        for f in (self.bg_n, self.bg_nm1):
+            f.x.scatter_forward()
+
+    def history_arrays(self) -> dict:
+        """This rank's arrays of state held outside ``w`` (for checkpoints): the background
+        history ``bg_n``, ``bg_nm1`` with equilibration, else nothing."""
+        if not self.equilibrating:
+            return {}
+        return {"bg_n": self.bg_n.x.array.copy(), "bg_nm1": self.bg_nm1.x.array.copy()}
+
+    def restore_history_arrays(self, arrays: dict) -> None:
+        """Inverse of :meth:`history_arrays`.
+
+        Raises:
+            ValueError: an array is missing or has the wrong length.
+        """
+        if not self.equilibrating:
+            return
+        for name, f in (("bg_n", self.bg_n), ("bg_nm1", self.bg_nm1)):
+            if name not in arrays:
+                raise ValueError(f"checkpoint has no array {name} (vacancy equilibration)")
+            if arrays[name].shape != f.x.array.shape:
+                raise ValueError(f"checkpoint array {name} has {arrays[name].size} values, this "
+                                 f"rank has {f.x.array.size}")
+            f.x.array[:] = arrays[name]
+            f.x.scatter_forward()
+
+    def total_charge(self) -> float:
+        """∫ (x_V - x_bg) dz [µm] at the current state, with x_bg the background of the last
+        accepted time (the net vacancy charge per e c_s; conserved without electrode sources,
+        with or without equilibration). Same quadrature as the storage terms."""
+        if self._total_charge is None:
+            bg = self.bg_n if self.equilibrating else ufl.exp(self.u_background)
+            self._total_charge = fem.form((self.fractions.x_v - bg) * self.dx)
+        return self.comm.allreduce(fem.assemble_scalar(self._total_charge), op=MPI.SUM)
+
+    # ------------------------------------------------------------------ boundary data
+    def _gauge_dofs(self) -> np.ndarray:
+        """Floating wire: the phi dofs (parent numbering, owned or ghost) at the gauge node, the
+        vertex with the lexicographically smallest (z, x, y) over all ranks (1D: z = 0)."""
+        V = self.spaces[self._iphi]
+        gdim = self.mesh1d.mesh.geometry.dim
+        coords = V.tabulate_dof_coordinates()[:, :gdim]
+        keys = coords  # axial coordinate first
+        owned = self.owned[self._iphi]
+        local = min(map(tuple, keys[owned])) if owned.any() else None
+        best = min(c for c in self.comm.allgather(local) if c is not None)
+        hit = np.all(keys == np.asarray(best), axis=1)
+        return np.asarray(self.dofs[self._iphi][hit], dtype=np.int32)
+
+    def _potential_bcs(self):
+        msh = self.mesh1d.mesh
+        tdim = msh.topology.dim
+        msh.topology.create_connectivity(tdim - 1, tdim)
+        msh.topology.create_connectivity(tdim, tdim)
+        if self.params.floating:
+            # No contact potentials: phi = 0 at one node fixes the gauge (docs/model.md).
+            return [fem.dirichletbc(self.phi_left, self._gauge_dofs(), self.W.sub(self._iphi))]
+        bcs = []
+        for const, ftag, ctag in (
+            (self.phi_left, CONTACT_LEFT, ZONE_LEFT),
+            (self.phi_right, CONTACT_RIGHT, ZONE_RIGHT),
+        ):
+            if self.params.potential_on == "zone":
+                cells = self.mesh1d.cell_tags.find(ctag)
+                dofs = fem.locate_dofs_topological(self.W.sub(self._iphi), tdim, cells)
+            else:
+                verts = self.mesh1d.facet_tags.find(ftag)
+                dofs = fem.locate_dofs_topological(self.W.sub(self._iphi), tdim - 1, verts)
+            bcs.append(fem.dirichletbc(const, dofs, self.W.sub(self._iphi)))
+        return bcs
+
+    def set_time(self, t: float) -> None:
+        """Set every time-dependent constant for time ``t`` [s]: the temperature-dependent
+        coefficients (with a temperature protocol), |Δψ(t)| and the contact potentials
+        φ = ψ / (k_BT(t)/e), and the equilibrium switch of the electrode sources."""
+        if not self.temperature.is_constant:
+            th = self.params.thermal_law.state(self.temperature.T_K(t))
+            for k, c in self.thermal.items():
+                c.value = getattr(th, k)
+            self.thermal_voltage_V = th.thermal_voltage_V
+        bias_V, left, right = self.bias.contact_potentials(t, self.thermal_voltage_V)
+        self.bias_V.value = bias_V
+        self.phi_left.value = left
+        self.phi_right.value = right
+        positive = (bias_V > 0 and left > right, bias_V > 0 and right > left)
+        for c, pos in zip(self.half_weight, positive, strict=True):
+            c.value = 1.0 if pos else 0.0
+
+    def thermal_voltage_at(self, t: float) -> float:
+        """k_BT(t)/e [V] (phi [k_BT/e] times this is psi [V])."""
+        if self.temperature.is_constant:
+            return self.params.thermal_voltage_V
+        return self.params.thermal_law.state(self.temperature.T_K(t)).thermal_voltage_V
+
+    def move_to(self, t: float) -> bool:
+        """:meth:`set_time` for the end of the next step. Returns True if the contact
+        potentials changed: the next :meth:`set_newton_guess` then starts from t_n with phi
+        shifted by :meth:`BiasProtocol.guess_shift` (the harmonic response)."""
+        before = (float(self.phi_left.value), float(self.phi_right.value))
+        self.set_time(t)
+        after = (float(self.phi_left.value), float(self.phi_right.value))
+        if before == after:
+            self._pending_shift = None
+            return False
+        self._pending_shift = self.bias.guess_shift(self.z[self._iphi], self.params, before,
+                                                    after)
+        return True
+
+    def set_newton_guess(self, extrapolated: np.ndarray | None) -> None:
+        """Start Newton from ``extrapolated`` (a state array), except ln x_V where x_V was
+        negligible at t_n (below IRRELEVANT_X_V_OVER_X_REF x_ref), which starts from t_n.
+        ``None``: start from the state at t_n, with phi shifted if :meth:`move_to` found the
+        contact potentials changed.
+
+        Those nodes do not gate Newton convergence, so an extrapolated ln x_V there would be
+        accepted as it is and extrapolated again in the next step: a draining gap would fall
+        without bound (e^u underflows within a few tenths of a second).
+        """
+        if extrapolated is None:
+            self.w.x.array[:] = self.w_n.x.array
+            if self._pending_shift is not None:
+                self.set_field("phi", self.field("phi") + self._pending_shift)
+            return
+        self.w.x.array[:] = extrapolated
+        if self.newton.vacancies is not None:
+            keep = self.newton.vacancies.negligible_dofs(self.w_n.x.array)
+            self.w.x.array[keep] = self.w_n.x.array[keep]
+        self.w.x.scatter_forward()
+
+    # ------------------------------------------------------------------ the stepper's view
+    @property
+    def state(self) -> np.ndarray:
+        """Local array (owned + ghost) of the current iterate / latest state ``w``."""
+        return self.w.x.array
+
+    @property
+    def previous(self) -> np.ndarray:
+        """Local array of the last accepted state ``w_n``."""
+        return self.w_n.x.array
+
+    def accept(self) -> None:
+        """Accept the current ``w`` as the state at the end of the step just solved (the BDF
+        constants are that step's): advance the background history (:meth:`accept_step`),
+        then w_{n-1} <- w_n <- w."""
+        self.accept_step()
+        self.w_nm1.x.array[:] = self.w_n.x.array
+        self.w_n.x.array[:] = self.w.x.array
+
+    def state_arrays(self) -> dict:
+        """This rank's arrays that define the state, for checkpoints: ``w``, ``w_n``,
+        ``w_nm1`` (local, owned + ghost) and the :meth:`history_arrays`."""
+        return {"w_n": self.w_n.x.array.copy(), "w_nm1": self.w_nm1.x.array.copy(),
+                "w": self.w.x.array.copy(), **self.history_arrays()}
+
+    def restore_state_arrays(self, arrays: dict) -> None:
+        """Inverse of :meth:`state_arrays`.
+
+        Raises:
+            ValueError: an array is missing or its length is not this rank's dof count.
+        """
+        n = self.w.x.array.size
+        for name in ("w", "w_n", "w_nm1"):
+            if arrays[name].shape != (n,):
+                raise ValueError(f"checkpoint array {name} has {arrays[name].size} values, "
+                                 f"this rank has {n} dofs")
+        for name, f in (("w", self.w), ("w_n", self.w_n), ("w_nm1", self.w_nm1)):
+            f.x.array[:] = arrays[name]
+        for f in (self.w, self.w_n, self.w_nm1):
+            f.x.scatter_forward()
+        self.restore_history_arrays(arrays)
+
+    # ------------------------------------------------------------------ field access
+    def field(self, name: str, func: fem.Function = None) -> np.ndarray:
+        """Local dof values (incl. ghosts) of one field of ``func`` (default: current state).
+
+        Raises:
+            KeyError: no field of that name in the layout.
+        """
+        return self.layout.values(name, (func or self.w).x.array)
+
+    def set_field(self, name: str, values, func: fem.Function = None) -> None:
+        """Set the local dof values of one field."""
+        self.layout.set_values(name, (func or self.w).x.array, values)
+
+    def field_functions(self) -> list:
+        """Every field as a Function on its collapsed space (layout order), filled from the
+        current state.
+
+        The Functions are created once and refreshed on each call (for pointwise evaluation,
+        which dolfinx does not support on mixed spaces).
+        """
+        if not hasattr(self, "_field_funcs"):
+            self._field_funcs = [fem.Function(V) for V in self.spaces]
+        for i, f in enumerate(self._field_funcs):
+            f.x.array[:] = self.w.x.array[self.dofs[i]]
+        return self._field_funcs
+
+    def initialise(self) -> None:
+        """Set w, w_n, w_nm1 to the initial state.
+
+        Model: docs/model.md, "Initial and boundary conditions".
+
+        With a step bias (no ramp) the state at t = 0+ carries the charge-free potential of the
+        applied bias (vacancies have not moved yet); with a ramp, phi(0) = 0.
+        """
+        self.set_time(0.0)
+        p = self.params
+        phi0 = harmonic_potential(
+            self.z[self._iphi], p, float(self.phi_left.value), float(self.phi_right.value)
+        )
+        for f in (self.w, self.w_n, self.w_nm1):
+            self.set_field("y", initial_composition(self.z[self._iy], p), f)
+            self.set_field("u", initial_ln_vacancy(self.z[self._iu], p), f)
+            self.set_field("phi", phi0, f)
+            f.x.scatter_forward()
+        if self.equilibrating:
+            self._reset_background()
+
+    # ------------------------------------------------------------------ diagnostics
+    def totals(self) -> tuple[float, float]:
+        """Return (∫ x_Br dz, ∫ x_V dz) [µm] over the wire, summed over ranks."""
+        tb = self.comm.allreduce(fem.assemble_scalar(self._total_br), op=MPI.SUM)
+        tv = self.comm.allreduce(fem.assemble_scalar(self._total_v), op=MPI.SUM)
+        return tb, tv
+
+    # ------------------------------------------------------------------ assembly
+    def impose_boundary_values(self) -> None:
+        """Set the Dirichlet dofs of ``w`` (local, with ghosts) to the contact potentials."""
+        for bc in self.bcs:
+            self.w.x.array[bc.dof_indices()[0]] = float(bc.g.value)
+
+    def _boundary_values_hold(self, x) -> bool:
+        """True if ``x`` equals the Dirichlet values on every constrained dof (collective)."""
+        ok = True
+        with x.localForm() as loc:
+            arr = loc.array
+            for bc in self.bcs:
+                dofs, n_owned = bc.dof_indices()
+                ok = ok and bool(np.all(arr[dofs[:n_owned]] == float(bc.g.value)))
+        return ok if self.comm.size == 1 else bool(self.comm.allreduce(ok, op=MPI.LAND))
+
+    def assemble_residual(self, x, b) -> None:
+        """F(x) into ``b`` (PETSc vectors of W), with the Dirichlet rows set to x - g; also sets
+        ``w`` to ``x``. Unscaled: the Newton solver scales its rows (solver/numerics/newton.py).
+
+        dolfinx's residual also "lifts" b by -J[:, bc] (g - x), which costs a pass of the
+        Jacobian kernel over every cell at a contact (a fifth of a 3D run's time). Once the
+        iterate satisfies the boundary values (always after the first Newton step; from the
+        start when the contact potentials did not change) that term is exactly zero, so only
+        then is it skipped.
+        """
+        if self._boundary_values_hold(x):
+            dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
+            fem_petsc.assign(x, self.w)
+            dolfinx_la_petsc._zero_vector(b)
+            fem_petsc.assemble_vector(b, self.problem.F)
+            dolfinx_la_petsc._ghost_update(b, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+            fem_petsc.set_bc(b, self.bcs, x0=x, alpha=-1.0)
+            self._add_edge_residual(b)
+            dolfinx_la_petsc._ghost_update(b, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
+        else:
+            fem_petsc.assemble_residual(None, x, b, self.w, self.problem.F, self.problem.J,
+                                        self.bcs)
+            self._add_edge_residual(b)  # rows of constrained dofs are left alone
+
+    def _add_edge_residual(self, b) -> None:
+        """Add the edge-assembled flux terms (:attr:`edge_fluxes`) at the state ``w`` to the
+        finished residual ``b``: assembled into a vector of their own, whose shared rows are
+        summed across ranks, so that ``b``'s Dirichlet rows (which the edges leave alone) and
+        ghost handling stay dolfinx's."""
+        if self.edge_fluxes is None:
+            return
+        e = self._edge_b
+        with e.localForm() as loc:
+            loc.set(0.0)
+            self.edge_fluxes.add_residual(self.w.x.array, loc.array)
+        dolfinx_la_petsc._ghost_update(e, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+        b.axpy(1.0, e)
+
+    def assemble_jacobian(self, x) -> None:
+        """J(x) into :attr:`jacobian_matrix` (Dirichlet rows: identity); also sets ``w`` to
+        ``x``. Unscaled: the Newton solver scales its rows (solver/numerics/newton.py)."""
+        dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
+        fem_petsc.assign(x, self.w)
+        add = (None if self.edge_fluxes is None else
+               lambda csr: self.edge_fluxes.add_jacobian(self.w.x.array, csr))
+        self.jacobian.assemble(self.bcs, add)
+
+    # ------------------------------------------------------------------ Newton
+    @property
+    def linear_solver(self) -> str:
+        """The linear-solver preset in use (solver.numerics.linear_solvers); may change from "lu" to
+        "mumps" during the run (:meth:`solver.numerics.newton.NewtonSolver.solve`)."""
+        return self.newton.linear_solver
+
+    @property
+    def newton_stol(self) -> float:
+        """Newton's convergence tolerance in use (``solver.newton_stol``, resolved)."""
+        return self.newton.stol
+
+    @property
+    def jacobian_reuse_steps(self) -> int:
+        """Newton solves that may share one Jacobian (``solver.jacobian_reuse_steps``)."""
+        return self.newton.jacobian_reuse_steps
+
+    def invalidate_jacobian(self) -> None:
+        """Assemble the Jacobian afresh at the next Newton solve (the drive jumped)."""
+        self.newton.invalidate_jacobian()
+
+    def solve(self) -> NewtonStats:
+        """Run one Newton solve from the current ``w`` (see
+        :meth:`solver.numerics.newton.NewtonSolver.solve`)."""
+        return self.newton.solve()
