@@ -8,9 +8,9 @@
 (``python -m solver.plotting compare ...`` is the same command) gives
 ``migration_length_vs_field.png`` (L_m after the run against the signed field, as seed 001
 Fig. 1e) and ``profiles_forward_vs_reverse.png`` (the final profiles of the two runs overlaid,
-as seed 001 Fig. 2b/2d and Fig. 3a/b). The readers (:func:`read_run_profiles`,
-:func:`read_campaign_migration`) raise :class:`ResultsError` with a one-line message when a
-results directory lacks what a figure needs. Matplotlib (Agg); no dolfinx.
+as seed 001 Fig. 2b/2d and Fig. 3a/b); the figures cite seed 001 as :data:`PAPER`. The readers
+(:func:`read_run_profiles`, :func:`read_campaign_migration`) raise :class:`ResultsError` with a
+one-line message when a results directory lacks what a figure needs. Matplotlib (Agg); no dolfinx.
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ __all__ = [
     "read_run_profiles",
     "rectification_ratios",
 ]
+
+#: How the figures cite the experiment the model is compared with (the "seed 001" of the docs).
+PAPER = "Kong et al. 2020"
 
 #: ``prog`` of the command line (``python -m solver.plotting`` passes its own).
 PROG = "python -m solver.figures.compare"
@@ -112,7 +115,7 @@ def migration_vs_field_figure(fields_V_per_um, L_m_um, *, t_h: float | None = 4.
     ax.axvline(0.0, color="0.5", lw=0.6)
     ax.set_xlabel(f"applied field [V/µm]  ({MINUS} = reverse)")
     ax.set_ylabel(f"migration length $L_m$ {after} [µm]")
-    ax.set_title("$L_m$ vs field (cf. seed 001 Fig. 1e)", fontsize="medium")
+    ax.set_title(f"$L_m$ vs field (cf. {PAPER} Fig. 1e)", fontsize="medium")
     ax.legend(fontsize="small", loc="upper left")
     ax.grid(True, alpha=0.3)
 
@@ -131,7 +134,7 @@ def migration_vs_field_figure(fields_V_per_um, L_m_um, *, t_h: float | None = 4.
     if ratios:
         e_max = max(ratios)
         ax_log.text(0.45, 0.52, f"rectification ratio\nR = $L_m$(+E) / |$L_m$({MINUS}E)|\n"
-                    f"= {ratios[e_max]:.3g} at E = {e_max:g} V/µm\n(seed 001: nearly 20 at 4 V/µm)",
+                    f"= {ratios[e_max]:.3g} at E = {e_max:g} V/µm\n({PAPER}: nearly 20 at 4 V/µm)",
                     transform=ax_log.transAxes, ha="center", va="center", fontsize="small",
                     gid="rectification_ratio",
                     bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85,
@@ -242,9 +245,10 @@ def _both_polarities(br_rich_side: str) -> dict[str, str]:
 def _comparison_title(title: str, device: Device | None) -> str:
     """Title of :func:`profiles_comparison_figure`: ``title`` (or the default) and, with a
     device, the field magnitude, bias, T and which electrode forward puts at +."""
-    head = title or "Forward vs reverse bias (cf. seed 001 Fig. 2b/2d, Fig. 3a/b)"
+    head = title or f"Forward vs reverse bias (cf. {PAPER} Fig. 2b/2d, Fig. 3a/b)"
     if device is not None:
-        head += (f"\n±{abs(device.forward_field_V_per_um):g} V/µm "
+        head += (f"\n{'3D model, ' if device.dimension == 3 else ''}"
+                 f"±{abs(device.forward_field_V_per_um):g} V/µm "
                  f"({device.bias_V:.3g} V over the {device.gap_um:g} µm gap), "
                  f"T = {device.T_K:g} K; forward puts + on the Br-rich "
                  f"({device.br_rich_side}) electrode")

@@ -168,8 +168,10 @@ class Device:
                 f"({self.bias_V:.3g} V over the {self.gap_um:g} µm gap)")
 
     def title(self) -> str:
-        """Case name, bias and temperature, for figure titles."""
-        head = f"{self.name}: " if self.name else ""
+        """Case name (with "(3D)" for a 3D model), bias and temperature, for figure titles."""
+        dim = "3D" if self.dimension == 3 else ""
+        name = f"{self.name} ({dim})" if self.name and dim else (self.name or dim)
+        head = f"{name}: " if name else ""
         temp = "T protocol" if self.temperature_protocol else f"T = {self.T_K:g} K"
         return f"{head}{self.bias_text()}, {temp}"
 

@@ -147,7 +147,8 @@ def write_pl_outputs(out: Path, profiles, case, *, figures: bool = True) -> dict
         from solver.pl.figures import plot_wavelength_map
 
         el = case.electrodes
-        plot_wavelength_map([(case.name, [p.t_s for p in profiles], maps)],
+        name = f"{case.name} (3D)" if case.geometry.dimension == 3 else case.name
+        plot_wavelength_map([(name, [p.t_s for p in profiles], maps)],
                             out / "figures" / "pl_wavelength_map.png", emission=emission,
                             settings=settings,
                             electrodes=((el.left.start_um, el.left.end_um),
