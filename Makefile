@@ -89,23 +89,23 @@ run: venv
 # Regenerate docs/validation.md (and docs/validation_thermal.md) from campaign outputs,
 # running or resuming the campaigns first.
 validate: venv
-	$(PY) validation/rectification.py --results results --jobs $(JOBS)
-	@if [ -f validation/thermal.py ]; then $(PY) validation/thermal.py --results results/thermal; fi
+	$(PY) -m validation.rectification --results results --jobs $(JOBS)
+	$(PY) -m validation.thermal --results results/thermal
 
 validate-thermal: venv
-	$(PY) validation/thermal.py --results results/thermal
+	$(PY) -m validation.thermal --results results/thermal
 
 validate-3d: venv
-	$(PY) validation/wire3d.py --results results --jobs $(JOBS)
+	$(PY) -m validation.wire3d --results results --jobs $(JOBS)
 
 # Three meshes of the 200 nm wire, one at a time (the finest needs most of the memory).
 validate-3d-convergence: venv
-	$(PY) validation/wire3d_convergence.py --results results --jobs 1
+	$(PY) -m validation.wire3d_convergence --results results --jobs 1
 
 # The front-shape study (issue 11): 1D PL and vacancy-supply candidates; add ARGS=--3d for
 # the 3D wires (campaigns/front_shape_3d*.yaml, 3.4 h of CPU, 1.7 h with JOBS=2).
 front-shape: venv
-	$(PY) validation/front_shape.py --results results --jobs $(JOBS) $(ARGS)
+	$(PY) -m validation.front_shape --results results --jobs $(JOBS) $(ARGS)
 
 bench: venv
 	$(PY) benchmarks/bench_1d.py

@@ -1,4 +1,9 @@
-"""Shared command line of the campaign-driven validation reports (validation/*.py)."""
+"""Shared pieces of the campaign-driven validation reports (``python -m validation.<report>``).
+
+The repository paths, the common command line (``--results``, ``--jobs``, ``--no-run``,
+``--docs``), running or resuming campaigns, Markdown escaping and the provenance text (commit
+and dirty flag of the work tree) that every report prints in its header.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,17 @@ REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 
 
-def report_arguments(doc: str, report: str, argv=None) -> argparse.Namespace:
-    """Parse --results, --jobs, --no-run and --docs for a report written to docs/<report>."""
-    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+def report_arguments(doc: str, report: str, argv=None, prog: str | None = None
+                     ) -> argparse.Namespace:
+    """Parse --results, --jobs, --no-run and --docs for a report written to docs/<report>.
+
+    Args:
+        doc: the report module's docstring (its first line is the description).
+        report: file name of the report, for the help text.
+        argv: arguments (default: ``sys.argv[1:]``).
+        prog: program name in the usage line (default: argparse's, the script's name).
+    """
+    ap = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
     ap.add_argument("--results", default=str(REPO / "results"))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-run", action="store_true", help="use existing campaign outputs only")
@@ -27,6 +40,14 @@ def md_cell(text: str) -> str:
     """``text`` for a Markdown table cell: every unescaped ``|`` (e.g. in ``|dy/dz|``) escaped,
     so that it does not split the cell (tests/unit/test_docs_tables.py)."""
     return re.sub(r"(?<!\\)\|", r"\\|", text)
+
+
+def commit_text(git: dict | None) -> str:
+    """``"commit <sha>"``, followed by ``" (dirty tree)"`` when the work tree had uncommitted
+    changes: the provenance the reports print (``git`` as in
+    :func:`solver.outputs.provenance`'s ``"git"``: ``{"commit", "dirty"}``; None: unknown)."""
+    git = git or {}
+    return f"commit {git.get('commit')}{' (dirty tree)' if git.get('dirty') else ''}"
 
 
 def run_campaigns(names, results: Path, jobs: int) -> None:

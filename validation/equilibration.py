@@ -1,9 +1,9 @@
 """Both seeds under one parameter set with vacancy equilibration on (issue 12): the rate scan.
 
-Called by ``validation/thermal.py`` (section "Vacancy equilibration" of
-docs/validation_thermal.md); also runnable alone:
+Called by :mod:`validation.thermal` (section "Vacancy equilibration" of
+docs/validation_thermal.md); also runnable alone (prints the section):
 
-    .venv/bin/python validation/equilibration.py --results results/thermal [--force]
+    .venv/bin/python -m validation.equilibration --results results/thermal [--force]
 
 For the option off (today's model) and for each rate k(100 °C) of :data:`RATES_373K_PER_S`
 (``material.vacancy_equilibration: schottky``, E_a = ``equilibration_activation_eV`` default,
@@ -21,17 +21,19 @@ Targets and tolerances are those of docs/validation_thermal.md (seed 000) and do
 from __future__ import annotations
 
 import argparse
+import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "validation"))
-
-from thermal import (  # noqa: E402
+from solver import observables
+from solver.analysis.thermal import SEED_000, arrhenius_fit
+from solver.config import load_case
+from solver.constants import BOLTZMANN_EV_PER_K
+from solver.parameters import from_case
+from validation.common import REPO
+from validation.thermal_data import (
     ARRHENIUS_TIMES_S,
     BR_LEVEL,
     FORWARD,
@@ -51,12 +53,6 @@ from thermal import (  # noqa: E402
     q_range_D,
     wire_metrics,
 )
-
-from solver import observables  # noqa: E402
-from solver.analysis.thermal import SEED_000, arrhenius_fit  # noqa: E402
-from solver.config import load_case  # noqa: E402
-from solver.constants import BOLTZMANN_EV_PER_K  # noqa: E402
-from solver.parameters import from_case  # noqa: E402
 
 #: Scanned rates k(373.15 K) [1/s]: from the phonon-prefactor default (~1.5e-5) to 10.
 RATES_373K_PER_S = (1.5e-5, 1e-3, 1e-2, 1e-1, 1.0, 10.0)
@@ -87,6 +83,7 @@ def option_overrides(rate_373K: float | None, floating: bool) -> list[str]:
 
 
 def label(rate: float | None) -> str:
+    """Run-directory label of a setting: "off" or "k100_<rate>"."""
     return "off" if rate is None else f"k100_{rate:g}"
 
 
@@ -135,8 +132,6 @@ def seed001_metrics(rate, results: Path, force: bool) -> dict:
     for name in ("reference_forward", "reference_reverse", "no_sources"):
         out = ensure_run(f"equilibration/{label(rate)}/{name}", cases / f"{name}.yaml", ov,
                          results, force)
-        import json
-
         s = json.loads((out / "summary.json").read_text())
         m[name] = float(s["migration_length_um"])
         if name == "reference_forward":
@@ -152,6 +147,7 @@ def seed001_metrics(rate, results: Path, force: bool) -> dict:
 
 
 def verdict(ok: bool) -> str:
+    """Table cell of a pass/fail."""
     return "pass" if ok else "**FAIL**"
 
 
@@ -231,7 +227,8 @@ def section(results: Path, force: bool = False) -> tuple[list[str], list[dict]]:
          "when the option is on (grounded ends, as today, when off), outputs every 5–15 min in "
          "the first hour. Seed 001 runs: `reference_forward`, `reference_reverse`, "
          "`no_sources` (4 h, ±4 V/µm, 300 K). Everything else at the defaults. Regenerate with "
-         "`validation/thermal.py` (or `validation/equilibration.py` for this section alone)."),
+         "`python -m validation.thermal` (or `python -m validation.equilibration` for this "
+         "section alone)."),
         "",
         "### Seed 000 targets (100 °C unless stated)",
         "",
@@ -299,6 +296,7 @@ def section(results: Path, force: bool = False) -> tuple[list[str], list[dict]]:
 
 
 def main(argv=None) -> int:
+    """Run (or reuse) the scan and print the report section (Markdown) to stdout."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--results", default="results/thermal")
     parser.add_argument("--force", action="store_true")

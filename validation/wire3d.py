@@ -3,7 +3,7 @@
 One command (runs or resumes ``campaigns/wire3d_consistency.yaml`` first, about an hour on 2
 cores; the 400 nm wire dominates):
 
-    python validation/wire3d.py [--results results] [--jobs 2] [--no-run]
+    python -m validation.wire3d [--results results] [--jobs 2] [--no-run]
 
 Every number in the report is computed here from ``results/wire3d_consistency/`` (member
 summaries, time series and cross-section-averaged profiles). Acceptance (issue 4): with the
@@ -14,24 +14,16 @@ with the 1D result within 10%.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-# Run as a script (python validation/wire3d.py): the repository root must be on sys.path before
-# `solver` and `validation` are imported, and the Agg backend chosen before pyplot is imported;
-# hence the imports below come after code (as in rectification.py and thermal.py).
-sys.path.insert(0, str(REPO))
-
-import matplotlib  # noqa: E402
-
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from solver.outputs import provenance, read_profile_csv, read_timeseries_csv  # noqa: E402
-from validation.common import report_arguments, run_campaigns  # noqa: E402
+from solver.outputs import provenance, read_profile_csv, read_timeseries_csv
+from validation.common import commit_text, report_arguments, run_campaigns
 
 CAMPAIGN = "wire3d_consistency"
 RESOLUTION = "wire3d_resolution"  # the 200 nm wire at +4 V/µm with 4 x 4 cells across
@@ -40,28 +32,32 @@ TOLERANCE = 0.10  # issue 4: |L_m(3D) / L_m(1D) - 1| <= 10% for the thin wire
 WIRES = (("3d_200nm", "200 nm x 200 nm"), ("3d_400nm", "400 nm x 400 nm"))
 REFERENCE = "1d_zone"
 FIELDS = (4.0, -4.0)
-DOCS = REPO / "docs"
 
 
 def member(name: str, field: float) -> str:
+    """Campaign member name of wire ``name`` at ``field`` [V/µm]."""
     return f"{name}__field_V_per_um={float(field)}"
 
 
 def summary(root: Path, name: str, field: float) -> dict:
+    """summary.json of a member."""
     return json.loads((root / member(name, field) / "summary.json").read_text())
 
 
 def final_profile(root: Path, name: str, field: float) -> dict:
+    """Last cross-section-averaged profile of a member, columns as arrays."""
     path = max((root / member(name, field) / "profiles").glob("t_*.csv"))
     _, prof = read_profile_csv(path)
     return {k: np.asarray(v) for k, v in prof.items()}
 
 
 def relative_difference(value: float, reference: float) -> float:
+    """value / reference − 1."""
     return value / reference - 1.0
 
 
 def fig_profiles(root: Path, path: Path) -> None:
+    """y and x_V after 4 h at ±4 V/µm: 1D and the two 3D wires (cross-section averages)."""
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
     styles = {REFERENCE: ("k", "-", "1D (zone contacts)"), "3d_200nm": ("C0", "--", "3D 200 nm"),
               "3d_400nm": ("C3", ":", "3D 400 nm")}
@@ -82,6 +78,7 @@ def fig_profiles(root: Path, path: Path) -> None:
 
 
 def fig_front(root: Path, path: Path) -> None:
+    """L_m and the lateral front spread against time at +4 V/µm."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
     for name, c in ((REFERENCE, "k"), ("3d_200nm", "C0"), ("3d_400nm", "C3")):
         ts = read_timeseries_csv(root / member(name, 4.0) / "timeseries.csv")
@@ -100,16 +97,8 @@ def fig_front(root: Path, path: Path) -> None:
     plt.close(fig)
 
 
-def main(argv=None) -> int:
-    args = report_arguments(__doc__, "validation_3d.md", argv)
-    root = Path(args.results) / CAMPAIGN
-    docs = Path(args.docs)
-    figs = docs / "figures"
-    if not args.no_run:
-        run_campaigns((CAMPAIGN, RESOLUTION), Path(args.results), args.jobs)
-    figs.mkdir(parents=True, exist_ok=True)
-
-    ref = {f: summary(root, REFERENCE, f) for f in FIELDS}
+def run_rows(root: Path, ref: dict) -> tuple[list[str], list[tuple[float, float, float]]]:
+    """Rows of the all-runs table, and the thin-wire checks (field, L_m, difference vs 1D)."""
     rows, checks = [], []
     for name, label in (("1d_zone", "1D, zone contacts"), *WIRES):
         for f in FIELDS:
@@ -126,13 +115,17 @@ def main(argv=None) -> int:
             )
             if name == "3d_200nm":
                 checks.append((f, lm, diff))
+    return rows, checks
+
+
+def report_lines(root: Path, res_root: Path, prov: dict) -> tuple[list[str], bool]:
+    """The Markdown of docs/validation_3d.md, and whether the thin wire passes (issue 4)."""
+    ref = {f: summary(root, REFERENCE, f) for f in FIELDS}
+    rows, checks = run_rows(root, ref)
     ratios = {name: summary(root, name, 4.0)["migration_length_um"]
               / abs(summary(root, name, -4.0)["migration_length_um"])
               for name in (REFERENCE, *(w for w, _ in WIRES))}
     ok = all(abs(d) <= TOLERANCE for _, _, d in checks)
-    fig_profiles(root, figs / "wire3d_profiles.png")
-    fig_front(root, figs / "wire3d_front.png")
-    prov = provenance()
     thin = {f: summary(root, "3d_200nm", f) for f in FIELDS}
     thick = {f: summary(root, "3d_400nm", f) for f in FIELDS}
     thick_vs_1d = {f: relative_difference(thick[f]["migration_length_um"],
@@ -140,10 +133,9 @@ def main(argv=None) -> int:
     lines = [
         "# 3D wires: consistency with 1D and the thick-wire study",
         "",
-        "Generated by `python validation/wire3d.py` from `results/wire3d_consistency/`",
+        "Generated by `python -m validation.wire3d` from `results/wire3d_consistency/`",
         "(`campaigns/wire3d_consistency.yaml`); do not edit by hand.",
-        (f"Code version {prov['version']}, commit {prov['git'].get('commit')}"
-        f"{' (dirty tree)' if prov['git'].get('dirty') else ''}, dolfinx "
+        (f"Code version {prov['version']}, {commit_text(prov['git'])}, dolfinx "
         f"{prov['versions'].get('dolfinx')}."),
         "",
         "Setting: the reference device (7 µm wire, electrodes 0–1.5 µm and 5.5–7 µm, interface at",
@@ -186,9 +178,29 @@ def main(argv=None) -> int:
         f"reverse: L_m = {thick[-4.0]['migration_length_um']:.4f} µm "
         f"({100 * thick_vs_1d[-4.0]:+.1f}%)."),
         "",
-        *resolution_lines(Path(args.results) / RESOLUTION, root),
+        *resolution_lines(res_root, root),
         *explanation(ref, thin, thick),
     ]
+    return lines, ok
+
+
+def main(argv=None) -> int:
+    """Run or resume the campaigns and write docs/validation_3d.md with its figures.
+
+    Returns:
+        0 if the thin wire is within ``TOLERANCE`` of 1D at both fields, else 1.
+    """
+    args = report_arguments(__doc__, "validation_3d.md", argv,
+                            prog="python -m validation.wire3d")
+    root = Path(args.results) / CAMPAIGN
+    docs = Path(args.docs)
+    figs = docs / "figures"
+    if not args.no_run:
+        run_campaigns((CAMPAIGN, RESOLUTION), Path(args.results), args.jobs)
+    figs.mkdir(parents=True, exist_ok=True)
+    fig_profiles(root, figs / "wire3d_profiles.png")
+    fig_front(root, figs / "wire3d_front.png")
+    lines, ok = report_lines(root, Path(args.results) / RESOLUTION, provenance())
     (docs / "validation_3d.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {docs / 'validation_3d.md'}: thin-wire 1D/3D {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
@@ -260,6 +272,7 @@ def explanation(ref: dict, thin: dict, thick: dict) -> list[str]:
         f"{1e3 * thick_rev_shift_um:.1f} nm."),
         "",
     ]
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""The front-shape report's reading of runs and its verdicts (validation/front_shape.py).
+"""The front-shape report's reading of runs and its verdicts (validation.front_shape).
 
 The report's verdicts are computed, not written: these tests feed it synthetic run outputs and
 metrics whose answer is known, so a wrong criterion, a swapped column or a run read before it

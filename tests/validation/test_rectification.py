@@ -8,18 +8,13 @@ rerunning a finished campaign does no work.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "validation"))
 
 
 @pytest.mark.slow
 def test_seed001_targets(tmp_path):
-    import rectification
+    from validation import rectification
 
     results, docs = tmp_path / "results", tmp_path / "docs"
     assert rectification.main(["--results", str(results), "--docs", str(docs)]) == 0

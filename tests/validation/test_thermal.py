@@ -4,14 +4,13 @@ Requirements (issue 5 acceptance; docs/thermal.md, docs/validation_thermal.md):
 - total Br conserved to < 1e-8 (relative) over the 10-h anneal at 100 °C;
 - Boltzmann–Matano D(y) of the computed 1.5-h profile at 100 °C inside 1e-13 … 1e-12 cm²/s over
   0.1 < q < 0.9 (the seed's first profile and range);
-- fitted activation energy within 0.02 eV of the input (validation/thermal.py: Matano D near the
+- fitted activation energy within 0.02 eV of the input (validation.thermal: Matano D near the
   pure phases at 75/100/125 °C), and the report regenerates with one command, reusing its runs.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,6 @@ from solver.cli import main
 from solver.outputs import read_profile_csv, read_timeseries_csv
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "validation"))
 
 
 @pytest.mark.slow
@@ -46,7 +44,7 @@ def test_thermal_100C_conserves_br_and_D_in_seed_range(tmp_path):
 
 @pytest.mark.slow
 def test_thermal_report_regenerates_and_recovers_the_activation_energy(tmp_path):
-    import thermal
+    from validation import thermal
 
     results, docs = tmp_path / "results", tmp_path / "docs"
     assert thermal.main(["--results", str(results), "--docs", str(docs)]) == 0

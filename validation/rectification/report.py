@@ -1,0 +1,215 @@
+"""docs/validation.md (seed 001) and its metrics file: the text, the tables and the command.
+
+:func:`main` runs or resumes the campaigns, computes every number
+(:func:`.study.analyse`), draws the figures (:mod:`.figures`) and writes the Markdown
+(:func:`report_lines`) and ``validation_metrics.json`` (:func:`metrics`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from solver.outputs import provenance
+from validation.common import commit_text, report_arguments, run_campaigns
+from validation.rectification.figures import write_figures
+from validation.rectification.study import CAMPAIGNS, analyse
+
+#: The command's description (the first line of the package docstring).
+DESCRIPTION = "Generate docs/validation.md (seed 001: bias-driven migration and rectification)."
+
+
+def fmt(v, digits=3):
+    """``v`` to ``digits`` significant digits; strings as they are, None/NaN as "n/a"."""
+    if isinstance(v, str):
+        return v
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    return f"{v:.{digits}g}"
+
+
+
+def verdict(ok: bool) -> str:
+    """Table cell of a pass/fail."""
+    return "pass" if ok else "**FAIL**"
+
+
+def target_rows(st: dict) -> list[tuple[str, str, str, str]]:
+    """The targets table: (target, seed, this model, result) for A, B and C."""
+    ratio, fit, rev_max, front_fit = st["ratio"], st["fit"], st["rev_max"], st["front_fit"]
+    uptake, widths, smooths = st["uptake"], st["widths"], st["smooths"]
+    pl_seen, pl_label, pl_cl = st["pl_seen"], st["pl_label"], st["pl_cl"]
+    pl_smooths = st["pl_smooths"]
+    nosrc_max, La, absorb_spread = st["nosrc_max"], st["La"], st["absorb_spread"]
+    return [
+        ("A. Rectification ratio L_m(+4)/abs(L_m(−4)) after 4 h", "≈ 20 (accept 10–40)",
+         fmt(ratio), verdict(10 <= ratio <= 40)),
+        ("A. Forward branch linear over 1.5–4 V/µm (R²)", "linear (accept R² ≥ 0.97)",
+         f"R² = {fit[2]:.5f}, slope {fit[0]:.4f} µm per V/µm, intercept {fit[1]:.3f} µm",
+         verdict(fit[2] >= 0.97)),
+        ("A. Every reverse bias: abs(L_m) ≤ 0.1 µm", "≈ 0, nearly bias independent",
+         f"max abs(L_m) = {rev_max:.4f} µm", verdict(rev_max <= 0.1)),
+        ("A. Front moves ∝ t (forward 4 V/µm, fit over 1–4 h)", "∝ t (Fig. S4; accept R² ≥ 0.99)",
+         f"R² = {front_fit[2]:.5f}, {abs(front_fit[0]):.3f} µm/h", verdict(front_fit[2] >= 0.99)),
+        ("A. Cl in the Br-rich segment after 4 h forward — true composition",
+         "up to ~12 % (Fig. 2a)",
+         f"max 1−y ≥ {uptake.get('margin_um', 0.5)} µm ahead of the front: "
+         f"{uptake['max_cl_fraction']:.3g}; mean Cl gain over the initial Br segment: "
+         f"{uptake['mean_cl_increase']:.3f}",
+         verdict(0.06 <= uptake["max_cl_fraction"] <= 0.24)),
+        (f"A. Cl in the Br-rich segment after 4 h forward — PL-apparent ({pl_label})",
+         "up to ~12 % (Fig. 2a, measured by PL)",
+         f"max 1−y ≥ {uptake.get('margin_um', 0.5)} µm ahead of the PL front: {pl_cl:.3g}; "
+         f"mean Cl gain: {pl_seen[4.0]['mean_cl_increase']:.3f}",
+         verdict(0.06 <= pl_cl <= 0.24)),
+        ("A. Front smooths as bias rises (width y = 0.2…0.9 after 4 h) — true composition",
+         "smoother at higher bias (Fig. 2b)",
+         ", ".join(f"{f:g} V/µm: {widths[f] * 1e3:.0f} nm" for f in widths)
+         + " (criterion: width at 4 V/µm > 1.2 × width at 1.5 V/µm)", verdict(smooths)),
+        (f"A. Front smooths as bias rises — PL-apparent ({pl_label})",
+         "smoother at higher bias (Fig. 2b)",
+         ", ".join(f"{f:g} V/µm: {pl_seen[f]['width_um'] * 1e3:.0f} nm" for f in pl_seen)
+         + " (same criterion; the spectrum peak jumps between the two phases' lines, so the "
+         "apparent front is a step; front-shape study: validation_front_shape.md)",
+         verdict(pl_smooths)),
+        ("B. No sources: abs(L_m) after 4 h at ±2, ±4 V/µm",
+         "no motion (Fig. S10; accept < 0.02 µm)",
+         f"max abs(L_m) = {nosrc_max:.2e} µm", verdict(nosrc_max < 0.02)),
+        ("C. Absorbing contact's α scanned over 3 decades (forward 4 V/µm)",
+         "barely changes L_m (Fig. S16; criterion: spread < 10 %)",
+         f"L_m = {', '.join(f'{v:.4f}' for v in La)} µm; spread {absorb_spread * 100:.2f} %",
+         verdict(absorb_spread < 0.10)),
+    ]
+
+
+def report_lines(st: dict, prov: dict, thermal_exists: bool) -> list[str]:
+    """The Markdown of docs/validation.md, line by line (header with the code version, commit
+    and whether the work tree was dirty; targets; figures; the source-model study; a link to
+    the thermal report if ``thermal_exists``)."""
+    rows, fields, L, model_rows = target_rows(st), st["fields"], st["L"], st["model_rows"]
+    lit_peak, lit_content, lit_width_nm = st["lit_peak"], st["lit_content"], st["lit_width_nm"]
+    by_name = {v: vals for v, vals, _, _, _ in model_rows}
+    lines = [
+        "# Validation report",
+        "",
+        "Generated by `python -m validation.rectification` (`make validate`) from the campaign",
+        ("outputs in `results/`; do not edit by hand. Targets: [docs/model.md, Observables]"
+         "(model.md#observables) and seed 001 (Kong et al. 2020, see [References]"
+         "(model.md#references)). Model defaults: docs/case_format.md."),
+        f"Code version {prov['version']}, {commit_text(prov['git'])}, dolfinx "
+        f"{prov['versions'].get('dolfinx')}.",
+        "",
+        "## Seed 001: bias-driven migration and rectification",
+        "",
+        "| target | seed | this model | result |",
+        "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+        "",
+        "### Fig. 1e: migration length after 4 h vs field (`campaigns/fig1e.yaml`)",
+        "",
+        "![L_m vs field](figures/fig1e_migration_vs_field.png)",
+        "",
+        "| field [V/µm] | " + " | ".join(f"{f:g}" for f in fields) + " |",
+        "|---|" + "---|" * len(fields),
+        "| L_m [µm] | " + " | ".join(f"{v:.3f}" for v in L) + " |",
+        "",
+        "### Fig. 2b/2d: composition after 4 h, forward and reverse 4 V/µm",
+        "",
+        "![profiles](figures/fig2_profiles_4h.png)",
+        "",
+        "### Fig. 3a/3b: vacancies rescaled by their Cl-segment value",
+        "",
+        "Initial, after 4 h without sources (`source_models`, member `no_sources`), and after 4 h",
+        "with sources (`fig1e`).",
+        "",
+        "![vacancies](figures/fig3_vacancies.png)",
+        "",
+        "### Fig. S4: the front moves proportionally to time",
+        "",
+        "![front vs time](figures/figS4_front_vs_time.png)",
+        "",
+        "## Calibration study: electrode source options (`campaigns/source_models.yaml`)",
+        "",
+        "L_m after 4 h [µm]. A variant passes A if the ratio at ±4 V/µm is in 10–40, the reverse",
+        "magnitudes are ≤ 0.1 µm and L_m(4)/L_m(2) is within 0.2 of 2 (linear); the no-source",
+        "control passes B if every abs(L_m) < 0.02 µm.",
+        "",
+        "| variant | −4 | −2 | +2 | +4 | ratio ±4 | L(4)/L(2) | reproduces |",
+        "|---|---|---|---|---|---|---|---|",
+        *[f"| `{v}` | " + " | ".join(f"{x:.4f}" for x in vals)
+          + f" | {fmt(rat)} | {fmt(lin)} | {verdict(ok)} |"
+          for v, vals, rat, lin, ok in model_rows],
+        "",
+        "Findings (numbers from the runs above):",
+        "",
+        "- Rectification needs a composition-dependent injection rate at the *positive* contact:",
+        "  with one fixed α at both electrodes (`literal_fixed_half`, `fixed_auto`) forward and",
+        "  reverse move alike (ratio ≈ 1). One law, ln α(y) linear between α(1) = 1.3e-5 and",
+        "  α(0.10) = 3.8e-7 (seed 001's forward and reverse values), serves both polarities",
+        "  (`composition_auto`, now the default); spreading it over the electrode zones",
+        "  (`composition_zone`) changes little.",
+        "- Relaxing both contacts to x_V,eq(y) (`composition_both_local`) chokes injection: the",
+        "  forward L_m drops by a factor "
+        f"{by_name['composition_auto'][3] / by_name['composition_both_local'][3]:.1f}, as "
+        "the electrode-source discussion of docs/model.md anticipates.",
+        "- The seed's literal form (equal rates, electrode equilibrium x_V = 1/2 at both contacts)",
+        "  does *not* stall here, contrary to the prior expectation: drift pushes x_V at",
+        f"  the negative contact up to {lit_peak:.3g} (the lattice-gas limit), where relaxing to",
+        "  1/2 becomes annihilation. The pile-up holds "
+        f"{lit_content:.2e} µm of vacancies (equivalent to a {lit_width_nm:.2g} nm fully vacant",
+        "  layer) at the contact line, where the potential is imposed, so it does not screen the",
+        "  gap; the forward L_m equals that of the consistent form. The choice between the two",
+        "  therefore does not matter for the targets; the default keeps the consistent form",
+        ("  (`auto`: full-rate creation at the positive contact, local equilibrium at the "
+         "negative)."),
+        "",
+    ]
+    if thermal_exists:
+        lines += ["## Seed 000: thermal interdiffusion", "",
+                  "See [validation_thermal.md](validation_thermal.md) "
+                  "(generated by `python -m validation.thermal`).", ""]
+    return lines
+
+
+def metrics(st: dict) -> dict:
+    """Content of docs/validation_metrics.json."""
+    return {
+        "rectification_ratio": st["ratio"], "forward_fit": st["fit"],
+        "reverse_max_abs_um": st["rev_max"],
+        "front_vs_time_fit": st["front_fit"], "cl_uptake": st["uptake"],
+        "front_widths_um": st["widths"],
+        "pl_apparent_4h": st["pl_seen"],
+        "no_source_max_abs_um": st["nosrc_max"], "absorbing_contact_spread": st["absorb_spread"],
+        "L_m_by_field": {str(k): v for k, v in st["lm"].items()},
+        "source_models": {v: {"L_m": vals, "ratio": rat, "passes": ok}
+                          for v, vals, rat, lin, ok in st["model_rows"]},
+    }
+
+
+def main(argv=None) -> int:
+    """Run or resume the campaigns and write docs/validation.md and validation_metrics.json.
+
+    Args:
+        argv: ``--results``, ``--jobs``, ``--no-run``, ``--docs``
+            (:func:`validation.common.report_arguments`).
+
+    Returns:
+        0.
+    """
+    args = report_arguments(DESCRIPTION, "validation.md", argv,
+                            prog="python -m validation.rectification")
+    results = Path(args.results)
+    docs = Path(args.docs)
+    figs = docs / "figures"
+    if not args.no_run:
+        run_campaigns(CAMPAIGNS, results, args.jobs)
+    figs.mkdir(parents=True, exist_ok=True)
+    st = analyse(results)
+    write_figures(figs, st)
+    lines = report_lines(st, provenance(), (docs / "validation_thermal.md").exists())
+    (docs / "validation.md").write_text("\n".join(lines))
+    (docs / "validation_metrics.json").write_text(json.dumps(metrics(st), indent=2,
+                                                             default=float))
+    print(f"wrote {docs / 'validation.md'}")
+    return 0
