@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from solver.config.base import _MODEL_CONFIG
 from solver.config.errors import _rule
+from solver.constants import HC_EV_NM
 
 __all__ = ["PL", "Output"]
 
@@ -61,8 +62,6 @@ class PL(BaseModel):
             raise _rule("wavelength_cl_nm", f"{self.wavelength_cl_nm:g} nm must be below "
                         f"pl.wavelength_br_nm = {self.wavelength_br_nm:g} nm (CsPbCl3 has the "
                         "larger gap)")
-        from solver.pl import HC_EV_NM  # the one definition of E = hc / wavelength
-
         spread = HC_EV_NM / self.wavelength_cl_nm - HC_EV_NM / self.wavelength_br_nm
         if not abs(self.bowing_eV) < spread:
             raise _rule("bowing_eV", f"|{self.bowing_eV:g}| eV must be below E_Cl - E_Br = "

@@ -24,6 +24,8 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from solver.mesh.tags import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
+from solver.model.parameters import THERMAL_KEYS
+from solver.model.protocols import Schedule
 from solver.numerics.bdf import bdf_coefficients
 from solver.numerics.coarse_space import median_axial_cell_extent, section_aggregation
 from solver.numerics.edge_assembly import edge_flux_assembler
@@ -52,11 +54,6 @@ from solver.physics.transport import (
     transport_terms,
     weighted_edge_flux_form,
 )
-from solver.protocols import Schedule
-
-#: ModelParameters attributes that follow the temperature (solver.parameters.ThermalState).
-THERMAL_KEYS = ("w_br", "w_cl", "debye2_um2", "ln_x_v_br", "ln_x_v_cl",
-                "equilibration_rate_per_s")
 
 
 @dataclass
@@ -134,7 +131,7 @@ class TransportProblem:
 
     def __init__(self, mesh1d: TaggedMesh, params, degree: int = 1, options: SolverOptions = None,
                  forcing=None, bias=None, temperature=None, fields: FieldLayout | None = None):
-        from solver.protocols import BiasProtocol, TemperatureProtocol
+        from solver.model.protocols import BiasProtocol, TemperatureProtocol
 
         bias = bias if bias is not None else params.bias
         temperature = temperature if temperature is not None else params.temperature
@@ -513,15 +510,16 @@ class TransportProblem:
     def move_to(self, t: float) -> bool:
         """:meth:`set_time` for the end of the next step. Returns True if the contact
         potentials changed: the next :meth:`set_newton_guess` then starts from t_n with phi
-        shifted by :meth:`BiasProtocol.guess_shift` (the harmonic response)."""
+        shifted by the change of the charge-free (harmonic) potential: linear across the gap
+        and flat outside (:func:`solver.physics.initial.harmonic_potential`, docs/model.md)."""
         before = (float(self.phi_left.value), float(self.phi_right.value))
         self.set_time(t)
         after = (float(self.phi_left.value), float(self.phi_right.value))
         if before == after:
             self._pending_shift = None
             return False
-        self._pending_shift = self.bias.guess_shift(self.z[self._iphi], self.params, before,
-                                                    after)
+        self._pending_shift = harmonic_potential(self.z[self._iphi], self.params,
+                                                 after[0] - before[0], after[1] - before[1])
         return True
 
     def set_newton_guess(self, extrapolated: np.ndarray | None) -> None:
