@@ -7,10 +7,18 @@ The fit directory (default ``results/fits/<name>``) is locked while the fit runs
 so running the same fit again retraces the same path, reusing every finished run, and
 continues where it stopped (an interrupted run with a checkpoint continues from it).
 ``force`` ignores the cache (every run starts over).
+
+SIGTERM/SIGINT (:class:`solver.campaign.stop.StopRequest`, for the whole fit): no further model
+run starts, the running ones get the signal and stop with a checkpoint, and the fit writes its
+state so far to ``fit_state.json`` (status ``interrupted``, evaluations, the best point seen,
+run counts; removed when the fit completes), prints one line (``interrupted: fit <name>: ...;
+rerun to resume``) and exits 4 (:data:`solver.exit_codes.EXIT_INTERRUPTED`). The cached runs
+are the state a rerun resumes from. A signal after the optimiser finished changes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -18,21 +26,24 @@ from pathlib import Path
 import numpy as np
 
 from solver import outputs
+from solver.campaign import StopRequest
 from solver.config import CaseError, load_case
 from solver.console import write
-from solver.exit_codes import EXIT_OK, EXIT_SOLVER
+from solver.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
 from solver.fitting.data import Observations, read_observations, value_text
 from solver.fitting.figure import plot_fit
 from solver.fitting.maths import Scale, uncertainty, weighted_residuals
 from solver.fitting.optimise import fit_least_squares
 from solver.fitting.report import write_reports
-from solver.fitting.runs import ModelRunError, ModelRunner
+from solver.fitting.runs import FitInterrupted, ModelRunError, ModelRunner
 from solver.fitting.spec import FitSpec, load_fit
 from solver.logging_setup import get_logger
 
-__all__ = ["check_fit", "run_fit"]
+__all__ = ["STATE_FILE", "check_fit", "run_fit"]
 
 _log = get_logger("fit")
+#: The fit's state when it was interrupted (in the fit directory).
+STATE_FILE = "fit_state.json"
 
 
 def _scales(spec: FitSpec) -> list[Scale]:
@@ -70,29 +81,44 @@ def check_fit(path) -> tuple[FitSpec, Path, Observations]:
 
 def run_fit(path, *, jobs: int = 1, output: str | None = None, force: bool = False,
             quiet: bool = False) -> int:
-    """Run (or resume) the fit of fit file ``path``; return ``EXIT_OK`` (0), or
-    ``EXIT_SOLVER`` (3) if a model run failed.
+    """Run (or resume) the fit of fit file ``path``; return ``EXIT_OK`` (0),
+    ``EXIT_SOLVER`` (3) if a model run failed, or ``EXIT_INTERRUPTED`` (4) if SIGTERM/SIGINT
+    stopped it (see the module docstring).
 
     Raises:
         CaseError: invalid fit file, data or parameter keys (nothing written).
         OutputError: the fit directory cannot be created, or another process holds it.
     """
-    spec, base, obs = check_fit(path)
-    root = Path(output) if output else Path("results") / "fits" / spec.name
-    with outputs.OutputDir(root):
-        return _run_locked(spec, Path(path), base, obs, root, jobs=jobs, force=force,
-                           quiet=quiet)
+    with StopRequest() as stop:
+        spec, base, obs = check_fit(path)
+        root = Path(output) if output else Path("results") / "fits" / spec.name
+        with outputs.OutputDir(root):
+            return _run_locked(spec, Path(path), base, obs, root, jobs=jobs, force=force,
+                               quiet=quiet, stop=stop)
+
+
+def _write_state(root: Path, spec: FitSpec, runner: ModelRunner, best: dict,
+                 message: str) -> None:
+    """``fit_state.json`` of an interrupted fit (a write failure is only logged)."""
+    state = {"name": spec.name, "status": "interrupted", "message": message,
+             "evaluations": best["n"], "best": best["point"],
+             "runs": {"ran": runner.ran, "reused": runner.reused, "batches": runner.batches}}
+    try:
+        outputs.write_json(root / STATE_FILE, state)
+    except OSError as exc:
+        _log.warning("fit %s: cannot write %s (%s)", spec.name, root / STATE_FILE,
+                     outputs.os_reason(exc))
 
 
 def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: Path, *,
-                jobs: int, force: bool, quiet: bool) -> int:
+                jobs: int, force: bool, quiet: bool, stop: StopRequest) -> int:
     t0 = time.perf_counter()
     keys = tuple(spec.parameters)
     scales = _scales(spec)
     common = tuple(f"{k}={value_text(v)}" for k, v in spec.set.items())
-    runner = ModelRunner(base, common, keys, obs, root, jobs=jobs, fresh=force)
+    runner = ModelRunner(base, common, keys, obs, root, jobs=jobs, fresh=force, stop=stop)
     data, sigma = obs.value, obs.sigma
-    count = {"n": 0}
+    count = {"n": 0, "point": None}
 
     def to_x(u) -> np.ndarray:
         return np.array([sc.to_x(float(v)) for sc, v in zip(scales, u, strict=True)])
@@ -103,9 +129,13 @@ def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: 
         for u, model in zip(points, models, strict=True):
             r = weighted_residuals(model, data, sigma)
             count["n"] += 1
+            cost = 0.5 * float(r @ r)
+            if count["point"] is None or cost < count["point"]["cost"]:
+                count["point"] = {"cost": cost, "parameters": dict(
+                    zip(keys, (float(x) for x in to_x(u)), strict=True))}
             values = ", ".join(f"{k} = {x:.5g}" for k, x in zip(keys, to_x(u), strict=True))
-            _log.info("fit %s: point %d: ½Σr² = %.6g (%s)", spec.name, count["n"],
-                      0.5 * float(r @ r), values)
+            _log.info("fit %s: point %d: ½Σr² = %.6g (%s)", spec.name, count["n"], cost,
+                      values)
             out.append(r)
         return out
 
@@ -122,6 +152,13 @@ def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: 
     except ModelRunError as exc:
         write(f"error: fit {spec.name}: {exc}", sys.stderr)
         return EXIT_SOLVER
+    except FitInterrupted as exc:
+        _write_state(root, spec, runner, count, str(exc))
+        write(f"interrupted: fit {spec.name}: {exc}, {count['n']} point(s) evaluated; state in "
+              f"{root / STATE_FILE}; rerun to resume", sys.stderr)
+        return EXIT_INTERRUPTED
+    with contextlib.suppress(OSError):  # a stale state of an earlier, interrupted call
+        (root / STATE_FILE).unlink(missing_ok=True)
     unc = uncertainty(lsq.jac, lsq.residuals, absolute_sigma=opt.absolute_sigma)
     model = data + lsq.residuals * sigma
     stats = {"ran": runner.ran, "reused": runner.reused, "batches": runner.batches,

@@ -8,9 +8,15 @@ the point, and the time span and output times of the condition
 The run lives in ``<fit dir>/runs/<key>/`` where key is the first 20 hex digits of the SHA-256
 of the fully resolved case (:func:`solver.config.case_to_dict`, JSON with sorted keys): the
 same case is the same directory, whatever produced it. A directory whose ``summary.json``
-reports ``completed`` for that same resolved case is reused, so a rerun or a resumed fit
+reports ``completed`` is reused only if its reuse record (``runs/logs/<key>.reuse.json``) names
+the same resolved case and the same solver code (:mod:`solver.campaign.reuse`: an edited base
+case file gives other keys, a changed solver reruns the runs), so a rerun or a resumed fit
 repeats no run; the runs missing from one batch run in parallel through
 :func:`solver.campaign.run_members` (``-j``), each as its own process.
+
+Signals: with the fit's :class:`solver.campaign.stop.StopRequest`, SIGTERM/SIGINT starts no
+further run, stops the running ones with a checkpoint (they resume on the next invocation) and
+:meth:`ModelRunner.predict` raises :class:`FitInterrupted`.
 """
 
 from __future__ import annotations
@@ -22,13 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.campaign import Member, run_members
+from solver.campaign import Member, StopRequest, run_members
+from solver.campaign.members import UNFINISHED
+from solver.campaign.reuse import canonical_json, case_sha, reuse_decision
 from solver.config import CaseError, case_to_dict, load_case
 from solver.fitting.data import Condition, Observations
 from solver.fitting.predict import ModelOutputError, predict_block
 from solver.logging_setup import get_logger
 
-__all__ = ["RUN_OVERRIDES", "ModelRunError", "ModelRunner", "case_key"]
+__all__ = ["RUN_OVERRIDES", "FitInterrupted", "ModelRunError", "ModelRunner", "case_key"]
 
 _log = get_logger("fit")
 KEY_HEX = 20
@@ -43,10 +51,14 @@ class ModelRunError(RuntimeError):
     """A model run failed, or its outputs lack what the data need."""
 
 
+class FitInterrupted(RuntimeError):
+    """SIGTERM/SIGINT stopped the fit's model runs (the completed ones are cached)."""
+
+
 def case_key(case_dict: dict) -> str:
-    """Cache key of a resolved case: SHA-256 of its sorted-key JSON (first KEY_HEX digits)."""
-    text = json.dumps(case_dict, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:KEY_HEX]
+    """Cache key of a resolved case: SHA-256 of its sorted-key JSON (first KEY_HEX digits of
+    :func:`solver.campaign.reuse.case_sha`)."""
+    return hashlib.sha256(canonical_json(case_dict).encode()).hexdigest()[:KEY_HEX]
 
 
 def _param_text(value: float) -> str:
@@ -64,13 +76,15 @@ class ModelRunner:
         root: fit directory (runs go to ``root/runs``).
         jobs: runs at the same time.
         fresh: ignore runs left on disk by earlier invocations (still reuse this session's).
+        stop: the fit's stop request (signals), or None.
     """
 
     def __init__(self, base: Path, common: tuple[str, ...], keys: tuple[str, ...],
-                 obs: Observations, root: Path, *, jobs: int = 1, fresh: bool = False) -> None:
+                 obs: Observations, root: Path, *, jobs: int = 1, fresh: bool = False,
+                 stop: StopRequest | None = None) -> None:
         self.base, self.common, self.keys, self.obs = Path(base), common, keys, obs
         self.runs = Path(root) / "runs"
-        self.jobs, self.fresh = jobs, fresh
+        self.jobs, self.fresh, self.stop = jobs, fresh, stop
         self.done_here: set[str] = set()
         self.ran = 0
         self.reused = 0
@@ -81,56 +95,77 @@ class ModelRunner:
         fitted = tuple(f"{k}={_param_text(v)}" for k, v in zip(self.keys, x, strict=True))
         return (*RUN_OVERRIDES, *self.common, *cond.overrides, *fitted, *cond.time_overrides())
 
-    def _key(self, overrides: tuple[str, ...]) -> str:
+    def _member(self, overrides: tuple[str, ...]) -> Member:
+        """The run of ``overrides``, named by its key (:func:`case_key`)."""
         try:
-            return case_key(case_to_dict(load_case(self.base, overrides)))
+            sha = case_sha(case_to_dict(load_case(self.base, overrides)))
         except CaseError as exc:
             raise CaseError(f"fit: a model run is not a valid case ({exc}); overrides: "
                             f"{' '.join(overrides)}") from None
+        return Member(sha[:KEY_HEX], {}, overrides, case_sha=sha)
 
-    def _completed(self, key: str) -> bool:
-        try:
-            summary = json.loads((self.runs / key / "summary.json").read_text())
-        except (OSError, ValueError):
-            return False
-        return (summary.get("status") == "completed"
-                and case_key(summary.get("case", {})) == key)
+    def _reusable(self, run: Member) -> Member | None:
+        """None if ``run`` completed from the same inputs, else the run to do (starting over
+        if its inputs changed: same case, other solver code)."""
+        summary, reason = reuse_decision(self.runs, run.name, run.case_sha)
+        if summary is not None:
+            return None
+        if reason:
+            _log.info("fit: model run %s: %s", run.name, reason)
+            return Member(run.name, run.swept, run.overrides, run.case_sha, fresh=True)
+        return run
+
+    def _plan(self, points: list[np.ndarray]) -> tuple[list[list[str]], dict[str, Member]]:
+        """Per point the run key of each condition, and the runs to do (by key)."""
+        plan, todo = [], {}
+        for x in points:
+            keys = []
+            for cond in self.obs.conditions:
+                run = self._member(self.overrides(np.asarray(x), cond))
+                keys.append(run.name)
+                if run.name in todo or run.name in self.done_here:
+                    continue
+                pending = run if self.fresh else self._reusable(run)
+                if pending is None:
+                    self.done_here.add(run.name)
+                    self.reused += 1
+                else:
+                    todo[run.name] = pending
+            plan.append(keys)
+        return plan, todo
+
+    def _run(self, todo: dict[str, Member]) -> None:
+        """Run ``todo``; raise if one failed or a signal stopped them."""
+        if self.stop is not None and self.stop.requested:
+            raise FitInterrupted(f"{len(todo)} model run(s) not started")
+        self.runs.mkdir(parents=True, exist_ok=True)
+        results = run_members(list(todo.values()), self.base, self.runs, jobs=self.jobs,
+                              fresh=self.fresh, stop=self.stop)
+        done = [r.member.name for r in results if r.status == "completed"]
+        self.done_here.update(done)
+        self.ran += len(done)
+        unfinished = [r for r in results if r.status in UNFINISHED]
+        if unfinished:
+            raise FitInterrupted(f"{len(done)} of {len(results)} model run(s) of this batch "
+                                 "completed")
+        failed = [r for r in results if r.status != "completed"]
+        if failed:
+            r = failed[0]
+            raise ModelRunError(f"model run {r.member.name} failed ({r.message}); log: "
+                                f"{self.runs / 'logs' / (r.member.name + '.log')}")
 
     def predict(self, points: list[np.ndarray]) -> list[np.ndarray]:
         """Model values (all blocks concatenated) at each physical point; runs what is missing.
 
         Raises:
             ModelRunError: a run failed or lacks an output time.
+            FitInterrupted: SIGTERM/SIGINT (the fit's stop request) stopped the runs.
             CaseError: a point makes an invalid case (e.g. a key the case does not have).
         """
         t0 = time.perf_counter()
-        plan = []  # per point: run key per condition
-        todo: dict[str, Member] = {}
-        for x in points:
-            keys = []
-            for cond in self.obs.conditions:
-                over = self.overrides(np.asarray(x), cond)
-                key = self._key(over)
-                keys.append(key)
-                if key in todo or key in self.done_here:
-                    continue
-                if not self.fresh and self._completed(key):
-                    self.done_here.add(key)
-                    self.reused += 1
-                else:
-                    todo[key] = Member(key, {}, over)
-            plan.append(keys)
+        plan, todo = self._plan(points)
         if todo:
-            self.runs.mkdir(parents=True, exist_ok=True)
-            results = run_members(list(todo.values()), self.base, self.runs, jobs=self.jobs,
-                                  fresh=self.fresh)
-            failed = [r for r in results if r.status != "completed"]
-            if failed:
-                r = failed[0]
-                raise ModelRunError(f"model run {r.member.name} failed ({r.message}); log: "
-                                    f"{self.runs / 'logs' / (r.member.name + '.log')}")
-            self.done_here.update(todo)
-            self.ran += len(todo)
+            self._run(todo)
         self.batches += 1
         out = []
         for keys in plan:

@@ -1,0 +1,163 @@
+"""Member processes: each campaign member (or model run of a fit) is one ``solver.cli`` process.
+
+:func:`run_members` runs members ``jobs`` at a time, each as ``python -P -m solver.cli BASE
+--set ... --output DIR --quiet`` with the campaign's own ``solver`` package, so a failing member
+cannot take the others down. A member that left a checkpoint continues from it (``--restart``;
+if the run refuses that checkpoint, exit 2, it starts over with ``--force``) unless it must
+start over (``fresh``). Its console output goes to ``<root>/logs/<member>.log``, and a reuse
+record (:mod:`solver.campaign.reuse`) to ``<root>/logs/<member>.reuse.json``.
+
+Signals: started through a :class:`solver.campaign.stop.StopRequest`, no member starts after
+SIGTERM/SIGINT, and the running ones get the signal, stop with a checkpoint (exit 4) and are
+waited for; they are reported ``interrupted``, the ones never started ``not started``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import site
+import subprocess
+import sys
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from solver import outputs
+from solver.campaign.reuse import launch_record, write_completed_record
+from solver.campaign.spec import Member
+from solver.campaign.stop import StopRequest
+from solver.checkpoint import has_checkpoint
+from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK
+
+__all__ = ["MemberResult", "run_members"]
+
+#: Seconds between looks at the stop request while members run.
+POLL_S = 0.2
+#: Statuses of a member that did not finish its work (a rerun resumes it).
+UNFINISHED = ("interrupted", "not started")
+
+
+@dataclass
+class MemberResult:
+    """What happened to one member."""
+
+    member: Member
+    status: str  # completed | reused | failed | interrupted | not started
+    summary: dict = field(default_factory=dict)
+    message: str = ""
+
+
+def _resumable(out: Path, fresh: bool) -> bool:
+    """True if the member continues from its checkpoint (``--restart``) instead of starting
+    over: it left one (interrupted, killed hard, stopped by a full disk, failed) and the
+    campaign runs without ``--force``. The member's run checks that the checkpoint is intact
+    and of the same inputs, else it exits 2 and the member starts over."""
+    return not fresh and has_checkpoint(out)
+
+
+def _member_environment() -> dict[str, str]:
+    """Environment of a member process: one OpenMP thread, and the ``solver`` package of this
+    process first on ``PYTHONPATH`` unless it is installed in a site directory.
+
+    Members run ``python -P -m solver.cli`` (``-P``: the working directory is not searched), so
+    they import the same ``solver`` as the campaign: an installed copy from anywhere, or the
+    checkout a campaign was started from (``run_case.py`` puts its folder first on sys.path).
+    """
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    root = Path(__file__).resolve().parents[2]  # the folder holding solver/
+    site_dirs = {Path(d).resolve() for d in [*site.getsitepackages(), site.getusersitepackages()]}
+    if root not in site_dirs:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(root), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _execute(cmd: list[str], stop: StopRequest) -> subprocess.CompletedProcess | None:
+    """Run ``cmd`` to its end through ``stop``; None if a stop request refused to start it."""
+    proc = stop.launch(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       env=_member_environment())
+    if proc is None:
+        return None
+    try:
+        out, err = proc.communicate()
+    finally:
+        stop.finished(proc)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _clear_stale_lock(out: Path) -> None:
+    """Remove the lock file a member killed during its set-up left (nobody holds it)."""
+    if not (out / outputs.LOCK_NAME).exists():
+        return
+    handle = outputs.OutputDir(out)
+    try:
+        handle.acquire()
+    except outputs.OutputError:  # held by a live process: not stale
+        return
+    handle.release()
+
+
+def _run_member(member: Member, base: Path, root: Path, fresh: bool,
+                stop: StopRequest) -> MemberResult:
+    out = root / member.name
+    again = "--restart" if _resumable(out, fresh or member.fresh) else "--force"
+    cmd = [sys.executable, "-P", "-m", "solver.cli", str(base), "--output", str(out), "--quiet",
+           again]
+    for o in member.overrides:
+        cmd += ["--set", o]
+    launch_record(root, member.name, member.case_sha)
+    proc = _execute(cmd, stop)
+    if proc is None:
+        return MemberResult(member, "not started")
+    text = f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
+    if again == "--restart" and proc.returncode == EXIT_INPUT:  # unusable checkpoint: start over
+        cmd[cmd.index("--restart")] = "--force"
+        retry = _execute(cmd, stop)
+        if retry is not None:
+            proc = retry
+            text += f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
+    try:
+        outputs.write_text_atomic(root / "logs" / f"{member.name}.log", text)
+    except OSError:  # e.g. a full disk: the result below still reports what happened
+        pass
+    return _result(member, proc, out, root, stop)
+
+
+def _result(member: Member, proc: subprocess.CompletedProcess, out: Path, root: Path,
+            stop: StopRequest) -> MemberResult:
+    """The member's result from its process's exit code and ``summary.json``."""
+    if proc.returncode == EXIT_OK:
+        write_completed_record(root, member.name, member.case_sha)
+        return MemberResult(member, "completed", json.loads((out / "summary.json").read_text()))
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+    message = f"exit {proc.returncode}: " + (lines[-1] if lines else "no message")
+    if proc.returncode == EXIT_INTERRUPTED or stop.requested:
+        _clear_stale_lock(out)
+        return MemberResult(member, "interrupted", message=message)
+    return MemberResult(member, "failed", message=message)
+
+
+def run_members(members: list[Member], base: Path, root: Path, *, jobs: int = 1,
+                fresh: bool = False, on_result=None,
+                stop: StopRequest | None = None) -> list[MemberResult]:
+    """Run ``members`` of base case ``base`` in ``root/<member name>/``, ``jobs`` at a time
+    (one process each, see the module docstring), without the reuse check; return their
+    results in the order of ``members``. ``fresh``: every member starts over (``--force``),
+    else one that left a checkpoint continues from it (unless ``member.fresh``).
+    ``on_result(result)`` is called as each member finishes. ``stop``: the campaign's or fit's
+    :class:`StopRequest` (default: none, signals act as usual). Used by campaigns and by fits
+    (solver/fitting/runs.py)."""
+    stop = stop if stop is not None else StopRequest()
+    done: dict[str, MemberResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pending = {pool.submit(_run_member, m, base, root, fresh, stop) for m in members}
+        while pending:
+            finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            stop.forward()
+            for fut in finished:
+                r = fut.result()
+                done[r.member.name] = r
+                if on_result is not None:
+                    on_result(r)
+    return [done[m.name] for m in members]
