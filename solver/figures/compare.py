@@ -26,6 +26,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from solver.analysis.observables import FRONT_LEVEL
 from solver.figures.device import Device, br_left, front_level, mark_device
 from solver.figures.style import (
     FORWARD_COLOUR,
@@ -36,7 +37,6 @@ from solver.figures.style import (
     positive,
     save,
 )
-from solver.observables import FRONT_LEVEL
 
 __all__ = [
     "COMPARISON_FIGURE",
@@ -312,7 +312,7 @@ def read_run_profiles(run_dir) -> list[dict]:
     Raises:
         ResultsError: no readable profile.
     """
-    from solver.outputs import read_profile_csv
+    from solver.io.files import read_profile_csv
 
     files = sorted((Path(run_dir) / "profiles").glob("*.csv"))
     out = []

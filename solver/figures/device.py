@@ -2,11 +2,11 @@
 
 :class:`Device` holds the wire length, the electrode zones, the applied bias (its signed forward
 field), the temperature and the case name. It is built from the model parameters
-(:meth:`Device.from_parameters`: :class:`solver.parameters.ModelParameters` with its
-:class:`solver.protocols.BiasProtocol`) or from a resolved case mapping
+(:meth:`Device.from_parameters`: :class:`solver.model.parameters.ModelParameters` with its
+:class:`solver.model.protocols.BiasProtocol`) or from a resolved case mapping
 (:meth:`Device.from_case_dict`, e.g. the ``case`` entry of ``summary.json``). The bias
 convention (which contact a forward field puts at the higher potential, |Δψ| = |E_fwd| · gap) is
-not restated here: :meth:`Device.bias_values` asks :class:`solver.protocols.BiasProtocol`.
+not restated here: :meth:`Device.bias_values` asks :class:`solver.model.protocols.BiasProtocol`.
 
 :func:`mark_device` shades the electrode zones and the gap on an axis and marks the contact
 lines; :func:`front_level` draws the front composition level. No dolfinx; matplotlib is used
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from solver.figures.style import ELECTRODE_COLOUR, GAP_COLOUR, MINUS
-from solver.protocols import BiasProtocol, BiasValues, Schedule
+from solver.model.protocols import BiasProtocol, BiasValues, Schedule
 
 __all__ = ["Device", "br_left", "front_level", "mark_device"]
 
@@ -91,7 +91,7 @@ class Device:
 
     @classmethod
     def from_parameters(cls, params, *, name: str = "", dimension: int = 1) -> Device:
-        """Build from :class:`solver.parameters.ModelParameters` (``solver.parameters.from_case``)
+        """Build from :class:`solver.model.parameters.ModelParameters` (``from_case``)
         and its bias and temperature protocols.
 
         The bias is a protocol unless it holds one forward field (after at most one ramp from
@@ -133,7 +133,7 @@ class Device:
         return self.contact_right_um - self.contact_left_um
 
     def bias_values(self) -> BiasValues:
-        """The forward field held over the gap, as :class:`solver.protocols.BiasProtocol`
+        """The forward field held over the gap, as :class:`solver.model.protocols.BiasProtocol`
         applies it: |Δψ| and the contact potentials [V]."""
         protocol = BiasProtocol(Schedule.constant(self.forward_field_V_per_um), self.gap_um,
                                 self.br_rich_side == "left")

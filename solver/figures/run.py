@@ -20,9 +20,9 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 
+from solver.analysis.observables import FRONT_LEVEL
 from solver.figures.device import Device, br_left, front_level, mark_device
 from solver.figures.style import MINUS, S_PER_H, hours, positive, save, suptitle, time_colours
-from solver.observables import FRONT_LEVEL
 
 __all__ = [
     "DIAGNOSTIC_KEYS",
@@ -357,7 +357,7 @@ def plot_timeseries(t_s, L_m_um, path, title: str = "", *, device: Device | None
         path: output PNG path.
         title: figure title.
         device: adds bias and temperature to the title, or None.
-        segments: (t0 [s], t1 [s], label) of protocol segments (``solver.protocols``):
+        segments: (t0 [s], t1 [s], label) of protocol segments (``solver.model.protocols``):
             boundaries are dotted (up to 12 segments), labels written where there is room.
         drive: the drive per row of ``t_s`` (timeseries.csv): ``field_V_per_um`` (signed
             forward field [V/µm]) and/or ``T_K`` [K]; the value on row k applies to the step

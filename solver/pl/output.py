@@ -38,7 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import observables, outputs
+from solver.analysis import observables
+from solver.io import files
 from solver.pl.model import EmissionModel, PLMap, PLSettings, pl_map
 
 __all__ = ["CL_UPTAKE_MARGIN_UM", "emission_of", "front_metrics", "settings_of",
@@ -141,8 +142,8 @@ def write_pl_outputs(out: Path, profiles, case, *, figures: bool = True) -> dict
                               "peak_energy_eV": m.peak_energy_eV[k], "y_pl": m.y_apparent[k]})
         front_rows.append(_front_row(prof, m, profiles[0], maps[0],
                                      front_rows[0] if front_rows else None, geo))
-    outputs.write_timeseries_csv(out / "pl" / "pl_wavelength.csv", wave_rows)
-    outputs.write_timeseries_csv(out / "pl" / "pl_fronts.csv", front_rows)
+    files.write_timeseries_csv(out / "pl" / "pl_wavelength.csv", wave_rows)
+    files.write_timeseries_csv(out / "pl" / "pl_fronts.csv", front_rows)
     if figures and len(maps) > 0:
         from solver.pl.figures import plot_wavelength_map
 
