@@ -13,6 +13,7 @@ from solver.config.drive import Bias, Temperature
 from solver.config.errors import _rule
 from solver.config.numerics import Checkpoint, Mesh, Solver, Time
 from solver.config.output import PL, Output
+from solver.config.surfaces import SurfaceExchange
 
 __all__ = ["Case"]
 
@@ -35,6 +36,11 @@ class Case(BaseModel):
     material: Material = Field(default_factory=Material, description="material parameters")
     transport: Transport = Field(default_factory=Transport, description="transport model")
     sources: Sources = Field(default_factory=Sources, description="electrode sources")
+    surfaces: list[SurfaceExchange] = Field(
+        default_factory=list,
+        description="surface exchanges with reservoirs (docs/case_format.md, Surfaces); empty = "
+        "closed surfaces",
+    )
     mesh: Mesh = Field(default_factory=Mesh, description="mesh")
     time: Time = Field(default_factory=Time, description="time span and stepping")
     solver: Solver = Field(default_factory=Solver, description="solver settings")
@@ -96,6 +102,15 @@ class Case(BaseModel):
                 raise _rule("mesh.file", "a mesh file is only read in 3D, and this case is 1D "
                             "(geometry.dimension = 1, the graded interval is generated): set "
                             "geometry.dimension: 3, or remove mesh.file")
+        return self
+
+    @model_validator(mode="after")
+    def _check_surfaces(self) -> "Case":
+        """A wire end is a boundary of the 1D wire only."""
+        for i, surface in enumerate(self.surfaces):
+            if surface.boundary != "free_surface" and self.geometry.dimension != 1:
+                raise _rule(f"surfaces[{i}].boundary", f"{surface.boundary} is a wire end of the "
+                            "1D model; in 3D the exchange acts on free_surface (every free face)")
         return self
 
     @model_validator(mode="after")

@@ -101,6 +101,16 @@ class ThermalLaw:
 
 
 @dataclass(frozen=True)
+class SurfaceExchangeParameters:
+    """One halide exchange with a reservoir (case key ``surfaces``; docs/model.md, "Surface
+    exchange"): boundary name, exchange velocity k [µm/s], reservoir composition y_res [-]."""
+
+    boundary: str
+    rate_um_per_s: float
+    y_reservoir: float
+
+
+@dataclass(frozen=True)
 class ModelParameters:
     """Everything the weak forms need, in internal units (µm, s, k_BT/e).
 
@@ -130,6 +140,8 @@ class ModelParameters:
             or "schottky" (bulk relaxation to x_V,eq(y), solver.physics.equilibration).
         equilibration_rate_per_s: k(T) [1/s] of the schottky term (0 with "none").
         floating: True for a floating wire (no contact potentials; phi = 0 at one node).
+        surfaces: :class:`SurfaceExchangeParameters` of the case's ``surfaces`` (empty: closed
+            surfaces).
         thermal_law: how the T-dependent attributes above follow T (None: T never changes).
         bias, temperature: the case's :class:`solver.model.protocols.BiasProtocol` and
             :class:`solver.model.protocols.TemperatureProtocol` (None: no bias, T_K held); the
@@ -173,6 +185,7 @@ class ModelParameters:
     vacancy_equilibration: str = "none"
     equilibration_rate_per_s: float = 0.0
     floating: bool = False
+    surfaces: tuple = ()
     thermal_law: ThermalLaw | None = None
     bias: object = None
     temperature: object = None
@@ -356,6 +369,8 @@ def from_case(case) -> ModelParameters:
         ),
         alpha_br=src.alpha_br,
         alpha_cl=src.alpha_cl,
+        surfaces=tuple(SurfaceExchangeParameters(sf.boundary, sf.rate_um_per_s, sf.y_reservoir)
+                       for sf in case.surfaces),
         thermal_law=law,
         bias=bias,
         temperature=temperature,

@@ -23,10 +23,11 @@ from dolfinx.la import petsc as dolfinx_la_petsc
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver.mesh.tags import CONTACT_LEFT, CONTACT_RIGHT, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
+from solver.mesh.tags import CONTACT_LEFT, CONTACT_RIGHT, TaggedMesh
 from solver.model.parameters import THERMAL_KEYS
 from solver.model.protocols import Schedule
 from solver.numerics.bdf import bdf_coefficients
+from solver.numerics.boundary import Drive, conditions_for
 from solver.numerics.coarse_space import median_axial_cell_extent, section_aggregation
 from solver.numerics.edge_assembly import edge_flux_assembler
 from solver.numerics.jacobian_matrix import CSRJacobian
@@ -44,7 +45,6 @@ from solver.physics.equilibration import (
 )
 from solver.physics.initial import harmonic_potential, initial_composition, initial_ln_vacancy
 from solver.physics.poisson import poisson_terms
-from solver.physics.sources import source_terms
 from solver.physics.transport import (
     FLUX_TERMS,
     SIMPLEX_CELLS,
@@ -201,6 +201,13 @@ class TransportProblem:
         # Contacts: interior vertices in 1D (dS, '+' side), exterior bottom facets in 3D (ds).
         kind = "dS" if self.tdim == 1 else "ds"
         self.dS = ufl.Measure(kind, domain=msh, subdomain_data=mesh1d.facet_tags)
+        #: Exterior facets by tag (surface conditions: 3D faces, 1D wire ends), with the storage
+        #: terms' quadrature: lumped at the vertices for degree 1, so that a fast surface
+        #: exchange cannot drive a node's composition past the reservoir's (as a consistent
+        #: surface mass matrix does: y = -0.05 at a face exchanging with y_res = 0).
+        #: (1D facets are points: no rule to choose.)
+        self.ds = ufl.Measure("ds", domain=msh, subdomain_data=mesh1d.facet_tags,
+                              metadata=md if msh.topology.dim > 1 else {})
         self.flux_scheme = getattr(params, "flux_scheme", "galerkin")
         if self.flux_scheme == "exponential_fitting" and not exponential_fitting_supported(
                 msh.ufl_domain(), degree):
@@ -232,6 +239,10 @@ class TransportProblem:
             self.bg_nm1 = fem.Function(self.spaces[self._iu])
             self._reset_background()
 
+        #: Boundary conditions (solver/numerics/boundary.py), assembled by the loops below and
+        #: in :meth:`build_terms` and :meth:`set_time`.
+        self.conditions = conditions_for(self)
+        self.drive = Drive()
         tests = ufl.TestFunctions(self.W)
         y, u, phi = self.model_fields(ufl.split(self.w))
         self.fractions = site_fractions(y, u)
@@ -241,7 +252,9 @@ class TransportProblem:
         if forcing is not None:
             terms.update(forcing(self, tests))
         self.terms = terms
-        self.bcs = self._potential_bcs()
+        msh.topology.create_connectivity(self.tdim - 1, self.tdim)
+        msh.topology.create_connectivity(self.tdim, self.tdim)
+        self.bcs = [bc for c in self.conditions for bc in c.dirichlet(self)]
         #: Local indices (in W) of the dofs with Dirichlet values (contact potentials).
         self.dirichlet_dofs = (np.concatenate([bc.dof_indices()[0] for bc in self.bcs])
                                if self.bcs else np.zeros(0, dtype=np.int32))
@@ -367,9 +380,10 @@ class TransportProblem:
         else:
             x_background = ufl.exp(self.u_background)
         terms.update(poisson_terms(phi, x.x_v, x_background, tests[2], p, self.dx))
-        terms.update(source_terms(y, u, tests, self.bias_V, p, self.dS, self.dx,
-                                  restricted=self.tdim == 1, contact_scale=self.contact_scale,
-                                  half_weight=self.half_weight))
+        fields = {"y": y, "u": u, "phi": phi}
+        named_tests = dict(zip(("y", "u", "phi"), tests, strict=True))
+        for condition in self.conditions:
+            terms.update(condition.terms(self, fields, named_tests))
         return terms
 
     def _contact_scale(self):
@@ -449,41 +463,6 @@ class TransportProblem:
         return self.comm.allreduce(fem.assemble_scalar(self._total_charge), op=MPI.SUM)
 
     # ------------------------------------------------------------------ boundary data
-    def _gauge_dofs(self) -> np.ndarray:
-        """Floating wire: the phi dofs (parent numbering, owned or ghost) at the gauge node, the
-        vertex with the lexicographically smallest (z, x, y) over all ranks (1D: z = 0)."""
-        V = self.spaces[self._iphi]
-        gdim = self.mesh1d.mesh.geometry.dim
-        coords = V.tabulate_dof_coordinates()[:, :gdim]
-        keys = coords  # axial coordinate first
-        owned = self.owned[self._iphi]
-        local = min(map(tuple, keys[owned])) if owned.any() else None
-        best = min(c for c in self.comm.allgather(local) if c is not None)
-        hit = np.all(keys == np.asarray(best), axis=1)
-        return np.asarray(self.dofs[self._iphi][hit], dtype=np.int32)
-
-    def _potential_bcs(self):
-        msh = self.mesh1d.mesh
-        tdim = msh.topology.dim
-        msh.topology.create_connectivity(tdim - 1, tdim)
-        msh.topology.create_connectivity(tdim, tdim)
-        if self.params.floating:
-            # No contact potentials: phi = 0 at one node fixes the gauge (docs/model.md).
-            return [fem.dirichletbc(self.phi_left, self._gauge_dofs(), self.W.sub(self._iphi))]
-        bcs = []
-        for const, ftag, ctag in (
-            (self.phi_left, CONTACT_LEFT, ZONE_LEFT),
-            (self.phi_right, CONTACT_RIGHT, ZONE_RIGHT),
-        ):
-            if self.params.potential_on == "zone":
-                cells = self.mesh1d.cell_tags.find(ctag)
-                dofs = fem.locate_dofs_topological(self.W.sub(self._iphi), tdim, cells)
-            else:
-                verts = self.mesh1d.facet_tags.find(ftag)
-                dofs = fem.locate_dofs_topological(self.W.sub(self._iphi), tdim - 1, verts)
-            bcs.append(fem.dirichletbc(const, dofs, self.W.sub(self._iphi)))
-        return bcs
-
     def set_time(self, t: float) -> None:
         """Set every time-dependent constant for time ``t`` [s]: the temperature-dependent
         coefficients (with a temperature protocol), |Δψ(t)| and the contact potentials
@@ -497,9 +476,9 @@ class TransportProblem:
         self.bias_V.value = bias_V
         self.phi_left.value = left
         self.phi_right.value = right
-        positive = (bias_V > 0 and left > right, bias_V > 0 and right > left)
-        for c, pos in zip(self.half_weight, positive, strict=True):
-            c.value = 1.0 if pos else 0.0
+        self.drive = Drive(bias_V, left, right)
+        for condition in self.conditions:
+            condition.set_time(self, t, self.drive)
 
     def thermal_voltage_at(self, t: float) -> float:
         """k_BT(t)/e [V] (phi [k_BT/e] times this is psi [V])."""
