@@ -512,7 +512,7 @@ def _flux_scheme_for_mesh(params, tagged, degree: int):
 
     The scheme actually used is logged and recorded in summary.json (``flux_scheme``).
     """
-    from solver.physics.transport import exponential_fitting_supported
+    from solver.numerics.fluxes import exponential_fitting_supported
 
     if params.flux_scheme == "exponential_fitting" and not exponential_fitting_supported(
             tagged.mesh.ufl_domain(), degree):

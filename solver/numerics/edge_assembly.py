@@ -2,7 +2,7 @@
 
 On hexahedra the flux terms of :func:`solver.physics.transport.transport_terms` are the box
 (edge-based) Scharfetter–Gummel scheme: the vertex rule evaluates, at both ends of every cell
-edge E, the edge flux F_E of :func:`solver.physics.transport.halide_fluxes_exponential_fitting`
+edge E, the edge flux F_E of :func:`solver.numerics.fluxes.halide_fluxes_exponential_fitting`
 (a function of the two end nodes only). When every cell is a rectangular box (orthogonal edges,
 J^T J diagonal) the cell's contribution to the residual row of a test function v is
 
@@ -79,7 +79,7 @@ class EdgeFluxAssembler:
     Args:
         W: the mixed (y, u, phi) P1 space on the hexahedron mesh.
         flux_terms: callable(w_edge, tests_edge, weight, dx) -> UFL form of the weighted flux
-            terms on the edge mesh (:func:`solver.physics.transport.weighted_edge_flux_form`).
+            terms on the edge mesh (:func:`solver.numerics.fluxes.weighted_edge_flux_form`).
         excluded_dofs: dofs of W whose rows and columns the caller constrains (Dirichlet):
             no contribution is added to them.
         volume, h: cell volumes and edge lengths of the local cells, from

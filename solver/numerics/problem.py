@@ -30,6 +30,7 @@ from solver.numerics.bdf import bdf_coefficients
 from solver.numerics.boundary import Drive, conditions_for
 from solver.numerics.coarse_space import median_axial_cell_extent, section_aggregation
 from solver.numerics.edge_assembly import edge_flux_assembler
+from solver.numerics.fluxes import FluxScheme, weighted_edge_flux_form
 from solver.numerics.jacobian_matrix import CSRJacobian
 from solver.numerics.layout import FieldLayout
 from solver.numerics.linear_solvers import (
@@ -45,15 +46,7 @@ from solver.physics.equilibration import (
 )
 from solver.physics.initial import harmonic_potential, initial_composition, initial_ln_vacancy
 from solver.physics.poisson import poisson_terms
-from solver.physics.transport import (
-    FLUX_TERMS,
-    SIMPLEX_CELLS,
-    exponential_fitting_supported,
-    nonnegative_edge_mask,
-    site_fractions,
-    transport_terms,
-    weighted_edge_flux_form,
-)
+from solver.physics.transport import FLUX_TERMS, site_fractions, transport_terms
 
 
 @dataclass
@@ -208,17 +201,14 @@ class TransportProblem:
         #: (1D facets are points: no rule to choose.)
         self.ds = ufl.Measure("ds", domain=msh, subdomain_data=mesh1d.facet_tags,
                               metadata=md if msh.topology.dim > 1 else {})
+        #: ``transport.flux_scheme`` as asked ("galerkin" or "exponential_fitting").
         self.flux_scheme = getattr(params, "flux_scheme", "galerkin")
-        if self.flux_scheme == "exponential_fitting" and not exponential_fitting_supported(
-                msh.ufl_domain(), degree):
-            raise ValueError("exponential_fitting fluxes require degree 1 (use galerkin for "
-                             "degree 2)")
         self.contact_scale = self._contact_scale()
         self.dx_flux = self._flux_measure(msh, degree)
-        # Simplices, exponential fitting: edges with a negative assembled stiffness weight are
-        # limited (transport.halide_fluxes_edge_averaged, "Monotonicity").
-        self.edge_mask = (nonnegative_edge_mask(msh) if self.flux_scheme == "exponential_fitting"
-                          and msh.ufl_cell().cellname in SIMPLEX_CELLS else None)
+        #: The flux discretisation (solver/numerics/fluxes.py), chosen once: on simplices with
+        #: exponential fitting, edges with a negative assembled stiffness weight are limited
+        #: (fluxes.halide_fluxes_edge_averaged, "Monotonicity").
+        self.fluxes = FluxScheme.choose(self.flux_scheme, msh, degree, self.dx_flux)
 
         # Frozen background x_V,eq(y(z, 0)) as exp of a P-degree function, so that the initial
         # state is exactly neutral at every quadrature point.
@@ -365,14 +355,14 @@ class TransportProblem:
         tests = self.model_fields(tests)
         x = site_fractions(y, u)
         if exact_flux_degree is None:
-            scheme, dx_flux = self.flux_scheme, self.dx_flux
+            fluxes, dx_flux = self.fluxes.fluxes, self.dx_flux
         else:
-            scheme = "galerkin"
+            fluxes = None  # Galerkin: physics.transport.halide_fluxes
             dx_flux = ufl.Measure("dx", domain=self.mesh1d.mesh,
                                   metadata={"quadrature_degree": exact_flux_degree})
         p = self.ufl_params
         terms = transport_terms(w, w_n, w_nm1, tests, p, self.bdf, self.dx,
-                                dx_flux, scheme, edge_mask=self.edge_mask)
+                                dx_flux, fluxes)
         if self.equilibrating:
             rate = equilibration_rate(y, u, p)
             x_background = background_next(rate, self.bg_n, self.bg_nm1, self.bdf)

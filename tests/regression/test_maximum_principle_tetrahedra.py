@@ -20,11 +20,11 @@ import pytest
 from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
-import solver.problem
+import solver.numerics.fluxes
 from solver.config import load_case
 from solver.mesh3d import _tag_by_position
+from solver.numerics.fluxes import simplex_edge_weights
 from solver.parameters import from_case
-from solver.physics.transport import simplex_edge_weights
 from solver.problem import SolverOptions, TransportProblem
 from solver.time_stepping import StepFailure, StepSettings, TimeStepper
 
@@ -87,7 +87,7 @@ def test_coarse_tetrahedral_wire_forward_keeps_y_in_bounds():
 
 def test_without_the_limiter_y_leaves_bounds(monkeypatch):
     """Every edge at its (partly negative) stiffness weight: plain EAFE overshoots here."""
-    monkeypatch.setattr(solver.problem, "nonnegative_edge_mask", lambda msh: None)
+    monkeypatch.setattr(solver.numerics.fluxes, "nonnegative_edge_mask", lambda msh: None)
     assert _leaves_bounds("exponential_fitting")
 
 

@@ -18,7 +18,7 @@ from dolfinx.fem import petsc as fem_petsc
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver.physics.transport import (
+from solver.numerics.fluxes import (
     _simplex_edge_numbers,
     nonnegative_edge_mask,
     simplex_edge_weights,

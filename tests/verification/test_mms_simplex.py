@@ -85,7 +85,7 @@ def test_mms_obtuse_triangles_edge_averaged():
     limiter of those edges is in the forms. It must not cost consistency (where the solution
     is resolved, θ = 1). Dropping those edges instead gave errors that did not decrease."""
     m = simplex_mesh(32, 2, 0.3)
-    from solver.physics.transport import simplex_edge_weights
+    from solver.numerics.fluxes import simplex_edge_weights
 
     assert simplex_edge_weights(m.mesh)[1].min() < 0.0
     rates, errors = _rates((32, 64, 128), 2, perturb=0.3)
