@@ -315,16 +315,10 @@ def build_problem(case, comm):
     params = from_case(case)
     tagged = build_mesh(comm, case, params)
     params = _flux_scheme_for_mesh(params, tagged, case.mesh.degree)
-    sv = case.solver
     try:  # the forms are compiled (FFCx JIT) here
         problem = TransportProblem(
             tagged, params, case.mesh.degree,
-            SolverOptions(max_it=sv.newton_max_it, stol=sv.newton_stol,
-                          max_update=sv.max_update_VT, linear_solver=sv.linear_solver,
-                          petsc_options=dict(sv.petsc_options),
-                          native_kernels=sv.native_kernels,
-                          jacobian_reuse_steps=sv.jacobian_reuse_steps,
-                          edge_assembly=sv.edge_assembly),
+            SolverOptions.from_config(case.solver),
             bias=params.bias, temperature=params.temperature,
         )
     except TimeoutError as exc:  # FFCx waited for another process's (or a dead one's) compile

@@ -1,4 +1,5 @@
-"""The only place that knows about dolfinx API differences (pinned range: dolfinx >=0.11,<0.12)."""
+"""The only place that knows about dolfinx API differences and private dolfinx calls (pinned
+range: dolfinx >=0.11,<0.12)."""
 
 from __future__ import annotations
 
@@ -15,3 +16,20 @@ def collapse(subspace):
     if isinstance(dofs, (list, tuple)):
         dofs = np.concatenate([np.asarray(d).ravel() for d in dofs])
     return V, np.asarray(dofs, dtype=np.int32).ravel()
+
+
+def ghost_update(vec, insert_mode, scatter_mode) -> None:
+    """Update the ghost entries of a PETSc vector of dolfinx (forward: owners to ghosts;
+    reverse: ghosts added or inserted into owners). dolfinx 0.11 keeps this private
+    (``dolfinx.la.petsc._ghost_update``)."""
+    from dolfinx.la import petsc as la_petsc
+
+    la_petsc._ghost_update(vec, insert_mode, scatter_mode)
+
+
+def zero_vector(vec) -> None:
+    """Set a PETSc vector of dolfinx to zero, ghosts included (dolfinx 0.11:
+    ``dolfinx.la.petsc._zero_vector``)."""
+    from dolfinx.la import petsc as la_petsc
+
+    la_petsc._zero_vector(vec)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from mpi4py import MPI
@@ -94,6 +94,42 @@ def resolve_newton_stol(requested: float | str) -> float:
     if requested == "auto":
         return NEWTON_STOL_AUTO
     return float(requested)
+
+
+def _schema_default(key: str):
+    """The default of ``solver.<key>`` in the case schema (solver/config/numerics.py)."""
+    from solver.config.numerics import Solver
+
+    return Solver.model_fields[key].get_default(call_default_factory=True)
+
+
+@dataclass
+class SolverOptions:
+    """Newton and linear-solver settings of a problem (docs/case_format.md, section ``solver``).
+
+    The defaults are the case schema's (one home: :class:`solver.config.numerics.Solver`);
+    :meth:`from_config` maps a validated ``solver`` section.
+    """
+
+    max_it: int = field(default_factory=lambda: _schema_default("newton_max_it"))
+    stol: float | str = field(default_factory=lambda: _schema_default("newton_stol"))
+    max_update: float = field(default_factory=lambda: _schema_default("max_update_VT"))
+    linear_solver: str = field(default_factory=lambda: _schema_default("linear_solver"))
+    petsc_options: dict = field(default_factory=lambda: _schema_default("petsc_options"))
+    native_kernels: bool = field(default_factory=lambda: _schema_default("native_kernels"))
+    jacobian_reuse_steps: int | str = field(
+        default_factory=lambda: _schema_default("jacobian_reuse_steps"))
+    edge_assembly: bool = field(default_factory=lambda: _schema_default("edge_assembly"))
+
+    @classmethod
+    def from_config(cls, sv) -> SolverOptions:
+        """The options of a validated ``solver`` section (:class:`solver.config.numerics.
+        Solver`)."""
+        return cls(max_it=sv.newton_max_it, stol=sv.newton_stol, max_update=sv.max_update_VT,
+                   linear_solver=sv.linear_solver, petsc_options=dict(sv.petsc_options),
+                   native_kernels=sv.native_kernels,
+                   jacobian_reuse_steps=sv.jacobian_reuse_steps,
+                   edge_assembly=sv.edge_assembly)
 
 
 @dataclass
@@ -216,7 +252,7 @@ class NewtonSolver:
             ``impose_boundary_values()``, ``assemble_residual(x, b)``,
             ``assemble_jacobian(x)``, ``jacobian_matrix`` and ``problem`` (dolfinx's
             NonlinearProblem, whose SNES and vectors are used).
-        options: :class:`solver.numerics.problem.SolverOptions` (``max_it``, ``stol``,
+        options: :class:`SolverOptions` (``max_it``, ``stol``,
             ``max_update``, ``jacobian_reuse_steps``; "auto" values are resolved by the
             mesh's dimension).
         linear_solver: the preset in use (:mod:`solver.numerics.linear_solvers`).

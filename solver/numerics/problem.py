@@ -12,14 +12,13 @@ convergence, row scaling, Jacobian reuse, linear-solver fallback) is
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import basix.ufl
 import numpy as np
 import ufl
 from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
-from dolfinx.la import petsc as dolfinx_la_petsc
 from mpi4py import MPI
 from petsc4py import PETSc
 
@@ -29,6 +28,7 @@ from solver.model.protocols import Schedule
 from solver.numerics.bdf import bdf_coefficients
 from solver.numerics.boundary import Drive, conditions_for
 from solver.numerics.coarse_space import median_axial_cell_extent, section_aggregation
+from solver.numerics.compat import ghost_update, zero_vector
 from solver.numerics.edge_assembly import edge_flux_assembler
 from solver.numerics.fluxes import FluxScheme, weighted_edge_flux_form
 from solver.numerics.jacobian_matrix import CSRJacobian
@@ -38,7 +38,7 @@ from solver.numerics.linear_solvers import (
     choose_linear_solver,
     newton_petsc_options,
 )
-from solver.numerics.newton import NewtonSolver, NewtonStats
+from solver.numerics.newton import NewtonSolver, NewtonStats, SolverOptions
 from solver.physics.equilibration import (
     background_next,
     equilibration_rate,
@@ -79,20 +79,6 @@ def jit_options(native_kernels: bool) -> dict | None:
 
     base = list(jit.get_options()["cffi_extra_compile_args"])
     return {"cffi_extra_compile_args": [*base, "-march=native"]}
-
-
-@dataclass
-class SolverOptions:
-    """Newton settings (see docs/case_format.md, section ``solver``)."""
-
-    max_it: int = 30
-    stol: float | str = "auto"
-    max_update: float = 10.0
-    linear_solver: str = "auto"
-    petsc_options: dict = field(default_factory=dict)
-    native_kernels: bool = False
-    jacobian_reuse_steps: int | str = "auto"
-    edge_assembly: bool = True
 
 
 class TransportProblem:
@@ -635,14 +621,14 @@ class TransportProblem:
         then is it skipped.
         """
         if self._boundary_values_hold(x):
-            dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
+            ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
             fem_petsc.assign(x, self.w)
-            dolfinx_la_petsc._zero_vector(b)
+            zero_vector(b)
             fem_petsc.assemble_vector(b, self.problem.F)
-            dolfinx_la_petsc._ghost_update(b, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+            ghost_update(b, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
             fem_petsc.set_bc(b, self.bcs, x0=x, alpha=-1.0)
             self._add_edge_residual(b)
-            dolfinx_la_petsc._ghost_update(b, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
+            ghost_update(b, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
         else:
             fem_petsc.assemble_residual(None, x, b, self.w, self.problem.F, self.problem.J,
                                         self.bcs)
@@ -659,13 +645,13 @@ class TransportProblem:
         with e.localForm() as loc:
             loc.set(0.0)
             self.edge_fluxes.add_residual(self.w.x.array, loc.array)
-        dolfinx_la_petsc._ghost_update(e, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+        ghost_update(e, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
         b.axpy(1.0, e)
 
     def assemble_jacobian(self, x) -> None:
         """J(x) into :attr:`jacobian_matrix` (Dirichlet rows: identity); also sets ``w`` to
         ``x``. Unscaled: the Newton solver scales its rows (solver/numerics/newton.py)."""
-        dolfinx_la_petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
+        ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
         fem_petsc.assign(x, self.w)
         add = (None if self.edge_fluxes is None else
                lambda csr: self.edge_fluxes.add_jacobian(self.w.x.array, csr))
