@@ -22,6 +22,7 @@ import numpy as np
 
 from solver import observables, outputs
 from solver.config import case_to_dict
+from solver.model.species import output_names, pair_of
 
 # Distance beyond the front excluded when measuring the Cl taken up ahead of it [µm]: about the
 # confocal-PL resolution with which seed 001 reports "up to 12% Cl" in the Br-rich segment.
@@ -197,7 +198,7 @@ class Recorder:
                 "migration_length_um": observables.migration_length(
                     self.z_front0, zf, self.case.geometry.br_rich_side
                 ),
-                "total_br_um": tb,
+                output_names(pair_of(self.case))["total_a"]: tb,
                 "total_v_um": tv,
                 **charge,
                 "x_v_min": float(prof.x_v.min()),
@@ -220,7 +221,8 @@ class Recorder:
         path = self.out / "profiles" / f"t_{t:012.3f}s.csv"
         try:
             outputs.write_profile_csv(path, prof.z_um, prof.y, prof.x_br, prof.x_v, prof.psi_V,
-                                      prof.E_V_per_um, t)
+                                      prof.E_V_per_um, t, fraction_column=output_names(
+                                          pair_of(self.case))["fraction_a"])
         except OSError as exc:  # the time loop stops after this step (control, flag 4)
             self.write_error = self.write_error or f"{path}: {outputs.os_reason(exc)}"
 
@@ -316,6 +318,7 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
     (restarts) [s]; ``setup_s``: this process's time before its first time step [s]."""
     last = rec.rows[-1] if rec.rows else {}
     final_prof = rec.profiles[-1] if rec.profiles else None
+    names = output_names(pair_of(case))  # Br/Cl: cl_uptake_br_segment, total_br_*, ...
     uptake = {}
     if final_prof is not None and rec.profiles:
         p = rec.params
@@ -326,6 +329,8 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
             br_rich_side=case.geometry.br_rich_side,
         )
         uptake["margin_um"] = CL_UPTAKE_MARGIN_UM
+        rename = {"max_cl_fraction": names["uptake_max"], "mean_cl_increase": names["uptake_mean"]}
+        uptake = {rename.get(k, k): v for k, v in uptake.items()}
     return {
         "status": status,
         "message": message,
@@ -336,10 +341,10 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
         "front_position_um": last.get("front_um", math.nan),
         "front_lateral_spread_um": last.get("front_spread_um", math.nan),
         "migration_length_um": last.get("migration_length_um", math.nan),
-        "cl_uptake_br_segment": uptake,
-        "total_br_initial_um": rec.total_br0,
-        "total_br_final_um": last.get("total_br_um", math.nan),
-        "total_br_relative_drift": (last.get("total_br_um", math.nan) - rec.total_br0)
+        names["uptake"]: uptake,
+        names["total_a_initial"]: rec.total_br0,
+        names["total_a_final"]: last.get(names["total_a"], math.nan),
+        names["total_a_drift"]: (last.get(names["total_a"], math.nan) - rec.total_br0)
         / rec.total_br0 if rec.rows else math.nan,
         "total_vacancy_initial_um": rec.total_v0,
         "total_vacancy_final_um": last.get("total_v_um", math.nan),

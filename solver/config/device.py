@@ -125,10 +125,19 @@ class Electrodes(BaseModel):
 
 
 class Material(BaseModel):
-    """CsPbBr3-CsPbCl3 material parameters (docs/model.md, "Parameters and sources")."""
+    """Material parameters of the halide pair (docs/model.md, "Parameters and sources",
+    "Halide pairs"). The fields carry the Br/Cl (canonical) names; a case of another pair writes
+    its own names for the per-halide keys (solver.config.halides)."""
 
     model_config = _MODEL_CONFIG
 
+    halides: Literal["Br/Cl", "Br/I"] = Field(
+        "Br/Cl",
+        description="[-] halide pair A/B, y = x_A/(x_A+x_B): Br/Cl (CsPbBr3-CsPbCl3, seeds "
+        "000/001) or Br/I (CsPbBr3-CsPbI3, seed 004: its emission law and defaults). The keys "
+        "naming the second halide take its symbol (y_i_segment, x_v_i, hop_ratio_br_i, "
+        "D_i_ref_cm2_per_s, sources.alpha_i, pl.wavelength_i_nm, ...; docs/case_format.md)",
+    )
     lattice_constant_nm: float = Field(
         0.58, ge=0.2, le=2.0, description="[nm] lattice constant a; site density c_s = 3/a^3"
     )

@@ -20,8 +20,9 @@ from pydantic import ValidationError
 
 from solver.config.case import Case
 from solver.config.errors import CaseError
+from solver.config.halides import HALIDE_PAIRS, HalidePair, from_canonical, pair_named, to_canonical
 from solver.config.keys import _model_at
-from solver.config.translate import _case_error_from_validation
+from solver.config.translate import _case_error_from_validation, _got
 
 __all__ = ["apply_overrides", "case_from_dict", "case_to_dict", "load_case", "read_section_file",
            "schema_json"]
@@ -170,8 +171,43 @@ def _is_scalar_field(loc: Sequence[str]) -> bool:
 # Public API
 
 
+def _pair_of(data: Mapping[str, Any]) -> HalidePair:
+    """The halide pair a raw case names in ``material.halides`` (default Br/Cl).
+
+    Raises:
+        CaseError: ``material.halides`` is not a shipped pair.
+    """
+    material = data.get("material")
+    name = material.get("halides") if isinstance(material, dict) else None
+    if name is not None and (not isinstance(name, str) or name not in HALIDE_PAIRS):
+        allowed = " or ".join(repr(k) for k in HALIDE_PAIRS)
+        raise CaseError("material.halides", f"Input should be {allowed}{_got(name)}")
+    return pair_named(name)
+
+
+def _canonical(data: Mapping[str, Any]) -> tuple[HalidePair, dict, dict[str, str]]:
+    """The adapter between a pair's key names and the schema: the raw case with the keys of
+    its halide pair renamed to the schema's (Br/Cl) names and the pair's defaults filled in
+    (solver.config.halides.to_canonical); also the pair and canonical -> written key names.
+
+    Raises:
+        CaseError: unknown pair, or a key named after a halide of another pair (e.g.
+            ``material.y_cl_segment`` with ``material.halides: Br/I``).
+    """
+    pair = _pair_of(data)
+    try:
+        canonical, written = to_canonical(data, pair)
+    except ValueError as exc:
+        raise CaseError(*exc.args) from None
+    return pair, canonical, written
+
+
 def case_from_dict(data: Mapping[str, Any]) -> Case:
     """Validate a raw case mapping.
+
+    The per-halide keys are written with the case's pair's names (``material.halides``; e.g.
+    ``material.y_i_segment`` for Br/I) and validated under the schema's (Br/Cl) names; errors
+    name the key as written.
 
     Args:
         data: Mapping as read from YAML (not modified).
@@ -184,18 +220,21 @@ def case_from_dict(data: Mapping[str, Any]) -> Case:
     """
     if not isinstance(data, Mapping):
         raise CaseError("case", f"must be a mapping of keys, got a {type(data).__name__}")
+    pair, canonical, written = _canonical(data)
     try:
-        return Case.model_validate(dict(data))
+        return Case.model_validate(canonical, context={"halides": pair.name})
     except ValidationError as exc:
-        raise _case_error_from_validation(exc) from None
+        raise _case_error_from_validation(exc, written) from None
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:
-    """Fully resolved case (all defaults filled) as a JSON-serialisable dict.
+    """Fully resolved case (all defaults filled) as a JSON-serialisable dict, the per-halide
+    keys named after the case's pair (``material.y_i_segment`` for Br/I).
 
     ``case_from_dict(case_to_dict(case)) == case``.
     """
-    return case.model_dump(mode="json")
+    data = case.model_dump(mode="json")
+    return from_canonical(data, pair_named(case.material.halides))
 
 
 def load_case(path: str | pathlib.Path, overrides: Sequence[str] = ()) -> Case:

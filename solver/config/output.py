@@ -5,10 +5,11 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from solver.config.base import _MODEL_CONFIG
 from solver.config.errors import _rule
+from solver.config.halides import EndPointEmission, pair_named
 from solver.constants import HC_EV_NM
 
 __all__ = ["PL", "Output"]
@@ -34,12 +35,15 @@ class PL(BaseModel):
         True, description="compute the PL outputs (pl/*.csv, figures/pl_wavelength_map.png, "
         "summary.json 'pl') from the profiles at the output times")
     wavelength_br_nm: float = Field(
-        526.0, ge=300.0, le=1000.0, description="[nm] PL peak of CsPbBr3 (seed 001 Fig. 1b)")
+        526.0, ge=300.0, le=1000.0, description="[nm] PL peak of CsPbBr3 (seed 001 Fig. 1b); "
+        "Br/I: 513 (seed 004), not used by its emission law")
     wavelength_cl_nm: float = Field(
-        420.0, ge=300.0, le=1000.0, description="[nm] PL peak of CsPbCl3 (seed 001 Fig. 1b)")
+        420.0, ge=300.0, le=1000.0, description="[nm] PL peak of CsPbCl3 (seed 001 Fig. 1b); "
+        "Br/I: wavelength_i_nm, 690 (CsPbI3, seed 004), not used by its emission law")
     bowing_eV: float = Field(
         0.0, ge=-1.0, le=1.0, description="[eV] bowing b of E(y) = y E_Br + (1-y) E_Cl - "
-        "b y (1-y); |b| < E_Cl - E_Br (0 = linear, Yin et al. 2014)")
+        "b y (1-y); |b| < E_Cl - E_Br (0 = linear, Yin et al. 2014). Br/I: not used (seed "
+        "004's law E(x) = 2.42 - 0.2x^2 + 0.04x^3 eV, x = 3(1-y))")
     psf_fwhm_um: float = Field(
         0.35, gt=0.0, le=10.0, description="[µm] FWHM of the Gaussian confocal point-spread "
         "function along the wire")
@@ -57,15 +61,24 @@ class PL(BaseModel):
         0.01, gt=0.0, le=10.0, description="[µm] spacing of the PL probe positions")
 
     @model_validator(mode="after")
-    def _check_emission(self) -> "PL":
+    def _check_emission(self, info: ValidationInfo) -> "PL":
+        """The end-point law (Br/Cl) must be monotonic: B's peak at the shorter wavelength and
+        |b| below the end-point spread. A pair with another law (Br/I: seed 004's polynomial,
+        solver.config.halides) does not use these keys. The pair comes from the validation
+        context (``{"halides": "Br/I"}``, set by solver.config.loading.case_from_dict); without
+        one it is Br/Cl."""
+        pair = pair_named((info.context or {}).get("halides"))
+        if not isinstance(pair.emission, EndPointEmission):
+            return self
+        b = pair.compounds[1]
         if not self.wavelength_cl_nm < self.wavelength_br_nm:
             raise _rule("wavelength_cl_nm", f"{self.wavelength_cl_nm:g} nm must be below "
-                        f"pl.wavelength_br_nm = {self.wavelength_br_nm:g} nm (CsPbCl3 has the "
+                        f"pl.wavelength_br_nm = {self.wavelength_br_nm:g} nm ({b} has the "
                         "larger gap)")
         spread = HC_EV_NM / self.wavelength_cl_nm - HC_EV_NM / self.wavelength_br_nm
         if not abs(self.bowing_eV) < spread:
-            raise _rule("bowing_eV", f"|{self.bowing_eV:g}| eV must be below E_Cl - E_Br = "
+            ea, eb = (pair.symbols("E_{}", w) for w in ("a", "b"))
+            raise _rule("bowing_eV", f"|{self.bowing_eV:g}| eV must be below {eb} - {ea} = "
                         f"{spread:.4g} eV, else E(y) is not monotonic and a wavelength does not "
                         "define a composition")
         return self
-

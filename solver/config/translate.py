@@ -5,7 +5,8 @@ a hard range with the reason and a unit guess (:func:`solver.config.plausible._b
 """
 
 import difflib
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -73,9 +74,35 @@ def _union_alternatives(errors: list[dict], loc: list) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def _case_error_from_validation(exc: ValidationError) -> CaseError:
+def _case_error_from_validation(exc: ValidationError,
+                                written: Mapping[str, str] | None = None) -> CaseError:
     """Turn the error of a ``ValidationError`` (:func:`first_error`) into a one-line
-    ``CaseError``."""
+    ``CaseError``.
+
+    Args:
+        exc: the validation error (keys with the schema's names).
+        written: schema dotted key -> the key the user wrote, for the per-halide keys of a pair
+            other than Br/Cl (solver.config.halides): the error names the key as written, in
+            its key and its message.
+    """
+    error = _error_of(exc)
+    if not written:
+        return error
+    return CaseError(written.get(error.key, error.key), _rename(error.message, written))
+
+
+def _rename(text: str, written: Mapping[str, str]) -> str:
+    """``text`` with every schema key name of ``written`` (dotted, or its last part alone)
+    replaced by the name the user wrote."""
+    for canonical, name in written.items():
+        for old, new in ((canonical, name), (canonical.rpartition(".")[2],
+                                             name.rpartition(".")[2])):
+            text = re.sub(rf"(?<![\w.]){re.escape(old)}(?!\w)", new, text)
+    return text
+
+
+def _error_of(exc: ValidationError) -> CaseError:
+    """The one-line ``CaseError`` of :func:`first_error`, with the schema's key names."""
     err = first_error(exc)
     loc = list(err["loc"])
     kind = err["type"]

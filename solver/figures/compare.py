@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from solver.analysis.observables import FRONT_LEVEL
-from solver.figures.device import Device, br_left, front_level, mark_device
+from solver.figures.device import Device, br_left, front_level, labels, mark_device
 from solver.figures.style import (
     FORWARD_COLOUR,
     MINUS,
@@ -37,6 +37,7 @@ from solver.figures.style import (
     positive,
     save,
 )
+from solver.model.species import pair_named
 
 __all__ = [
     "COMPARISON_FIGURE",
@@ -194,10 +195,11 @@ def profiles_comparison_figure(forward: Mapping, reverse: Mapping, *, device: De
                      lw=1.2, label="initial")
     _draw_runs(axes, runs, scale, with_field)
     front_level(axes[0], level, device)
-    axes[0].set_ylabel(r"$y = x_{Br}/(x_{Br}+x_{Cl})$")
+    names = labels(device)
+    axes[0].set_ylabel(names["y"])
     axes[0].set_ylim(-0.02, 1.08)
     axes[1].set_yscale("log")
-    axes[1].set_ylabel(r"$x_V / x_{V,Cl}$" if x_v_cl_ref is not None else r"$x_V$")
+    axes[1].set_ylabel(names["x_v_rescaled"] if x_v_cl_ref is not None else r"$x_V$")
     axes[-1].set_xlabel("z [µm]")
     for ax in axes:
         ax.grid(True, alpha=0.3)
@@ -250,7 +252,7 @@ def _comparison_title(title: str, device: Device | None) -> str:
         head += (f"\n{'3D model, ' if device.dimension == 3 else ''}"
                  f"±{abs(device.forward_field_V_per_um):g} V/µm "
                  f"({device.bias_V:.3g} V over the {device.gap_um:g} µm gap), "
-                 f"T = {device.T_K:g} K; forward puts + on the Br-rich "
+                 f"T = {device.T_K:g} K; forward puts + on the {labels(device)['a_rich']} "
                  f"({device.br_rich_side}) electrode")
     return head
 
@@ -391,9 +393,11 @@ def _x_v_cl(case: Mapping) -> float | None:
     if m.get("vacancy_model", "frozen") != "frozen":
         return None
     try:
-        y = float(m["y_cl_segment"])
-        return math.exp(y * math.log(float(m["x_v_br"])) + (1 - y) * math.log(float(m["x_v_cl"])))
-    except (KeyError, TypeError, ValueError):
+        pair = pair_named(m.get("halides"))
+        y = float(m[pair.key("y_{}_segment", "b")])
+        x_a, x_b = (float(m[pair.key("x_v_{}", w)]) for w in ("a", "b"))
+        return math.exp(y * math.log(x_a) + (1 - y) * math.log(x_b))
+    except (KeyError, TypeError, ValueError):  # also an unknown pair (KeyError)
         return None
 
 

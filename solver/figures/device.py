@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 from solver.figures.style import ELECTRODE_COLOUR, GAP_COLOUR, MINUS
 from solver.model.protocols import BiasProtocol, BiasValues, Schedule
+from solver.model.species import BR_CL, HalidePair, pair_named
 
-__all__ = ["Device", "br_left", "front_level", "mark_device"]
+__all__ = ["Device", "br_left", "front_level", "labels", "mark_device"]
 
 
 def _held_field(schedule: Schedule) -> float | None:
@@ -55,6 +56,7 @@ class Device:
         bias_protocol, temperature_protocol: True if the bias / temperature follow a protocol
             (the title then says so instead of giving one value).
         dimension: 1 or 3, the model's dimension (a 3D run says so in its titles).
+        halides: the halide pair (``material.halides``), which names the labels.
     """
 
     length_um: float
@@ -68,6 +70,12 @@ class Device:
     bias_protocol: bool = False
     temperature_protocol: bool = False
     dimension: int = 1
+    halides: str = "Br/Cl"
+
+    @property
+    def pair(self) -> HalidePair:
+        """The :class:`solver.model.species.HalidePair` of :attr:`halides`."""
+        return pair_named(self.halides)
 
     @classmethod
     def from_case_dict(cls, case: Mapping) -> Device:
@@ -87,6 +95,7 @@ class Device:
             bias_protocol=bias.get("protocol") is not None,
             temperature_protocol=case["temperature"].get("protocol") is not None,
             dimension=int(case["geometry"].get("dimension", 1)),
+            halides=str((case.get("material") or {}).get("halides", "Br/Cl")),
         )
 
     @classmethod
@@ -220,8 +229,18 @@ def mark_device(ax, device: Device, *, labels: bool = True,
     return patches
 
 
+def labels(device: Device | None) -> dict[str, str]:
+    """Figure labels that name the halides, from the device's pair (Br/Cl without a device):
+    ``y`` (the composition axis), ``x_v_rescaled`` (x_V over its value in the B-rich segment),
+    ``b_rich`` / ``a_rich`` (``"Cl-rich"`` / ``"Br-rich"``)."""
+    pair = BR_CL if device is None else device.pair
+    b = pair.b.symbol
+    return {"y": pair.composition_tex(), "x_v_rescaled": rf"$x_V / x_{{V,{b}}}$",
+            "b_rich": pair.symbols("{}-rich", "b"), "a_rich": pair.symbols("{}-rich", "a")}
+
+
 def front_level(ax, level: float, device: Device | None) -> None:
-    """Dotted line at the front level, named at the Cl-rich end (not in the legend)."""
+    """Dotted line at the front level, named at the B-rich (Cl-rich) end (not in the legend)."""
     ax.axhline(level, color="0.4", ls=":", lw=0.8)
     left = br_left(device)
     ax.annotate(f"front level y = {level:g}", xy=(0.995 if left else 0.005, level),

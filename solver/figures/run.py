@@ -21,7 +21,7 @@ import matplotlib.ticker
 import numpy as np
 
 from solver.analysis.observables import FRONT_LEVEL
-from solver.figures.device import Device, br_left, front_level, mark_device
+from solver.figures.device import Device, br_left, front_level, labels, mark_device
 from solver.figures.style import MINUS, S_PER_H, hours, positive, save, suptitle, time_colours
 
 __all__ = [
@@ -64,7 +64,7 @@ def profiles_figure(profiles: list[dict], title: str = "", *, x_v_cl_ref: float 
     electrode_labels, polarity_text = _profile_polarities(profiles, device)
     ax_e = _draw_profiles(axes, profiles, scale, polarity_text, with_field)
     front_level(axes[0], level, device)
-    _label_profile_axes(axes, ax_e, x_v_cl_ref is not None, with_field)
+    _label_profile_axes(axes, ax_e, x_v_cl_ref is not None, with_field, device)
     for ax in axes:
         ax.grid(True, which="major", alpha=0.3)
         if device is not None:
@@ -99,12 +99,15 @@ def _draw_profiles(axes, profiles, scale: float, polarity_text, with_field: bool
     return ax_e
 
 
-def _label_profile_axes(axes, ax_e, rescaled: bool, with_field: bool) -> None:
-    """Axis labels and scales of :func:`profiles_figure` (``rescaled``: x_V / x_V,Cl)."""
-    axes[0].set_ylabel(r"$y = x_{Br}/(x_{Br}+x_{Cl})$")
+def _label_profile_axes(axes, ax_e, rescaled: bool, with_field: bool,
+                        device: Device | None = None) -> None:
+    """Axis labels and scales of :func:`profiles_figure` (``rescaled``: x_V / x_V,Cl; the
+    halides named after the device's pair)."""
+    names = labels(device)
+    axes[0].set_ylabel(names["y"])
     axes[0].set_ylim(-0.02, 1.08)
     axes[1].set_yscale("log")
-    axes[1].set_ylabel(r"$x_V / x_{V,Cl}$" if rescaled else r"$x_V$")
+    axes[1].set_ylabel(names["x_v_rescaled"] if rescaled else r"$x_V$")
     if with_field:
         axes[2].set_ylabel(r"potential $\psi$ [V] (solid)")
         if ax_e is not None:
@@ -225,13 +228,14 @@ def _level_spans(t_s, values, classify) -> list[tuple[float, float, object]]:
     return [(a, b, c) for a, b, c in spans if c is not None]
 
 
-def _bias_shading(t_s, field):
+def _bias_shading(t_s, field, device: Device | None = None):
     """Spans and legend entries: reverse bias (E < 0) and no bias (E = 0) shaded."""
     def cls(e: float):
         return "reverse" if e < 0 else ("zero" if e == 0 else None)
 
     spans = _level_spans(t_s, field, cls)
-    styles = {"reverse": (REVERSE_SHADE, "reverse bias (E < 0: + on the Cl-rich side)"),
+    b_rich = labels(device)["b_rich"]
+    styles = {"reverse": (REVERSE_SHADE, f"reverse bias (E < 0: + on the {b_rich} side)"),
               "zero": (ZERO_SHADE, "no bias (E = 0)")}
     present = {c for _, _, c in spans}
     entries = [(c, *styles[c]) for c in ("reverse", "zero") if c in present]
@@ -282,7 +286,7 @@ def timeseries_figure(t_s, L_m_um, title: str = "", *, device: Device | None = N
     ax.plot(t_h, np.asarray(L_m_um, dtype=float), "-", gid="migration_length")
     ax.axhline(0.0, color="0.5", lw=0.6)
     ax.set_ylabel(r"migration length $L_m$ [µm]")
-    _shade_by_level(axes, t, drive, shown)
+    _shade_by_level(axes, t, drive, shown, device)
     for axis, key in zip(axes[1:], shown, strict=True):
         _drive_panel(axis, t_h, key, np.asarray(drive[key], dtype=float))
     for axis in axes:
@@ -295,12 +299,13 @@ def timeseries_figure(t_s, L_m_um, title: str = "", *, device: Device | None = N
     return fig
 
 
-def _shade_by_level(axes, t, drive: Mapping, shown: list[str]) -> None:
+def _shade_by_level(axes, t, drive: Mapping, shown: list[str],
+                    device: Device | None = None) -> None:
     """Shade every panel by level (never by segment index): bias polarity if the bias changes
     (``"field_V_per_um"`` in ``shown``), else the hotter half of the temperature range; a legend
     above the first panel says what the shading means."""
     if "field_V_per_um" in shown:
-        spans, styles, entries = _bias_shading(t, drive["field_V_per_um"])
+        spans, styles, entries = _bias_shading(t, drive["field_V_per_um"], device)
     elif "T_K" in shown:
         spans, styles, entries = _temperature_shading(t, drive["T_K"])
     else:

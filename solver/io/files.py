@@ -9,7 +9,8 @@ File formats:
     Time series CSV: one header line with the column names, then one line per row; floats in
         ``%.10e``, integers and booleans as integers, None/missing as an empty field.
     Profile CSV: a comment line ``# t_s=<t in %.10e>``, a header line
-        ``z_um,y,x_Br,x_V,psi_V,E_V_per_um``, then one line per node in ``%.10e``.
+        ``z_um,y,x_Br,x_V,psi_V,E_V_per_um`` (``x_Br``: the first halide of the pair), then one
+        line per node in ``%.10e``.
 
 Code that must be able to replace a writer (tests simulating a full disk) calls it through the
 module (``files.write_json``), so that patching ``solver.io.files.write_json`` reaches it.
@@ -200,18 +201,21 @@ def read_timeseries_csv(path) -> dict:
     return {name: _parse_column([r[i] for r in data]) for i, name in enumerate(header)}
 
 
-def write_profile_csv(path, z_um, y, x_br, x_v, psi_V, E_V_per_um, t_s: float) -> Path:
+def write_profile_csv(path, z_um, y, x_br, x_v, psi_V, E_V_per_um, t_s: float, *,
+                      fraction_column: str = PROFILE_COLUMNS[2]) -> Path:
     """Write one profile (nodes sorted by z) at time ``t_s`` atomically.
 
     Args:
         path: destination file.
         z_um: node coordinates [um].
-        y: composition x_Br / (x_Br + x_Cl) [-].
-        x_br: bromide site fraction [-].
+        y: composition x_Br / (x_Br + x_Cl) [-] (the first halide's share of the halides).
+        x_br: site fraction of the first halide (bromide) [-].
         x_v: vacancy site fraction [-].
         psi_V: electrostatic potential [V].
         E_V_per_um: electric field -dpsi/dz [V/um].
         t_s: time of the profile [s].
+        fraction_column: name of the ``x_br`` column, from the case's halide pair
+            (``solver.model.species.output_names``; ``x_Br`` for the shipped pairs).
 
     Returns:
         The destination path.
@@ -224,7 +228,8 @@ def write_profile_csv(path, z_um, y, x_br, x_v, psi_V, E_V_per_um, t_s: float) -
         raise ValueError(f"profile columns differ in length: {[c.size for c in cols]}")
     buf = io.StringIO()
     buf.write(f"# t_s={FLOAT_FMT % float(t_s)}\n")
-    buf.write(",".join(PROFILE_COLUMNS) + "\n")
+    header = (*PROFILE_COLUMNS[:2], fraction_column, *PROFILE_COLUMNS[3:])
+    buf.write(",".join(header) + "\n")
     np.savetxt(buf, np.column_stack(cols), fmt=FLOAT_FMT, delimiter=",")
     return write_text_atomic(path, buf.getvalue())
 

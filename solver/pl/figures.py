@@ -4,10 +4,11 @@ Each panel is one run (e.g. forward and reverse bias side by side): one horizont
 output time (equal heights, not to scale in time), coloured by the PL peak wavelength along the
 wire with a perceptually uniform colour map (viridis) spanning the pure-phase wavelengths
 (CsPbCl3, 420 nm, dark to CsPbBr3, 526 nm, yellow), so that a few per cent of Cl in the Br-rich
-segment or of Br in the Cl-rich one shows as a change of shade. The colour bar also reads in the
-apparent composition y. Given the electrode zones, they are drawn as gold bars above the map
-and their contact lines as dashed lines across it; given the PL settings, the title states them
-(PSF FWHM, peak definition, linewidth, funnelling). Matplotlib, Agg backend.
+segment or of Br in the Cl-rich one shows as a change of shade (Br/I: CsPbBr3, 512 nm, dark to
+CsPbI3, 729 nm, the range of seed 004's law). The colour bar also reads in the apparent
+composition y. Given the electrode zones, they are drawn as gold bars above the map and their
+contact lines as dashed lines across it; given the PL settings, the title states them (PSF
+FWHM, peak definition, linewidth, funnelling). Matplotlib, Agg backend.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import matplotlib.patheffects
 import matplotlib.pyplot as plt
 import numpy as np
 
-from solver.pl.model import EmissionModel, PLSettings
+from solver.pl.model import EmissionModel, PLSettings, PolynomialEmissionModel
 
 matplotlib.use("Agg")
 
@@ -62,7 +63,8 @@ def _mark_electrodes(ax, electrodes) -> None:
         line.set_gid("contact_line")
 
 
-def wavelength_map_figure(panels: Sequence[tuple], *, emission: EmissionModel,
+def wavelength_map_figure(panels: Sequence[tuple], *,
+                          emission: EmissionModel | PolynomialEmissionModel,
                           settings: PLSettings | None = None, electrodes=None,
                           title: str = MAP_TITLE):
     """Open figure: for each ``(title, times_s, maps)`` one panel of PL maps
@@ -80,7 +82,7 @@ def wavelength_map_figure(panels: Sequence[tuple], *, emission: EmissionModel,
     """
     fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels) + 0.8, 4.1),
                              squeeze=False, constrained_layout=True)
-    lo, hi = emission.wavelength_cl_nm, emission.wavelength_br_nm
+    lo, hi = emission.wavelength_range_nm
     image = None
     for k, (ax, (name, times_s, maps)) in enumerate(zip(axes[0], panels, strict=True)):
         z = maps[0].z_um
@@ -101,7 +103,7 @@ def wavelength_map_figure(panels: Sequence[tuple], *, emission: EmissionModel,
     y_axis = bar.ax.secondary_yaxis(
         "left", functions=(lambda w: emission.composition_from_wavelength(np.clip(w, lo, hi)),
                            emission.wavelength_nm))
-    y_axis.set_ylabel("apparent y (Br fraction)", fontsize=8)
+    y_axis.set_ylabel(f"apparent y ({emission.pair.a.symbol} fraction)", fontsize=8)
     y_axis.set_ticks([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
     y_axis.tick_params(labelsize=7)
     head = title + (f"\n{settings_text(settings)}" if settings is not None else "")
@@ -109,7 +111,8 @@ def wavelength_map_figure(panels: Sequence[tuple], *, emission: EmissionModel,
     return fig
 
 
-def plot_wavelength_map(panels: Sequence[tuple], path, *, emission: EmissionModel,
+def plot_wavelength_map(panels: Sequence[tuple], path, *,
+                        emission: EmissionModel | PolynomialEmissionModel,
                         settings: PLSettings | None = None, electrodes=None,
                         title: str = MAP_TITLE) -> Path:
     """Write :func:`wavelength_map_figure` to ``path`` (PNG, directory created)."""

@@ -1,4 +1,4 @@
-r"""Synthetic confocal photoluminescence (PL) of a CsPb(Br_y Cl_1-y)3 wire.
+r"""Synthetic confocal photoluminescence (PL) of a CsPb(Br_y Cl_1-y)3 (or CsPb(Br_y I_1-y)3) wire.
 
 Seed 001 never measures the composition y(z) directly: it records confocal PL spectra along the
 wire, takes the peak wavelength at each point and converts it to a composition (its Figs. 1d,
@@ -17,6 +17,18 @@ The chain, for one probe position z0 (the centre of the laser spot on the wire):
    negligible bowing for the well-miscible Br/Cl alloys of CsPbX3 (Yin, Yan & Wei, J. Phys.
    Chem. Lett. 5, 3625 (2014)), and seed 001 converts wavelength to composition by a
    calibration it does not tabulate (Fig. S7). b is a case option (``pl.bowing_eV``).
+
+   The emission law is the halide pair's (``material.halides``, solver.model.species): the
+   end points and bowing above for Br/Cl, and for Br/I seed 004's law (its line 78, a fit to
+   Nedelcu et al. 2015; :class:`PolynomialEmissionModel`)
+
+   .. math:: E_{PL}(x) = 2.42 - 0.2\\,x^2 + 0.04\\,x^3\\ \\mathrm{eV},\\qquad x = 3\\,(1 - y),
+
+   x the iodide per formula unit of CsPbBr(3-x)I(x). It is strictly decreasing on [0, 3]
+   (dE/dx = x (0.12 x - 0.4) < 0 for 0 < x < 10/3), from 2.42 eV (512 nm) to 1.70 eV (729 nm;
+   seed 004 measures 1.80 eV for its CsPbI3 films, a known inconsistency of the fit,
+   ../shared/MODEL-NANOCRYSTALS.md). The inverse (composition from energy) is a bisection on
+   [0, 3]; an energy beyond an end point reads as that pure compound.
 
 2. **Excitation** by a Gaussian point-spread function (PSF) along the wire, of full width at
    half maximum ``psf_fwhm_um`` (σ = FWHM / (2 √(2 ln 2))):
@@ -61,6 +73,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.model.species import BR_CL, BR_I, EndPointEmission, HalidePair, PolynomialEmission
+
 __all__ = [
     "HC_EV_NM",
     "WAVELENGTH_BR_NM",
@@ -68,6 +82,8 @@ __all__ = [
     "EmissionModel",
     "PLMap",
     "PLSettings",
+    "PolynomialEmissionModel",
+    "emission_model",
     "fwhm_to_sigma",
     "gaussian_psf",
     "pl_map",
@@ -148,6 +164,76 @@ class EmissionModel:
     def composition_from_wavelength(self, wavelength_nm):
         """Apparent composition of a PL peak at ``wavelength_nm`` (inverse of wavelength_nm)."""
         return self.composition_from_energy(HC_EV_NM / np.asarray(wavelength_nm, dtype=float))
+
+    @property
+    def pair(self) -> HalidePair:
+        """The halide pair of this law: Br/Cl (names and labels of the PL outputs)."""
+        return BR_CL
+
+    @property
+    def wavelength_range_nm(self) -> tuple[float, float]:
+        """(shortest, longest) wavelength of the pure compounds [nm]: (CsPbCl3, CsPbBr3)."""
+        return self.wavelength_cl_nm, self.wavelength_br_nm
+
+
+@dataclass(frozen=True)
+class PolynomialEmissionModel:
+    """PL peak energy of a pair whose law is a polynomial in x = x_max (1 - y), the amount of
+    the second halide per formula unit (Br/I: seed 004's E(x) = 2.42 - 0.2x² + 0.04x³ eV), and
+    its inverse; the interface of :class:`EmissionModel`.
+
+    Attributes:
+        law: the polynomial (strictly monotonic on [0, x_max], checked by the law itself).
+        pair: the halide pair it belongs to (names and labels).
+    """
+
+    law: PolynomialEmission = BR_I.emission
+    pair: HalidePair = BR_I
+
+    def x_of(self, y):
+        """Amount of the second halide per formula unit, x = x_max (1 - y) [-]."""
+        return self.law.x_max * (1.0 - np.asarray(y, dtype=float))
+
+    def energy_eV(self, y):
+        """E(x(y)) [eV] (y is not clipped)."""
+        return self.law.energy_eV(self.x_of(y))
+
+    def wavelength_nm(self, y):
+        """Peak wavelength hc / E(y) [nm]."""
+        return HC_EV_NM / self.energy_eV(y)
+
+    def composition_from_energy(self, E_eV):
+        """The y in [0, 1] with E(y) = E_eV (bisection on x,
+        :meth:`solver.model.species.PolynomialEmission.x_from_energy`; energies beyond the pure
+        compounds' give 0 or 1, nan gives nan)."""
+        return 1.0 - self.law.x_from_energy(E_eV) / self.law.x_max
+
+    def composition_from_wavelength(self, wavelength_nm):
+        """Apparent composition of a PL peak at ``wavelength_nm`` (inverse of wavelength_nm)."""
+        return self.composition_from_energy(HC_EV_NM / np.asarray(wavelength_nm, dtype=float))
+
+    @property
+    def wavelength_range_nm(self) -> tuple[float, float]:
+        """(shortest, longest) wavelength of the pure compounds, y = 1 and y = 0 [nm]."""
+        ends = sorted(float(HC_EV_NM / self.law.energy_eV(x)) for x in (0.0, self.law.x_max))
+        return ends[0], ends[1]
+
+
+def emission_model(pair: HalidePair, wavelength_a_nm: float | None = None,
+                   wavelength_b_nm: float | None = None, bowing_eV: float = 0.0):
+    """The emission model of ``pair``: :class:`EmissionModel` from the end points and bowing
+    (the case's ``pl`` keys) for an end-point law (Br/Cl), :class:`PolynomialEmissionModel` for
+    a polynomial law (Br/I; the wavelengths and bowing are then not used).
+
+    Raises:
+        ValueError: invalid end points or bowing (see :class:`EmissionModel`).
+    """
+    law = pair.emission
+    if isinstance(law, EndPointEmission):
+        return EmissionModel(law.wavelength_a_nm if wavelength_a_nm is None else wavelength_a_nm,
+                             law.wavelength_b_nm if wavelength_b_nm is None else wavelength_b_nm,
+                             bowing_eV)
+    return PolynomialEmissionModel(law, pair)
 
 
 @dataclass(frozen=True)
@@ -253,8 +339,8 @@ def _log_parabola_peak(grid: np.ndarray, S: np.ndarray) -> np.ndarray:
     return grid[i] + np.clip(shift, -1.0, 1.0) * (grid[1] - grid[0])
 
 
-def pl_map(z_um, y, emission: EmissionModel, settings: PLSettings, *, probes_um=None,
-           weights=None) -> PLMap:
+def pl_map(z_um, y, emission: EmissionModel | PolynomialEmissionModel, settings: PLSettings, *,
+           probes_um=None, weights=None) -> PLMap:
     """Synthetic PL peak along the wire for one composition field.
 
     Args:
@@ -262,7 +348,7 @@ def pl_map(z_um, y, emission: EmissionModel, settings: PLSettings, *, probes_um=
         y: composition at the nodes: shape (n_z,) for a 1D profile, or (n_samples, n_z) for a
             3D field sampled on lines along the wire (a cross-section grid); the samples are
             integrated over the section with ``weights``.
-        emission: the E(y) relation.
+        emission: the E(y) relation (:class:`EmissionModel` or :class:`PolynomialEmissionModel`).
         settings: optics and carrier settings.
         probes_um: probe positions [µm]; default every ``settings.step_um`` over the wire.
         weights: area weights of the section samples (default equal).

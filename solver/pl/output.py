@@ -9,7 +9,8 @@ docs/model.md ("Observables") on both the true and the PL-apparent composition, 
                           position and output time)
     pl/pl_fronts.csv      per output time: front position, migration length, front width
                           (y = 0.2 ... 0.9) and Cl ahead of the front, true and PL-apparent,
-                          and whether each width is resolved (below)
+                          and whether each width is resolved (below); the columns naming
+                          Cl name the case's second halide (Br/I: max_i_ahead, ...)
     figures/pl_wavelength_map.png   PL peak wavelength along the wire vs time (seed 001 Fig. 1d),
                           with the electrodes and the PL settings
 
@@ -40,7 +41,8 @@ import numpy as np
 
 from solver.analysis import observables
 from solver.io import files
-from solver.pl.model import EmissionModel, PLMap, PLSettings, pl_map
+from solver.model.species import BR_CL, HalidePair, output_names, pair_of
+from solver.pl.model import EmissionModel, PLMap, PLSettings, emission_model, pl_map
 
 __all__ = ["CL_UPTAKE_MARGIN_UM", "emission_of", "front_metrics", "settings_of",
            "width_resolved", "write_pl_outputs"]
@@ -50,9 +52,22 @@ __all__ = ["CL_UPTAKE_MARGIN_UM", "emission_of", "front_metrics", "settings_of",
 CL_UPTAKE_MARGIN_UM = 0.5
 
 
-def emission_of(pl_cfg) -> EmissionModel:
-    """The E(y) relation of a case's ``pl`` section."""
-    return EmissionModel(pl_cfg.wavelength_br_nm, pl_cfg.wavelength_cl_nm, pl_cfg.bowing_eV)
+def emission_of(pl_cfg, pair: HalidePair = BR_CL) -> EmissionModel:
+    """The E(y) relation of a case's ``pl`` section and halide pair (Br/Cl: the end points and
+    bowing of ``pl``; Br/I: seed 004's law, solver.pl.model.emission_model)."""
+    return emission_model(pair, pl_cfg.wavelength_br_nm, pl_cfg.wavelength_cl_nm,
+                          pl_cfg.bowing_eV)
+
+
+def _pair_names(pair: HalidePair) -> dict[str, str]:
+    """The pl_fronts.csv / summary names that name the second halide -> ``pair``'s names
+    (identity for Br/Cl)."""
+    names = output_names(pair)
+    out = {"cl_margin_um": names["pl_margin"]}
+    for suffix in ("", "_pl"):
+        out[f"max_cl_ahead{suffix}"] = names["ahead"] + suffix
+        out[f"mean_cl_increase{suffix}"] = names["uptake_mean"] + suffix
+    return out
 
 
 def settings_of(pl_cfg) -> PLSettings:
@@ -131,7 +146,8 @@ def write_pl_outputs(out: Path, profiles, case, *, figures: bool = True) -> dict
     """
     if not case.pl.enabled or not profiles:
         return {}
-    emission, settings = emission_of(case.pl), settings_of(case.pl)
+    pair = pair_of(case)
+    emission, settings = emission_of(case.pl, pair), settings_of(case.pl)
     geo = case.geometry
     maps = [_pl_of(p, emission, settings) for p in profiles]
     wave_rows, front_rows = [], []
@@ -142,6 +158,8 @@ def write_pl_outputs(out: Path, profiles, case, *, figures: bool = True) -> dict
                               "peak_energy_eV": m.peak_energy_eV[k], "y_pl": m.y_apparent[k]})
         front_rows.append(_front_row(prof, m, profiles[0], maps[0],
                                      front_rows[0] if front_rows else None, geo))
+    rename = _pair_names(pair)
+    front_rows = [{rename.get(k, k): v for k, v in row.items()} for row in front_rows]
     files.write_timeseries_csv(out / "pl" / "pl_wavelength.csv", wave_rows)
     files.write_timeseries_csv(out / "pl" / "pl_fronts.csv", front_rows)
     if figures and len(maps) > 0:
@@ -158,9 +176,10 @@ def write_pl_outputs(out: Path, profiles, case, *, figures: bool = True) -> dict
     return {
         "settings": {"psf_fwhm_um": settings.psf_fwhm_um, "linewidth_eV": settings.linewidth_eV,
                      "peak": settings.peak, "funnelling_length_um": settings.funnelling_length_um,
-                     "bowing_eV": emission.bowing_eV, "step_um": settings.step_um},
+                     "bowing_eV": getattr(emission, "bowing_eV", None),
+                     "step_um": settings.step_um},
         "t_s": last["t_s"],
-        "cl_margin_um": CL_UPTAKE_MARGIN_UM,
+        rename["cl_margin_um"]: CL_UPTAKE_MARGIN_UM,
         **{k: _json_value(v) for k, v in last.items() if k != "t_s"},
     }
 

@@ -446,3 +446,98 @@ def test_reference_cases_content():
         for key in ("name", "description", "bias"):
             data.pop(key)
         assert data == default
+
+
+# --------------------------------------------------------------------------------------------
+# Halide pairs (material.halides; solver/config/halides.py)
+
+
+def br_i(**material) -> dict:
+    """A Br/I case mapping with the given material keys (Br/I names)."""
+    return with_name(material={"halides": "Br/I", **material})
+
+
+def test_br_i_keys_are_aliases_of_the_schema_keys():
+    case = case_from_dict(br_i(y_i_segment=0.2, x_v_i=1e-6, hop_ratio_br_i=10.0,
+                               D_i_ref_cm2_per_s=2e-9, formation_lattice_i_eV=1.5,
+                               chemical_potential_i_eV=-1.0))
+    m = case.material
+    assert (m.halides, m.y_cl_segment, m.x_v_cl, m.hop_ratio_br_cl, m.D_cl_ref_cm2_per_s,
+            m.formation_lattice_cl_eV, m.chemical_potential_cl_eV) == (
+        "Br/I", 0.2, 1e-6, 10.0, 2e-9, 1.5, -1.0)
+    # the pair's defaults where the case is silent; Br/Cl's elsewhere (placeholders)
+    assert case_from_dict(br_i()).material.hop_activation_eV == 0.182
+    assert case_from_dict(br_i()).material.D_cl_ref_cm2_per_s == 1.8e-9
+    assert case_from_dict(br_i()).pl.wavelength_cl_nm == 690.0
+    assert case_from_dict(br_i()).material.x_v_cl == 3.0e-7
+    assert case_from_dict(br_i(hop_activation_eV=0.3)).material.hop_activation_eV == 0.3
+    s = case_from_dict({**br_i(), "sources": {"alpha_i": 1e-6}, "pl": {"wavelength_i_nm": 700.0}})
+    assert (s.sources.alpha_cl, s.pl.wavelength_cl_nm) == (1e-6, 700.0)
+
+
+def test_br_i_case_to_dict_shows_br_i_names_and_round_trips():
+    case = case_from_dict(br_i(y_i_segment=0.2))
+    data = case_to_dict(case)
+    assert data["material"]["y_i_segment"] == 0.2 and "y_cl_segment" not in data["material"]
+    assert {"x_v_i", "hop_ratio_br_i", "D_i_ref_cm2_per_s"} <= set(data["material"])
+    assert "alpha_i" in data["sources"] and "wavelength_i_nm" in data["pl"]
+    assert list(data["material"])[:9] == [  # the renamed keys keep their places
+        "halides", "lattice_constant_nm", "jump_length_nm", "eps_r", "x_v_br", "x_v_i",
+        "y_br_segment", "y_i_segment", "hop_ratio_br_i"]
+    assert case_from_dict(data) == case
+    assert "halides" in case_to_dict(case_from_dict({"name": "t"}))["material"]
+    assert "y_cl_segment" in case_to_dict(case_from_dict({"name": "t"}))["material"]
+
+
+def test_br_i_names_in_set_overrides():
+    data = apply_overrides(br_i(), ["material.y_i_segment=0.3", "sources.alpha_i=1e-6"])
+    case = case_from_dict(data)
+    assert (case.material.y_cl_segment, case.sources.alpha_cl) == (0.3, 1e-6)
+    on_br_cl = apply_overrides({"name": "t"}, ["material.halides=Br/I",
+                                               "material.x_v_i=1e-6"])
+    assert case_from_dict(on_br_cl).material.x_v_cl == 1e-6
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (br_i(y_cl_segment=0.2), "material.y_cl_segment: names a key of the Br/Cl pair, but "
+     "material.halides is Br/I: write material.y_i_segment"),
+    ({**br_i(), "sources": {"alpha_cl": 1e-6}}, "sources.alpha_cl: names a key of the Br/Cl "
+     "pair"),
+    (with_name(material={"y_i_segment": 0.2}), "material.y_i_segment: names a key of the Br/I "
+     "pair, but material.halides is Br/Cl: write material.y_cl_segment"),
+    (br_i(y_i_segment=1.2), "material.y_i_segment: 1.2 is not below 1 (expected 0 <= "
+     "y_i_segment < 1)"),
+    (br_i(y_i_segment=0.5, y_br_segment=0.4), "material.y_i_segment: must be < "
+     "material.y_br_segment = 0.4"),
+    (br_i(hop_ratio_br_i="3"), "material.hop_ratio_br_i: "),
+    (br_i(y_i_segmnt=0.2), "material.y_i_segmnt: unknown key (did you mean 'y_i_segment'?"),
+    (with_name(material={"halides": "Br/F"}), "material.halides: Input should be 'Br/Cl' or "
+     "'Br/I' (got 'Br/F')"),
+])
+def test_br_i_errors_name_the_key_as_written(data, expected):
+    text = rejects(data)
+    assert text.startswith(expected), text
+
+
+def test_br_i_pl_keys_are_not_checked_against_the_br_cl_law():
+    """The Br/Cl end-point rule (Cl peak below Br's) does not apply to Br/I's law."""
+    assert case_from_dict({**br_i(), "pl": {"wavelength_i_nm": 690.0}}).pl.wavelength_cl_nm \
+        == 690.0
+    assert "larger gap" in rejects(with_name(pl={"wavelength_cl_nm": 530.0}))
+
+
+def test_br_cl_name_in_br_i_case_exits_2_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "c.yaml"
+    path.write_text("name: c\nmaterial: {halides: Br/I, y_cl_segment: 0.2}\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "run_case.py", str(path), "--check"], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "material.y_cl_segment: names a key of the Br/Cl pair" in lines[0]
+    ok = subprocess.run([sys.executable, "run_case.py", "cases/wire_br_i.yaml", "--check"],
+                        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "y_i_segment" in ok.stdout and "y_cl_segment" not in ok.stdout
