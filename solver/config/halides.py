@@ -205,6 +205,12 @@ class HalidePair:
         a, b = self.a.symbol, self.b.symbol
         return rf"$y = x_{{{a}}}/(x_{{{a}}}+x_{{{b}}})$"
 
+    def written(self, dotted: str) -> str:
+        """The name a case of this pair writes for a schema dotted key
+        (``"material.hop_ratio_br_cl"`` -> ``"material.hop_ratio_br_i"`` for Br/I; any other
+        key unchanged): for messages about a validated case (preflight)."""
+        return self.schema_keys().get(dotted, dotted)
+
     def schema_keys(self) -> dict[str, str]:
         """Canonical (Br/Cl) dotted key -> this pair's dotted key, for every per-halide key
         whose name differs (empty for Br/Cl)."""
@@ -298,6 +304,21 @@ def _section_items(data: Mapping, section: str):
     return node if isinstance(node, dict) else None
 
 
+def _refuse_other_pairs(data: Mapping, pair: HalidePair) -> None:
+    """Raise ``ValueError((dotted key, message))`` for a key of ``data`` named after a halide of
+    another pair than ``pair``."""
+    for section, template, which in SCHEMA_KEYS:
+        node = _section_items(data, section)
+        if node is None:
+            continue
+        mine = pair.key(template, *which)
+        for other in HALIDE_PAIRS.values():
+            theirs = other.key(template, *which)
+            if theirs != mine and theirs in node:
+                raise ValueError(f"{section}.{theirs}", f"names a key of the {other.name} pair, "
+                                 f"but material.halides is {pair.name}: write {section}.{mine}")
+
+
 def to_canonical(data: Mapping, pair: HalidePair) -> tuple[dict, dict[str, str]]:
     """A raw case of ``pair`` with its per-halide keys renamed to the canonical (Br/Cl) names,
     and the pair's defaults filled in where the case does not set the key.
@@ -315,14 +336,7 @@ def to_canonical(data: Mapping, pair: HalidePair) -> tuple[dict, dict[str, str]]
             (e.g. ``material.y_cl_segment`` in a Br/I case).
     """
     result = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
-    for section, template, which in SCHEMA_KEYS:
-        mine = pair.key(template, *which)
-        node = _section_items(result, section)
-        for other in HALIDE_PAIRS.values():
-            theirs = other.key(template, *which)
-            if node is not None and theirs != mine and theirs in node:
-                raise ValueError(f"{section}.{theirs}", f"names a key of the {other.name} pair, "
-                                 f"but material.halides is {pair.name}: write {section}.{mine}")
+    _refuse_other_pairs(result, pair)
     ours = pair.schema_keys()
     for canonical, name in ours.items():
         section, _, key = name.partition(".")

@@ -177,8 +177,11 @@ class Device:
                 f"({self.bias_V:.3g} V over the {self.gap_um:g} µm gap)")
 
     def title(self) -> str:
-        """Case name (with "(3D)" for a 3D model), bias and temperature, for figure titles."""
+        """Case name (with "(3D)" for a 3D model, and the pair's compounds for a pair other
+        than Br/Cl), bias and temperature, for figure titles."""
         dim = "3D" if self.dimension == 3 else ""
+        if self.halides != "Br/Cl":
+            dim = ", ".join(filter(None, (dim, "-".join(self.pair.compounds))))
         name = f"{self.name} ({dim})" if self.name and dim else (self.name or dim)
         head = f"{name}: " if name else ""
         temp = "T protocol" if self.temperature_protocol else f"T = {self.T_K:g} K"

@@ -172,14 +172,19 @@ def write_pl_outputs(out: Path, profiles, case, *, figures: bool = True) -> dict
                             settings=settings,
                             electrodes=((el.left.start_um, el.left.end_um),
                                         (el.right.start_um, el.right.end_um)))
-    last = front_rows[-1]
+    return _summary_block(front_rows[-1], emission, settings, rename["cl_margin_um"])
+
+
+def _summary_block(last: dict, emission, settings: PLSettings, margin_key: str) -> dict:
+    """summary.json's ``pl`` block: the settings and the last ``pl_fronts.csv`` row (``last``;
+    the margin under ``margin_key``, named after the pair; bowing null for a law without)."""
     return {
         "settings": {"psf_fwhm_um": settings.psf_fwhm_um, "linewidth_eV": settings.linewidth_eV,
                      "peak": settings.peak, "funnelling_length_um": settings.funnelling_length_um,
                      "bowing_eV": getattr(emission, "bowing_eV", None),
                      "step_um": settings.step_um},
         "t_s": last["t_s"],
-        rename["cl_margin_um"]: CL_UPTAKE_MARGIN_UM,
+        margin_key: CL_UPTAKE_MARGIN_UM,
         **{k: _json_value(v) for k, v in last.items() if k != "t_s"},
     }
 

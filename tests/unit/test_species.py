@@ -54,6 +54,9 @@ def test_key_names_follow_the_pair():
     assert BR_I.key("y_{}_segment", "b") == "y_i_segment"
     assert BR_I.key("hop_ratio_{}_{}", "a", "b") == "hop_ratio_br_i"
     assert BR_CL.schema_keys() == {}
+    assert BR_I.written("material.hop_ratio_br_cl") == "material.hop_ratio_br_i"
+    assert BR_I.written("material.eps_r") == "material.eps_r"
+    assert BR_CL.written("material.x_v_cl") == "material.x_v_cl"
     assert BR_I.schema_keys() == {
         "material.x_v_cl": "material.x_v_i",
         "material.y_cl_segment": "material.y_i_segment",
@@ -169,3 +172,21 @@ def test_br_i_defaults_and_their_sources():
                                                                                         690.0)
     assert BR_CL.defaults == ()
     assert all(src for _, _, src in BR_I.defaults)
+
+
+def test_figure_labels_follow_the_pair():
+    from solver.figures.device import Device, labels
+
+    br_i = Device(7.0, (0.0, 1.5), (5.5, 7.0), 2.0, 300.0, name="w", halides="Br/I")
+    assert labels(br_i)["y"] == r"$y = x_{Br}/(x_{Br}+x_{I})$"
+    assert labels(br_i)["x_v_rescaled"] == r"$x_V / x_{V,I}$"
+    assert labels(br_i)["b_rich"] == "I-rich"
+    assert labels(None)["y"] == r"$y = x_{Br}/(x_{Br}+x_{Cl})$"
+    assert br_i.title().startswith("w (CsPbBr3-CsPbI3): ")
+    assert Device(7.0, (0.0, 1.5), (5.5, 7.0), 2.0, 300.0, name="w").title().startswith("w: ")
+    d = Device.from_case_dict({"name": "w", "geometry": {"length_um": 7.0},
+                               "electrodes": {"left": {"start_um": 0, "end_um": 1.5},
+                                              "right": {"start_um": 5.5, "end_um": 7}},
+                               "bias": {"field_V_per_um": 2.0}, "temperature": {"T_K": 300.0},
+                               "material": {"halides": "Br/I"}})
+    assert d.pair is BR_I
