@@ -315,27 +315,52 @@ def read_profile(path, column: str | None = None) -> tuple[np.ndarray, np.ndarra
     with '#' are skipped; a first row that is not all numbers is a header; z is the column named
     ``z_um`` (else the first), c the column named or indexed by ``column`` (else the second).
 
+    Returns:
+        ``(z_um, c, t_s)``: two 1-D float arrays of the same length (one entry per data row) and
+        the time [s] of a solver profile, or None for a plain CSV.
+
     Raises:
+        OSError: the file cannot be opened.
         ValueError: unknown column or unreadable numbers.
     """
     path = Path(path)
     with open(path, encoding="utf-8") as fh:
         first = fh.readline()
     if first.startswith("# t_s="):
-        from solver.outputs import read_profile_csv
+        return _read_solver_profile(path, column)
+    header, data = _read_plain_table(path)
+    iz = header.index("z_um") if header and "z_um" in header else 0
+    ic = _plain_column_index(path, column, header, data.shape[1], iz)
+    return data[:, iz], data[:, ic], None
 
-        t_s, cols = read_profile_csv(path)
-        name = column or "y"
-        if name not in cols:
-            raise ValueError(f"{path}: no column {name!r} (columns: {', '.join(cols)})")
-        return cols["z_um"], cols[name], t_s
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            rows.append([f.strip() for f in text.replace(";", ",").split(",")])
+
+def _read_solver_profile(path: Path, column: str | None
+                         ) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(z_um, c, t_s)`` of a solver profile CSV; ``c`` is the column ``column`` (default ``y``).
+
+    Raises:
+        ValueError: no such column (the message lists the file's columns).
+    """
+    from solver.outputs import read_profile_csv
+
+    t_s, cols = read_profile_csv(path)
+    name = column or "y"
+    if name not in cols:
+        raise ValueError(f"{path}: no column {name!r} (columns: {', '.join(cols)})")
+    return cols["z_um"], cols[name], t_s
+
+
+def _read_plain_table(path: Path) -> tuple[list[str] | None, np.ndarray]:
+    """The header (list of names, or None) and the numbers, shape (rows, columns), of a plain CSV.
+
+    Blank lines and lines starting with '#' are skipped; fields are separated by ',' or ';'; a
+    first row that is not all numbers is the header.
+
+    Raises:
+        ValueError: no data rows, a field that is not a number, rows of unequal length, or fewer
+            than two columns.
+    """
+    rows = _csv_rows(path)
     if not rows:
         raise ValueError(f"{path}: no data")
     header = None
@@ -344,17 +369,40 @@ def read_profile(path, column: str | None = None) -> tuple[np.ndarray, np.ndarra
     data = np.array([[float(f) for f in r] for r in rows], dtype=float)
     if data.ndim != 2 or data.shape[1] < 2:
         raise ValueError(f"{path}: need at least two columns (z_um, c)")
-    iz = header.index("z_um") if header and "z_um" in header else 0
+    return header, data
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    """The fields (stripped strings) of each line of ``path`` that is neither blank nor a '#'
+    comment; ',' and ';' both separate fields."""
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            rows.append([f.strip() for f in text.replace(";", ",").split(",")])
+    return rows
+
+
+def _plain_column_index(path: Path, column: str | None, header: list[str] | None,
+                        n_columns: int, iz: int) -> int:
+    """Index of the concentration column of a plain CSV.
+
+    ``column`` None: the second column if z is the first (``iz == 0``), else the first;
+    otherwise the header name ``column``, else ``column`` as a 0-based index < ``n_columns``.
+
+    Raises:
+        ValueError: ``column`` is neither a header name nor a valid index.
+    """
     if column is None:
-        ic = 1 if iz == 0 else 0
-    elif header and column in header:
-        ic = header.index(column)
-    elif column.isdigit() and int(column) < data.shape[1]:
-        ic = int(column)
-    else:
-        raise ValueError(f"{path}: no column {column!r}" + (f" (header: {', '.join(header)})"
-                                                             if header else ""))
-    return data[:, iz], data[:, ic], None
+        return 1 if iz == 0 else 0
+    if header and column in header:
+        return header.index(column)
+    if column.isdigit() and int(column) < n_columns:
+        return int(column)
+    raise ValueError(f"{path}: no column {column!r}" + (f" (header: {', '.join(header)})"
+                                                         if header else ""))
 
 
 def write_result_csv(path, result: MatanoResult) -> Path:

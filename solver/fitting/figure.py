@@ -53,7 +53,13 @@ def fit_title(name: str, parameters: Mapping[str, Mapping]) -> str:
 def fit_figure(obs: Observations, model: np.ndarray, title: str):
     """The figure of :func:`plot_fit`, open (the caller saves or closes it). ``fig.axes``: the
     data panels, then the residual panels; the reverse-bias inset (gid ``reverse_zoom``) is a
-    child axes of the migration-length panel."""
+    child axes of the migration-length panel.
+
+    Args:
+        obs: the data; one column of panels per data kind present, in the order of ``_AXES``.
+        model: the model at the best fit, in the order of ``obs.value`` (shape ``(n_rows,)``).
+        title: the figure title (may span several lines).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -67,35 +73,62 @@ def fit_figure(obs: Observations, model: np.ndarray, title: str):
     reverse = []  # (colour, field, data, sigma, model) of the reverse-bias points
     for b in obs.blocks:
         col_k = kinds.index(b.kind)
-        ax, res = axes[0, col_k], axes[1, col_k]
         mod = model[start:start + b.value.size]
         start += b.value.size
-        groups = [(t, c) for t in np.unique(b.t_s) for c in np.unique(b.condition)
-                  if np.any((b.t_s == t) & (b.condition == c))]
-        if b.kind == "migration_length":  # one set per time across the fields
-            groups = [(t, None) for t in np.unique(b.t_s)]
-        for t, c in groups:
-            sel = b.t_s == t if c is None else (b.t_s == t) & (b.condition == c)
-            order = np.argsort(b.x[sel])
-            x, d, s, m = (a[sel][order] for a in (b.x, b.value, b.sigma, mod))
-            col = next(colour)
-            when = f"t = {t / 3600:g} h"
-            ax.errorbar(x, d, yerr=s, fmt="o", ms=3.5, color=col, capsize=2, zorder=3,
-                        label=f"data ± 1σ: {b.label}, {when}")
-            if b.kind == "migration_length":
-                ax.plot(x, m, "D", ms=7, mfc="none", mew=1.3, color=col, zorder=4,
-                        label=f"model at the data fields (one run each), {when}",
-                        gid="model_points")
-                neg = x < 0
-                if np.any(neg):
-                    reverse.append((col, x[neg], d[neg], s[neg], m[neg]))
-            else:
-                ax.plot(x, m, "-", color=col, zorder=4,
-                        label=f"model profile at the data positions, {when}", gid="model_line")
-            res.plot(x, (m - d) / s, "o", ms=3.5, color=col)
-        res.set_xlabel(_AXES[b.kind][0])
-        res.set_ylabel("(model − data)/σ [-]")
-        ax.set_ylabel(_AXES[b.kind][1])
+        _plot_block(axes[0, col_k], axes[1, col_k], b, mod, colour, reverse)
+    _finish_panels(axes, kinds, reverse)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _block_groups(b) -> list[tuple]:
+    """The curves of block ``b``: ``(time, condition)`` pairs that have rows; for a
+    migration-length block one curve per time across the fields (condition None)."""
+    if b.kind == "migration_length":  # one set per time across the fields
+        return [(t, None) for t in np.unique(b.t_s)]
+    return [(t, c) for t in np.unique(b.t_s) for c in np.unique(b.condition)
+            if np.any((b.t_s == t) & (b.condition == c))]
+
+
+def _plot_block(ax, res, b, mod: np.ndarray, colour, reverse: list) -> None:
+    """Draw block ``b`` on data panel ``ax`` and residual panel ``res``: per curve of
+    :func:`_block_groups` (sorted by x, next colour of the iterator ``colour``) the data ± σ,
+    the model ``mod`` (the block's rows of the model) and the normalised residuals; label the
+    axes. Reverse-bias points of a migration-length block are appended to ``reverse``."""
+    for t, c in _block_groups(b):
+        sel = b.t_s == t if c is None else (b.t_s == t) & (b.condition == c)
+        order = np.argsort(b.x[sel])
+        x, d, s, m = (a[sel][order] for a in (b.x, b.value, b.sigma, mod))
+        col = next(colour)
+        when = f"t = {t / 3600:g} h"
+        ax.errorbar(x, d, yerr=s, fmt="o", ms=3.5, color=col, capsize=2, zorder=3,
+                    label=f"data ± 1σ: {b.label}, {when}")
+        if b.kind == "migration_length":
+            _plot_migration_model(ax, x, d, s, m, col, when, reverse)
+        else:
+            ax.plot(x, m, "-", color=col, zorder=4,
+                    label=f"model profile at the data positions, {when}", gid="model_line")
+        res.plot(x, (m - d) / s, "o", ms=3.5, color=col)
+    res.set_xlabel(_AXES[b.kind][0])
+    res.set_ylabel("(model − data)/σ [-]")
+    ax.set_ylabel(_AXES[b.kind][1])
+
+
+def _plot_migration_model(ax, x, d, s, m, col, when: str, reverse: list) -> None:
+    """The migration-length model at the data fields ``x`` [V/µm] as open markers (gid
+    ``model_points``, one run per field, not joined); the points with field < 0 (data ``d``,
+    ``s``, model ``m`` [µm]) are appended to ``reverse`` for the inset."""
+    ax.plot(x, m, "D", ms=7, mfc="none", mew=1.3, color=col, zorder=4,
+            label=f"model at the data fields (one run each), {when}", gid="model_points")
+    neg = x < 0
+    if np.any(neg):
+        reverse.append((col, x[neg], d[neg], s[neg], m[neg]))
+
+
+def _finish_panels(axes, kinds: list[str], reverse: list) -> None:
+    """Grids, zero lines, the reverse-bias inset and the legends of the 2 x len(kinds)
+    ``axes`` (data panels in row 0, residual panels in row 1)."""
     for ax in axes.ravel():
         ax.grid(alpha=0.3)
     for ax in axes[1]:
@@ -110,9 +143,6 @@ def fit_figure(obs: Observations, model: np.ndarray, title: str):
     for k, ax in enumerate(axes[0]):
         if kinds[k] != "migration_length":
             ax.legend(fontsize=7)
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    return fig
 
 
 def _reverse_inset(ax, reverse) -> None:
