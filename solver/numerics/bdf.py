@@ -12,10 +12,12 @@ with BDF1 (backward Euler) a = (1, -1, 0) and the variable-step BDF2 with ω = d
     a_2 = \frac{\omega^2}{1 + \omega}
 
 (exact for quadratics in t; (3/2, -2, 1/2) at constant dt). The problem holds them as UFL
-constants (:class:`solver.numerics.problem.BDFConstants`); the stepper chooses the order.
+constants (:class:`BDFConstants`); the stepper chooses the order.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 def bdf_coefficients(dt: float, dt_prev: float | None, order: int) -> tuple[float, float, float]:
@@ -35,3 +37,19 @@ def bdf_coefficients(dt: float, dt_prev: float | None, order: int) -> tuple[floa
         return (1.0, -1.0, 0.0)
     om = dt / dt_prev
     return ((1 + 2 * om) / (1 + om), -(1 + om), om * om / (1 + om))
+
+
+@dataclass
+class BDFConstants:
+    """UFL constants of the BDF storage rate (a0 q + a1 q_n + a2 q_nm1)/dt."""
+
+    a0: object  # dolfinx.fem.Constant
+    a1: object
+    a2: object
+    dt: object
+
+    def set(self, dt: float, dt_prev: float | None, order: int) -> None:
+        """Set BDF1 (order 1) or variable-step BDF2 coefficients for step dt [s] after dt_prev
+        [s] (:func:`bdf_coefficients`)."""
+        self.a0.value, self.a1.value, self.a2.value = bdf_coefficients(dt, dt_prev, order)
+        self.dt.value = dt

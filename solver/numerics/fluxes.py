@@ -406,6 +406,28 @@ def exponential_fitting_supported(domain, degree: int) -> bool:
     return degree == 1 and domain.ufl_cell().cellname in EXPONENTIAL_FITTING_CELLS
 
 
+def flux_measure(msh, degree: int, dx):
+    """Cell measure of the flux terms on ``msh`` for Lagrange ``degree`` (``dx``: the storage
+    measure).
+
+    - Quadrilaterals/hexahedra, degree 1: the storage measure, i.e. the cell vertices. The
+      flux along each cell edge is then evaluated on that edge (the box finite-volume
+      stencil, an M-matrix for diffusion); one-point quadrature would leave hourglass modes
+      that only the storage term controls, which made Newton stall at round-off for steps
+      of ~1 s.
+    - Intervals and simplices, degree 1: the midpoint/centroid (the exponentially fitted
+      flux is constant per cell: per interval, and on triangles/tetrahedra the
+      edge-averaged flux, which recovers its nodal values from this point; Galerkin: P1
+      gradients are constant on simplices and the Onsager Jacobian kernel is large, so one
+      point instead of four).
+    - Otherwise the storage measure.
+    """
+    cell = msh.ufl_cell().cellname
+    if degree == 1 and cell in ("interval", "triangle", "tetrahedron"):
+        return ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 1})
+    return dx
+
+
 @dataclass(frozen=True)
 class FluxScheme:
     """The flux discretisation of one problem, chosen once (:meth:`choose`).

@@ -12,7 +12,6 @@ convergence, row scaling, Jacobian reuse, linear-solver fallback) is
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import basix.ufl
 import numpy as np
@@ -25,12 +24,18 @@ from petsc4py import PETSc
 from solver.mesh.tags import CONTACT_LEFT, CONTACT_RIGHT, TaggedMesh
 from solver.model.parameters import THERMAL_KEYS
 from solver.model.protocols import Schedule
-from solver.numerics.bdf import bdf_coefficients
+from solver.numerics.assembly import (
+    assemble_jacobian,
+    assemble_residual,
+    impose_boundary_values,
+    jit_options,
+)
+from solver.numerics.background import Background
+from solver.numerics.bdf import BDFConstants
 from solver.numerics.boundary import Drive, conditions_for
 from solver.numerics.coarse_space import median_axial_cell_extent, section_aggregation
-from solver.numerics.compat import ghost_update, zero_vector
 from solver.numerics.edge_assembly import edge_flux_assembler
-from solver.numerics.fluxes import FluxScheme, weighted_edge_flux_form
+from solver.numerics.fluxes import FluxScheme, flux_measure, weighted_edge_flux_form
 from solver.numerics.jacobian_matrix import CSRJacobian
 from solver.numerics.layout import FieldLayout
 from solver.numerics.linear_solvers import (
@@ -40,45 +45,12 @@ from solver.numerics.linear_solvers import (
 )
 from solver.numerics.newton import NewtonSolver, NewtonStats, SolverOptions
 from solver.physics.equilibration import (
-    background_next,
     equilibration_rate,
     equilibration_terms,
 )
 from solver.physics.initial import harmonic_potential, initial_composition, initial_ln_vacancy
 from solver.physics.poisson import poisson_terms
 from solver.physics.transport import FLUX_TERMS, site_fractions, transport_terms
-
-
-@dataclass
-class BDFConstants:
-    """UFL constants of the BDF storage rate (a0 q + a1 q_n + a2 q_nm1)/dt."""
-
-    a0: fem.Constant
-    a1: fem.Constant
-    a2: fem.Constant
-    dt: fem.Constant
-
-    def set(self, dt: float, dt_prev: float | None, order: int) -> None:
-        """Set BDF1 (order 1) or variable-step BDF2 coefficients for step dt [s] after dt_prev
-        [s] (:func:`solver.numerics.bdf.bdf_coefficients`)."""
-        self.a0.value, self.a1.value, self.a2.value = bdf_coefficients(dt, dt_prev, order)
-        self.dt.value = dt
-
-
-def jit_options(native_kernels: bool) -> dict | None:
-    """JIT options of the problem's forms: dolfinx's defaults, or with ``-march=native``.
-
-    dolfinx compiles the FFCx kernels with ``cffi_extra_compile_args = ["-O2", "-g0"]``
-    (``dolfinx.jit.get_options()``); ``native_kernels`` adds ``-march=native`` (the CPU's
-    vector and fused multiply-add instructions). The flags are part of the JIT cache key, so
-    both variants live side by side in the cache.
-    """
-    if not native_kernels:
-        return None
-    from dolfinx import jit
-
-    base = list(jit.get_options()["cffi_extra_compile_args"])
-    return {"cffi_extra_compile_args": [*base, "-march=native"]}
 
 
 class TransportProblem:
@@ -110,8 +82,37 @@ class TransportProblem:
 
     def __init__(self, mesh1d: TaggedMesh, params, degree: int = 1, options: SolverOptions = None,
                  forcing=None, bias=None, temperature=None, fields: FieldLayout | None = None):
+        self.mesh1d = mesh1d
+        self.params = params
+        self.options = options or SolverOptions()
+        self.comm = mesh1d.mesh.comm
+        self.tdim = mesh1d.mesh.topology.dim
+        self._init_drive(bias, temperature)
+        self._init_spaces(degree, fields or FieldLayout.default())
+        self._init_constants()
+        self._init_measures(degree)
+        #: The Poisson background x_bg, frozen or evolving (solver/numerics/background.py).
+        self.background_charge = Background(self.spaces[self._iu], self.z[self._iu], params,
+                                            self.lumped)
+        self.equilibrating = self.background_charge.equilibrating
+        #: Boundary conditions (solver/numerics/boundary.py), assembled by the loops in
+        #: :meth:`_init_forms`, :meth:`build_terms` and :meth:`set_time`.
+        self.conditions = conditions_for(self)
+        self.drive = Drive()
+        F = self._init_forms(forcing)
+        self._init_solver(F)
+        # Diagnostics, compiled once, with the same quadrature as the storage terms.
+        self._total_br = fem.form(self.fractions.x_br * self.dx)
+        self._total_v = fem.form(self.fractions.x_v * self.dx)
+        self._total_charge = None  # compiled on first use (total_charge)
+        y, u, _ = self.model_fields(ufl.split(self.w))
+        self.background_charge.compile_update(y, u, self.ufl_params, self.bdf)
+
+    def _init_drive(self, bias, temperature) -> None:
+        """The bias and temperature protocols (default: the parameters', else none / T held)."""
         from solver.model.protocols import BiasProtocol, TemperatureProtocol
 
+        params = self.params
         bias = bias if bias is not None else params.bias
         temperature = temperature if temperature is not None else params.temperature
         self.bias = bias if bias is not None else BiasProtocol.none()
@@ -121,17 +122,17 @@ class TransportProblem:
             raise ValueError("a temperature protocol needs params.thermal_law")
         #: Thermal voltage k_BT/e at the current time [V] (phi is in these units).
         self.thermal_voltage_V = params.thermal_voltage_V
-        self.mesh1d = mesh1d
-        self.params = params
-        self.options = options or SolverOptions()
-        msh = mesh1d.mesh
-        self.comm = msh.comm
+
+    def _init_spaces(self, degree: int, fields: FieldLayout) -> None:
+        """The blocked space of the fields, the state Functions and the dof layout.
+
+        One block of unknowns per node (y, u, phi interleaved): the Jacobian's rows of a node
+        are adjacent with the same columns (a mixed element numbers the fields of a cell
+        apart), which makes assembly and matrix products faster (docs/performance.md, "Dof
+        layout"). Same values, dof order only.
+        """
+        msh = self.mesh1d.mesh
         P = basix.ufl.element("Lagrange", msh.basix_cell(), degree)
-        # One block of three unknowns per node (y, u, phi interleaved): the Jacobian's rows
-        # of a node are adjacent with the same columns (a mixed element numbers the fields of
-        # a cell apart), which makes assembly and matrix products faster (README "Benchmark",
-        # "Dof layout"). Same values, dof order only.
-        fields = fields or FieldLayout.default()
         self.W = fem.functionspace(msh, basix.ufl.blocked_element(P, shape=(len(fields),)))
         self.w = fem.Function(self.W, name="state")
         self.w_n = fem.Function(self.W)
@@ -144,6 +145,17 @@ class TransportProblem:
         self._iy, self._iu, self._iphi = (fields.index(n) for n in ("y", "u", "phi"))
         self._pending_shift = None
 
+    def _init_constants(self) -> None:
+        """The UFL constants set in time: BDF coefficients, bias, contact potentials, the
+        T-dependent coefficients under a temperature protocol, the sources' switch weights.
+
+        Under a temperature protocol the T-dependent coefficients are constants updated by
+        :meth:`set_time`; the weak forms see them through ``self.ufl_params``. At constant T they
+        stay numbers, which the form compiler folds: the kernels (hence every result, to the
+        last bit) are those of a run without protocols.
+        """
+        msh = self.mesh1d.mesh
+
         def const(v):
             return fem.Constant(msh, PETSc.ScalarType(v))
 
@@ -151,80 +163,60 @@ class TransportProblem:
         self.bias_V = const(0.0)
         self.phi_left = const(0.0)
         self.phi_right = const(0.0)
-        # Under a temperature protocol the T-dependent coefficients are constants updated by
-        # set_time; the weak forms see them through ``self.ufl_params``. At constant T they stay
-        # numbers, which the form compiler folds: the kernels (hence every result, to the last
-        # bit) are those of a run without protocols.
         self.thermal = {}
-        self.ufl_params = params
+        self.ufl_params = self.params
         if not self.temperature.is_constant:
-            self.thermal = {k: const(getattr(params, k)) for k in THERMAL_KEYS}
-            self.ufl_params = dataclasses.replace(params, **self.thermal)
+            self.thermal = {k: const(getattr(self.params, k)) for k in THERMAL_KEYS}
+            self.ufl_params = dataclasses.replace(self.params, **self.thermal)
         # Electrode sources with equilibrium "switched" (auto, polarity changes): weight 1 of
         # the "half" law at a positive contact, 0 ("local") otherwise.
         self.half_weight = (const(0.0), const(0.0))
 
-        # Degree 1: storage and charge at the cell vertices (lumped, the box finite-volume
-        # method). A consistent mass matrix couples the storage rates of neighbouring nodes, so a
-        # node's site fractions can be driven out of [0, 1] by its neighbours' rates (y = 1.05
-        # where a tilted front meets a flow in 3D; x_V ringing to 1e-59 from 2e-9 next to a
-        # contact in 1D). Lumped storage is what the discrete maximum principle of the
-        # exponentially fitted fluxes needs. Higher degrees: 2p+2 points in 1D, 2p otherwise.
+    def _init_measures(self, degree: int) -> None:
+        """Cell, contact and surface measures, the flux measure and the flux scheme.
+
+        Degree 1: storage and charge at the cell vertices (lumped, the box finite-volume
+        method). A consistent mass matrix couples the storage rates of neighbouring nodes, so a
+        node's site fractions can be driven out of [0, 1] by its neighbours' rates (y = 1.05
+        where a tilted front meets a flow in 3D; x_V ringing to 1e-59 from 2e-9 next to a
+        contact in 1D). Lumped storage is what the discrete maximum principle of the
+        exponentially fitted fluxes needs. Higher degrees: 2p+2 points in 1D, 2p otherwise.
+        """
+        msh, tags = self.mesh1d.mesh, self.mesh1d
         self.lumped = degree == 1
         if self.lumped:
             md = {"quadrature_rule": "vertex", "quadrature_degree": 1}
         else:
-            md = {"quadrature_degree": 2 * degree + 2 if msh.topology.dim == 1 else 2 * degree}
-        self.dx = ufl.Measure("dx", domain=msh, subdomain_data=mesh1d.cell_tags, metadata=md)
-        self.tdim = msh.topology.dim
+            md = {"quadrature_degree": 2 * degree + 2 if self.tdim == 1 else 2 * degree}
+        self.dx = ufl.Measure("dx", domain=msh, subdomain_data=tags.cell_tags, metadata=md)
         # Contacts: interior vertices in 1D (dS, '+' side), exterior bottom facets in 3D (ds).
         kind = "dS" if self.tdim == 1 else "ds"
-        self.dS = ufl.Measure(kind, domain=msh, subdomain_data=mesh1d.facet_tags)
+        self.dS = ufl.Measure(kind, domain=msh, subdomain_data=tags.facet_tags)
         #: Exterior facets by tag (surface conditions: 3D faces, 1D wire ends), with the storage
         #: terms' quadrature: lumped at the vertices for degree 1, so that a fast surface
         #: exchange cannot drive a node's composition past the reservoir's (as a consistent
         #: surface mass matrix does: y = -0.05 at a face exchanging with y_res = 0).
         #: (1D facets are points: no rule to choose.)
-        self.ds = ufl.Measure("ds", domain=msh, subdomain_data=mesh1d.facet_tags,
-                              metadata=md if msh.topology.dim > 1 else {})
+        self.ds = ufl.Measure("ds", domain=msh, subdomain_data=tags.facet_tags,
+                              metadata=md if self.tdim > 1 else {})
         #: ``transport.flux_scheme`` as asked ("galerkin" or "exponential_fitting").
-        self.flux_scheme = getattr(params, "flux_scheme", "galerkin")
+        self.flux_scheme = getattr(self.params, "flux_scheme", "galerkin")
         self.contact_scale = self._contact_scale()
-        self.dx_flux = self._flux_measure(msh, degree)
+        self.dx_flux = flux_measure(msh, degree, self.dx)
         #: The flux discretisation (solver/numerics/fluxes.py), chosen once: on simplices with
         #: exponential fitting, edges with a negative assembled stiffness weight are limited
         #: (fluxes.halide_fluxes_edge_averaged, "Monotonicity").
         self.fluxes = FluxScheme.choose(self.flux_scheme, msh, degree, self.dx_flux)
 
-        # Frozen background x_V,eq(y(z, 0)) as exp of a P-degree function, so that the initial
-        # state is exactly neutral at every quadrature point.
-        self.u_background = fem.Function(self.spaces[self._iu])
-        self.u_background.x.array[:] = initial_ln_vacancy(self.z[self._iu], params)
-        self.y_initial = fem.Function(self.spaces[self._iy])
-        self.y_initial.x.array[:] = initial_composition(self.z[self._iy], params)
-        # Vacancy equilibration (solver.physics.equilibration): the background x_bg at t_n and
-        # t_{n-1} as P1 Functions; x_bg^{n+1} is a UFL expression of the unknowns.
-        self.equilibrating = params.vacancy_equilibration == "schottky"
-        self.bg_n = self.bg_nm1 = None
-        if self.equilibrating:
-            if not self.lumped:
-                raise ValueError("material.vacancy_equilibration schottky needs mesh.degree 1 "
-                                 "(lumped storage: the background bookkeeping is exact at the "
-                                 "vertices)")
-            self.bg_n = fem.Function(self.spaces[self._iu], name="x_bg")
-            self.bg_nm1 = fem.Function(self.spaces[self._iu])
-            self._reset_background()
-
-        #: Boundary conditions (solver/numerics/boundary.py), assembled by the loops below and
-        #: in :meth:`build_terms` and :meth:`set_time`.
-        self.conditions = conditions_for(self)
-        self.drive = Drive()
+    def _init_forms(self, forcing):
+        """The named residual terms (:attr:`terms`), the Dirichlet data of the boundary
+        conditions, the edge assembler where it applies; returns the cell-form residual F."""
+        msh = self.mesh1d.mesh
         tests = ufl.TestFunctions(self.W)
         y, u, phi = self.model_fields(ufl.split(self.w))
         self.fractions = site_fractions(y, u)
         terms = self.build_terms((y, u, phi), self.model_fields(ufl.split(self.w_n)),
-                                 self.model_fields(ufl.split(self.w_nm1)),
-                                 tests)
+                                 self.model_fields(ufl.split(self.w_nm1)), tests)
         if forcing is not None:
             terms.update(forcing(self, tests))
         self.terms = terms
@@ -237,10 +229,15 @@ class TransportProblem:
         #: Box-hexahedron meshes: the flux terms assembled edge by edge
         #: (solver/numerics/edge_assembly.py); None: every term in the cell forms.
         self.edge_fluxes = self._edge_flux_assembler(msh)
-        F = sum(v for k, v in terms.items() if self.edge_fluxes is None or k not in FLUX_TERMS)
+        return sum(v for k, v in terms.items() if self.edge_fluxes is None or k not in FLUX_TERMS)
+
+    def _init_solver(self, F) -> None:
+        """dolfinx's NonlinearProblem of ``F`` (forms compiled here), the linear-solver preset,
+        the Jacobian storage and the Newton solver."""
+        msh = self.mesh1d.mesh
         n_dofs = self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
         linear_solver = choose_linear_solver(self.options.linear_solver, n_dofs,
-                                             self.comm.size, msh.topology.dim)
+                                             self.comm.size, self.tdim)
         opts = newton_petsc_options(linear_solver, self.options.max_it,
                                     self.options.petsc_options)
         self.problem = fem_petsc.NonlinearProblem(
@@ -257,22 +254,11 @@ class TransportProblem:
         if linear_solver in COARSE_SPACE_PRESETS:
             # A Krylov method multiplies by J every iteration. PETSc's "inode" kernel (rows of
             # a node together) is slower here than the plain AIJ one: 8.6 against 3.9 ms per
-            # product at 105 075 dofs (README "Benchmark", "Dof layout"). Factorisations keep
+            # product at 105 075 dofs (docs/performance.md, "Dof layout"). Factorisations keep
             # inodes.
             self.jacobian_matrix.setOption(PETSc.Mat.Option.USE_INODES, False)
         #: The Newton iteration on this problem's SNES (solver/numerics/newton.py).
         self.newton = NewtonSolver(self, self.options, linear_solver)
-
-        # Diagnostics, compiled once, with the same quadrature as the storage terms.
-        self._total_br = fem.form(self.fractions.x_br * self.dx)
-        self._total_v = fem.form(self.fractions.x_v * self.dx)
-        self._total_charge = None  # compiled on first use (total_charge)
-        if self.equilibrating:
-            bg_next = background_next(equilibration_rate(y, u, self.ufl_params), self.bg_n,
-                                      self.bg_nm1, self.bdf)
-            V_u = self.spaces[self._iu]
-            self._bg_next = fem.Expression(bg_next, V_u.element.interpolation_points)
-            self._bg_new = fem.Function(self.spaces[self._iu])
 
     @property
     def jacobian_matrix(self):
@@ -299,26 +285,6 @@ class TransportProblem:
                                 self.n_owned,
                                 lambda: median_axial_cell_extent(msh), self.comm)
         self.problem.solver.getKSP().getPC().setMGInterpolation(1, P)
-
-    def _flux_measure(self, msh, degree: int):
-        """Cell measure of the flux terms.
-
-        - Quadrilaterals/hexahedra, degree 1: the storage measure, i.e. the cell vertices. The
-          flux along each cell edge is then evaluated on that edge (the box finite-volume
-          stencil, an M-matrix for diffusion); one-point quadrature would leave hourglass modes
-          that only the storage term controls, which made Newton stall at round-off for steps
-          of ~1 s.
-        - Intervals and simplices, degree 1: the midpoint/centroid (the exponentially fitted
-          flux is constant per cell: per interval, and on triangles/tetrahedra the
-          edge-averaged flux, which recovers its nodal values from this point; Galerkin: P1
-          gradients are constant on simplices and the Onsager Jacobian kernel is large, so one
-          point instead of four).
-        - Otherwise the storage measure.
-        """
-        cell = msh.ufl_cell().cellname
-        if degree == 1 and cell in ("interval", "triangle", "tetrahedron"):
-            return ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 1})
-        return self.dx
 
     def model_fields(self, components) -> tuple:
         """(y, u, phi) picked by name from a sequence with one entry per layout field (e.g.
@@ -349,12 +315,9 @@ class TransportProblem:
         p = self.ufl_params
         terms = transport_terms(w, w_n, w_nm1, tests, p, self.bdf, self.dx,
                                 dx_flux, fluxes)
+        x_background = self.background_charge.at_new_time(y, u, p, self.bdf)
         if self.equilibrating:
-            rate = equilibration_rate(y, u, p)
-            x_background = background_next(rate, self.bg_n, self.bg_nm1, self.bdf)
-            terms.update(equilibration_terms(rate, tests[1], p, self.dx))
-        else:
-            x_background = ufl.exp(self.u_background)
+            terms.update(equilibration_terms(equilibration_rate(y, u, p), tests[1], p, self.dx))
         terms.update(poisson_terms(phi, x.x_v, x_background, tests[2], p, self.dx))
         fields = {"y": y, "u": u, "phi": phi}
         named_tests = dict(zip(("y", "u", "phi"), tests, strict=True))
@@ -379,38 +342,37 @@ class TransportProblem:
         return tuple(a_cross / a for a in areas)
 
     # ------------------------------------------------------------------ background charge
-    def _reset_background(self) -> None:
-        """x_bg at t_n and t_{n-1} set to the initial equilibrium x_V,eq(y(z, 0)) (nodal)."""
-        for f in (self.bg_n, self.bg_nm1):
-            f.x.array[:] = np.exp(self.u_background.x.array)
+    @property
+    def u_background(self):
+        """ln of the frozen background x_V,eq(y(z, 0)) (:class:`Background`)."""
+        return self.background_charge.u_background
+
+    @property
+    def bg_n(self):
+        """x_bg at t_n with equilibration (a Function), else None."""
+        return self.background_charge.bg_n
+
+    @property
+    def bg_nm1(self):
+        """x_bg at t_{n-1} with equilibration (a Function), else None."""
+        return self.background_charge.bg_nm1
 
     def background(self) -> np.ndarray:
         """Local nodal values (incl. ghosts) of the Poisson background x_bg [-] at the last
         accepted time: the frozen x_V,eq(y(z, 0)), or the evolving x_bg^n with equilibration
-        (in the order of ``dofs[1]``)."""
-        if self.equilibrating:
-            return self.bg_n.x.array.copy()
-        return np.exp(self.u_background.x.array)
+        (in the order of ``dofs`` of u)."""
+        return self.background_charge.values()
 
     def accept_step(self) -> None:
-        """Advance the background history after an accepted step (called by the stepper once
-        ``w`` holds the accepted state and the BDF constants are those of that step):
-        x_bg^{n+1} from :func:`solver.physics.equilibration.background_next` at the vertices,
-        then x_bg^{n-1} <- x_bg^n <- x_bg^{n+1}. No-op without equilibration."""
-        if not self.equilibrating:
-            return
-        self._bg_new.interpolate(self._bg_next)
-        self.bg_nm1.x.array[:] = self.bg_n.x.array
-        self.bg_n.x.array[:] = self._bg_new.x.array
-        for f in (self.bg_n, self.bg_nm1):
-            f.x.scatter_forward()
+        """Advance the background history after an accepted step (called once ``w`` holds the
+        accepted state and the BDF constants are those of that step; :meth:`Background.
+        accept`). No-op without equilibration."""
+        self.background_charge.accept()
 
     def history_arrays(self) -> dict:
         """This rank's arrays of state held outside ``w`` (for checkpoints): the background
         history ``bg_n``, ``bg_nm1`` with equilibration, else nothing."""
-        if not self.equilibrating:
-            return {}
-        return {"bg_n": self.bg_n.x.array.copy(), "bg_nm1": self.bg_nm1.x.array.copy()}
+        return self.background_charge.arrays()
 
     def restore_history_arrays(self, arrays: dict) -> None:
         """Inverse of :meth:`history_arrays`.
@@ -418,23 +380,14 @@ class TransportProblem:
         Raises:
             ValueError: an array is missing or has the wrong length.
         """
-        if not self.equilibrating:
-            return
-        for name, f in (("bg_n", self.bg_n), ("bg_nm1", self.bg_nm1)):
-            if name not in arrays:
-                raise ValueError(f"checkpoint has no array {name} (vacancy equilibration)")
-            if arrays[name].shape != f.x.array.shape:
-                raise ValueError(f"checkpoint array {name} has {arrays[name].size} values, this "
-                                 f"rank has {f.x.array.size}")
-            f.x.array[:] = arrays[name]
-            f.x.scatter_forward()
+        self.background_charge.restore(arrays)
 
     def total_charge(self) -> float:
         """∫ (x_V - x_bg) dz [µm] at the current state, with x_bg the background of the last
         accepted time (the net vacancy charge per e c_s; conserved without electrode sources,
         with or without equilibration). Same quadrature as the storage terms."""
         if self._total_charge is None:
-            bg = self.bg_n if self.equilibrating else ufl.exp(self.u_background)
+            bg = self.background_charge.at_last_time()
             self._total_charge = fem.form((self.fractions.x_v - bg) * self.dx)
         return self.comm.allreduce(fem.assemble_scalar(self._total_charge), op=MPI.SUM)
 
@@ -584,8 +537,7 @@ class TransportProblem:
             self.set_field("u", initial_ln_vacancy(self.z[self._iu], p), f)
             self.set_field("phi", phi0, f)
             f.x.scatter_forward()
-        if self.equilibrating:
-            self._reset_background()
+        self.background_charge.reset()
 
     # ------------------------------------------------------------------ diagnostics
     def totals(self) -> tuple[float, float]:
@@ -597,65 +549,17 @@ class TransportProblem:
     # ------------------------------------------------------------------ assembly
     def impose_boundary_values(self) -> None:
         """Set the Dirichlet dofs of ``w`` (local, with ghosts) to the contact potentials."""
-        for bc in self.bcs:
-            self.w.x.array[bc.dof_indices()[0]] = float(bc.g.value)
-
-    def _boundary_values_hold(self, x) -> bool:
-        """True if ``x`` equals the Dirichlet values on every constrained dof (collective)."""
-        ok = True
-        with x.localForm() as loc:
-            arr = loc.array
-            for bc in self.bcs:
-                dofs, n_owned = bc.dof_indices()
-                ok = ok and bool(np.all(arr[dofs[:n_owned]] == float(bc.g.value)))
-        return ok if self.comm.size == 1 else bool(self.comm.allreduce(ok, op=MPI.LAND))
+        impose_boundary_values(self.w, self.bcs)
 
     def assemble_residual(self, x, b) -> None:
-        """F(x) into ``b`` (PETSc vectors of W), with the Dirichlet rows set to x - g; also sets
-        ``w`` to ``x``. Unscaled: the Newton solver scales its rows (solver/numerics/newton.py).
-
-        dolfinx's residual also "lifts" b by -J[:, bc] (g - x), which costs a pass of the
-        Jacobian kernel over every cell at a contact (a fifth of a 3D run's time). Once the
-        iterate satisfies the boundary values (always after the first Newton step; from the
-        start when the contact potentials did not change) that term is exactly zero, so only
-        then is it skipped.
-        """
-        if self._boundary_values_hold(x):
-            ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
-            fem_petsc.assign(x, self.w)
-            zero_vector(b)
-            fem_petsc.assemble_vector(b, self.problem.F)
-            ghost_update(b, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
-            fem_petsc.set_bc(b, self.bcs, x0=x, alpha=-1.0)
-            self._add_edge_residual(b)
-            ghost_update(b, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
-        else:
-            fem_petsc.assemble_residual(None, x, b, self.w, self.problem.F, self.problem.J,
-                                        self.bcs)
-            self._add_edge_residual(b)  # rows of constrained dofs are left alone
-
-    def _add_edge_residual(self, b) -> None:
-        """Add the edge-assembled flux terms (:attr:`edge_fluxes`) at the state ``w`` to the
-        finished residual ``b``: assembled into a vector of their own, whose shared rows are
-        summed across ranks, so that ``b``'s Dirichlet rows (which the edges leave alone) and
-        ghost handling stay dolfinx's."""
-        if self.edge_fluxes is None:
-            return
-        e = self._edge_b
-        with e.localForm() as loc:
-            loc.set(0.0)
-            self.edge_fluxes.add_residual(self.w.x.array, loc.array)
-        ghost_update(e, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
-        b.axpy(1.0, e)
+        """F(x) into ``b`` (:func:`solver.numerics.assembly.assemble_residual`); also sets
+        ``w`` to ``x``. Unscaled: the Newton solver scales its rows."""
+        assemble_residual(self, x, b)
 
     def assemble_jacobian(self, x) -> None:
-        """J(x) into :attr:`jacobian_matrix` (Dirichlet rows: identity); also sets ``w`` to
-        ``x``. Unscaled: the Newton solver scales its rows (solver/numerics/newton.py)."""
-        ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
-        fem_petsc.assign(x, self.w)
-        add = (None if self.edge_fluxes is None else
-               lambda csr: self.edge_fluxes.add_jacobian(self.w.x.array, csr))
-        self.jacobian.assemble(self.bcs, add)
+        """J(x) into :attr:`jacobian_matrix` (:func:`solver.numerics.assembly.
+        assemble_jacobian`); also sets ``w`` to ``x``. Unscaled."""
+        assemble_jacobian(self, x)
 
     # ------------------------------------------------------------------ Newton
     @property

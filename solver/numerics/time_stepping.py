@@ -428,78 +428,110 @@ class TimeStepper:
         Raises:
             StepFailure: dt dropped below dt_min; the problem's w_n holds the last good state.
         """
-        pb, s, c = self.problem, self.s, self.counters
+        s, c = self.s, self.counters
         if not self.started:
-            self.hist = History()
-            self.hist.push(pb.previous, None)
-            if self._outputs and self._outputs[0] <= 0.0:
-                self.on_output(0.0)
-            self.out_queue = [t for t in self._outputs if t > 0.0]
-            self.dt = s.dt_initial
-            self.started = True
-        hist = self.hist
+            self._start()
         dt = self.dt
         max_order = 2 if s.scheme == "bdf2" else 1
         while self.t < s.t_end * (1 - 1e-14):
             dt, target = landing(self.t, min(dt, s.dt_max), self.milestones)
-            order = min(max_order, len(hist.dts) + 1)
-            ok, stats, reason = self._attempt(dt, order)
-            if not ok and order == 2:
-                # BDF2 is not positivity preserving: when x_V collapses by decades per step its
-                # history term can demand x_V < 0, which has no solution in ln x_V. Retry the
-                # step with (L-stable, positivity-preserving) BDF1 before cutting dt.
-                c.order_fallbacks += 1
-                order = 1
-                ok, stats, reason = self._attempt(dt, 1)
+            order = min(max_order, len(self.hist.dts) + 1)
+            ok, stats, reason, order = self._solve_step(dt, order)
             if not ok:
-                if reason.startswith("state check"):
-                    c.rejected_state += 1
-                else:
-                    c.rejected_newton += 1
-                self.last_failure = reason
-                self.log(f"step t = {self.t:.6g} s, dt = {dt:.3g} s rejected: {reason}")
-                pb.set_time(self.t)
-                dt *= s.cut
-                self.dt = dt
-                if dt < s.dt_min:
-                    hint = ("; it persists for vanishing steps, so it is a spatial oscillation "
-                            "of the discrete solution: refine the mesh (mesh.h_max_um)"
-                            if reason.startswith("state check") else "")
-                    raise StepFailure(
-                        f"{reason} and dt fell below dt_min = {s.dt_min:g} s at "
-                        f"t = {self.t:.6g} s{hint}", self.t, dt,
-                    )
+                dt = self._reject_failed(dt, reason)
                 continue
-            w = pb.state
-            pred = predictor(hist, dt, min(order, len(hist.states) - 1))
+            w = self.problem.state
+            pred = predictor(self.hist, dt, min(order, len(self.hist.states) - 1))
             err = self._error_norm(w, pred[0], pred[1]) if pred is not None else 0.0
             if err > 1.0 and dt > s.dt_min * 1.0001:
                 c.rejected_error += 1
-                pb.set_time(self.t)
+                self.problem.set_time(self.t)
                 dt = max(next_dt(dt, err, order, s.growth), s.dt_min)
                 self.dt = dt
                 continue
-            # accept
-            pb.accept()  # w_{n-1} <- w_n <- w, and any state held outside w
-            hist.push(w, dt)
-            self.t = target if target is not None else self.t + dt
-            c.steps += 1
-            c.dt_smallest = min(c.dt_smallest, dt)
-            c.dt_largest = max(c.dt_largest, dt)
-            self.on_step(self.t, dt, stats.iterations, c)
-            self.progress(self.t, dt)
-            while self.out_queue and abs(self.out_queue[0] - self.t) <= 1e-9 * max(1.0, self.t):
-                self.on_output(self.out_queue.pop(0))
+            self._accept(w, dt, target, stats)
             dt = next_dt(dt, err, order, s.growth) if pred is not None else dt * 2.0
             if target is not None and target in self._jumps:
-                # The drive jumps here: start over as at t = 0 (BDF1, no extrapolation through
-                # the jump, a small first step).
-                self.hist = hist = History()
-                hist.push(pb.previous, None)
-                dt = s.dt_initial if s.dt_after_jump is None else s.dt_after_jump
-                pb.invalidate_jacobian()
+                dt = self._restart_after_jump()
             self.dt = dt
             if self.control(self):
                 self.stopped = True
                 return c
         return c
+
+    def _start(self) -> None:
+        """First call of :meth:`run` from t = 0: history, the output at t = 0, first dt."""
+        self.hist = History()
+        self.hist.push(self.problem.previous, None)
+        if self._outputs and self._outputs[0] <= 0.0:
+            self.on_output(0.0)
+        self.out_queue = [t for t in self._outputs if t > 0.0]
+        self.dt = self.s.dt_initial
+        self.started = True
+
+    def _solve_step(self, dt: float, order: int):
+        """:meth:`_attempt` at ``order``; a failed BDF2 attempt is retried with BDF1.
+
+        BDF2 is not positivity preserving: when x_V collapses by decades per step its history
+        term can demand x_V < 0, which has no solution in ln x_V. The step is retried with
+        (L-stable, positivity-preserving) BDF1 before dt is cut.
+
+        Returns:
+            ``(ok, stats, reason, order)`` with the order of the last attempt.
+        """
+        ok, stats, reason = self._attempt(dt, order)
+        if not ok and order == 2:
+            self.counters.order_fallbacks += 1
+            order = 1
+            ok, stats, reason = self._attempt(dt, 1)
+        return ok, stats, reason, order
+
+    def _reject_failed(self, dt: float, reason: str) -> float:
+        """Count and log a failed step, cut dt; return the next dt to try.
+
+        Raises:
+            StepFailure: the cut dt is below dt_min.
+        """
+        s, c = self.s, self.counters
+        if reason.startswith("state check"):
+            c.rejected_state += 1
+        else:
+            c.rejected_newton += 1
+        self.last_failure = reason
+        self.log(f"step t = {self.t:.6g} s, dt = {dt:.3g} s rejected: {reason}")
+        self.problem.set_time(self.t)
+        dt *= s.cut
+        self.dt = dt
+        if dt < s.dt_min:
+            hint = ("; it persists for vanishing steps, so it is a spatial oscillation "
+                    "of the discrete solution: refine the mesh (mesh.h_max_um)"
+                    if reason.startswith("state check") else "")
+            raise StepFailure(
+                f"{reason} and dt fell below dt_min = {s.dt_min:g} s at "
+                f"t = {self.t:.6g} s{hint}", self.t, dt,
+            )
+        return dt
+
+    def _accept(self, w: np.ndarray, dt: float, target: float | None, stats) -> None:
+        """Accept the step of size ``dt`` (ending on the milestone ``target`` if not None):
+        the problem's history, the stepper's, time, counters, callbacks and due outputs."""
+        c = self.counters
+        self.problem.accept()  # w_{n-1} <- w_n <- w, and any state held outside w
+        self.hist.push(w, dt)
+        self.t = target if target is not None else self.t + dt
+        c.steps += 1
+        c.dt_smallest = min(c.dt_smallest, dt)
+        c.dt_largest = max(c.dt_largest, dt)
+        self.on_step(self.t, dt, stats.iterations, c)
+        self.progress(self.t, dt)
+        while self.out_queue and abs(self.out_queue[0] - self.t) <= 1e-9 * max(1.0, self.t):
+            self.on_output(self.out_queue.pop(0))
+
+    def _restart_after_jump(self) -> float:
+        """The drive jumps at the time just reached: start over as at t = 0 (BDF1, no
+        extrapolation through the jump, a small first step); return that step."""
+        self.hist = History()
+        self.hist.push(self.problem.previous, None)
+        self.problem.invalidate_jacobian()
+        s = self.s
+        return s.dt_initial if s.dt_after_jump is None else s.dt_after_jump

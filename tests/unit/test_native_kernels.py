@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from solver.cli import main
-from solver.problem import jit_options
+from solver.numerics.assembly import jit_options
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FORWARD = str(REPO_ROOT / "cases" / "reference_forward.yaml")
