@@ -238,6 +238,29 @@ def fit_max_correction(ratio: float) -> float:
     return float(max(np.max(np.abs(getattr(k, key) / getattr(m, key) - 1)) for key, _ in NAMES))
 
 
+def _sum_rule_lines(rows: list[dict]) -> list[str]:
+    """The sum-rule table of the equal-rate rows (none: no lines)."""
+    eq = sorted((r for r in rows if abs(r["ratio_br_cl"] - 1) < 1e-9), key=lambda r: r["y_br"])
+    if not eq:
+        return []
+    lines = ["Sum rule (MODEL.md §3) at equal rates, `m_BrBr + m_BrCl = c_Br w` and "
+             "`m_ClCl + m_BrCl = c_Cl w` (± the sum of the two standard errors, an upper "
+             "bound of the error of the sum; the unit test "
+             "`test_equal_rates_tracer_f0_and_sum_rule` checks it with the exact "
+             "per-system error):", "",
+             "| c_Br | m_BrBr + m_BrCl | c_Br w | m_ClCl + m_BrCl | c_Cl w |",
+             "|---|---|---|---|---|"]
+    for r in eq:
+        sb = r["m_brbr_per_s"] + r["m_brcl_per_s"]
+        eb = r["m_brbr_err_per_s"] + r["m_brcl_err_per_s"]
+        sc = r["m_clcl_per_s"] + r["m_brcl_per_s"]
+        ec = r["m_clcl_err_per_s"] + r["m_brcl_err_per_s"]
+        lines.append(f"| {r['y_br']:.3f} | {fmt_pm(sb, eb)} | {r['y_br']:.4f} | "
+                     f"{fmt_pm(sc, ec)} | {1 - r['y_br']:.4f} |")
+    lines.append("")
+    return lines
+
+
 def write_report(table: dict, bias: dict, thermal: dict, resp: dict, path: Path) -> None:
     rows = table["rows"]
     st = table["settings"]
@@ -295,23 +318,7 @@ def write_report(table: dict, bias: dict, thermal: dict, resp: dict, path: Path)
         "0.69. One vacancy in N sites raises the KMC value by about 1/N.",
         "",
     ]
-    eq = sorted((r for r in rows if abs(r["ratio_br_cl"] - 1) < 1e-9), key=lambda r: r["y_br"])
-    if eq:
-        lines += ["Sum rule (MODEL.md §3) at equal rates, `m_BrBr + m_BrCl = c_Br w` and "
-                  "`m_ClCl + m_BrCl = c_Cl w` (± the sum of the two standard errors, an upper "
-                  "bound of the error of the sum; the unit test "
-                  "`test_equal_rates_tracer_f0_and_sum_rule` checks it with the exact "
-                  "per-system error):", "",
-                  "| c_Br | m_BrBr + m_BrCl | c_Br w | m_ClCl + m_BrCl | c_Cl w |",
-                  "|---|---|---|---|---|"]
-        for r in eq:
-            sb = r["m_brbr_per_s"] + r["m_brcl_per_s"]
-            eb = r["m_brbr_err_per_s"] + r["m_brcl_err_per_s"]
-            sc = r["m_clcl_per_s"] + r["m_brcl_per_s"]
-            ec = r["m_clcl_err_per_s"] + r["m_brcl_err_per_s"]
-            lines.append(f"| {r['y_br']:.3f} | {fmt_pm(sb, eb)} | {r['y_br']:.4f} | "
-                         f"{fmt_pm(sc, ec)} | {1 - r['y_br']:.4f} |")
-        lines.append("")
+    lines += _sum_rule_lines(rows)
 
     ein = resp["einstein"]
     lines += ["## Reciprocity and normalisation by linear response", "",

@@ -63,7 +63,8 @@ def background_next(rate, bg_n, bg_nm1, bdf):
 
     Args:
         rate: R [1/s] at t_{n+1} (UFL); bg_n, bg_nm1: x_bg at t_n, t_{n-1} (UFL);
-        bdf: object with UFL constants a0, a1, a2, dt [s] (:class:`solver.numerics.bdf.BDFConstants`).
+        bdf: object with UFL constants a0, a1, a2, dt [s]
+            (:class:`solver.numerics.bdf.BDFConstants`).
     """
     return (bdf.dt * rate - bdf.a1 * bg_n - bdf.a2 * bg_nm1) / bdf.a0
 
