@@ -13,9 +13,10 @@ import pytest
 from mpi4py import MPI
 
 from solver.cli import main
-from solver.outputs import read_profile_csv, read_timeseries_csv
-from solver.problem import TransportProblem
-from solver.time_stepping import STATE_TOL, check_state
+from solver.io.files import read_profile_csv, read_timeseries_csv
+from solver.numerics.layout import DofLayout, FieldLayout
+from solver.numerics.problem import TransportProblem
+from solver.numerics.time_stepping import STATE_TOL, check_state
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARGS = [str(REPO_ROOT / "cases" / "reference_forward.yaml"), "--quiet",
@@ -24,11 +25,13 @@ ARGS = [str(REPO_ROOT / "cases" / "reference_forward.yaml"), "--quiet",
 
 
 def fake_problem(y, u, phi, z):
-    """The attributes check_state reads, for one rank with all dofs owned."""
+    """The attributes check_state reads (the field layout, comm), for one rank with all dofs
+    owned."""
     n = len(z)
     dofs = [np.arange(n) + i * n for i in range(3)]
-    return types.SimpleNamespace(owned=[np.ones(n, bool)] * 3, dofs=dofs, z=[np.asarray(z)] * 3,
-                                 comm=MPI.COMM_WORLD), np.concatenate([y, u, phi])
+    layout = DofLayout(FieldLayout.default(), [None] * 3, dofs, [np.asarray(z, float)] * 3,
+                       n_owned=3 * n)
+    return types.SimpleNamespace(layout=layout, comm=MPI.COMM_WORLD), np.concatenate([y, u, phi])
 
 
 @pytest.mark.parametrize("field, index, value, expected", [
