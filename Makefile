@@ -83,7 +83,7 @@ run: venv
 	  $(PY) run_case.py "$$case" --force; \
 	done
 	$(PY) run_case.py campaigns/fig1e.yaml -j $(JOBS) --output results/fig1e
-	$(PY) -m solver.plotting compare --forward results/reference_forward \
+	$(PY) -m solver.figures.compare compare --forward results/reference_forward \
 	  --reverse results/reference_reverse --campaign results/fig1e --output results/figures
 
 # Regenerate docs/validation.md (and docs/validation_thermal.md) from campaign outputs,

@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 from petsc4py import PETSc  # noqa: E402
 
 from solver.config import load_case  # noqa: E402
-from solver.newton import NewtonSolver  # noqa: E402
+from solver.numerics.newton import NewtonSolver  # noqa: E402
 from solver.run import run_case  # noqa: E402
 
 

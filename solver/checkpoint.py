@@ -3,7 +3,10 @@
 This module re-exports the names that code and tests import from ``solver.checkpoint``.
 """
 
+
 from __future__ import annotations
+
+import warnings
 
 from solver.io.checkpoint import (
     CHECKPOINT_DIR,
@@ -40,3 +43,7 @@ __all__ = [
     "read_checkpoint",
     "read_meta",
 ]
+
+warnings.warn("solver.checkpoint is deprecated and will be removed after release 0.2: import "
+              "solver.io.checkpoint (docs/architecture.md, Deprecated paths)",
+              DeprecationWarning, stacklevel=2)

@@ -23,13 +23,13 @@ from collections.abc import Sequence
 import yaml
 from mpi4py import MPI
 
-from solver.checkpoint import CheckpointError, check_same_case, read_meta
 from solver.cli_common import OneLineParser, jobs_count
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
 from solver.console import flush, python_sigpipe, write
 from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
+from solver.io.checkpoint import CheckpointError, check_same_case, read_meta
+from solver.io.output_dir import LOCK_NAME, OutputDir, OutputError, output_dir_problem
 from solver.logging_setup import LEVELS, setup_logging
-from solver.outputs import LOCK_NAME, OutputDir, OutputError, output_dir_problem
 from solver.presets import KINDS as PRESET_DIRS
 from solver.presets import preset_dir, preset_files
 from solver.presets import resolve as resolve_preset
@@ -60,7 +60,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "see: %(prog)s fit --help)\n"
         "       %(prog)s --list-presets | --print-schema",
         description="Halide/vacancy migration in a perovskite nanowire: run one case "
-        "(format: docs/case_format.md),\na campaign (solver/campaign.py), or a fit of case keys "
+        "(format: docs/case_format.md),\na campaign (solver/campaign/), or a fit of case keys "
         "to data (docs/fitting.md).",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -68,7 +68,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "case", nargs="?", metavar="CASE",
         help="case YAML file, or a campaign file (top-level key 'campaign', see "
-        "solver/campaign.py): its members run in parallel and resume where they stopped",
+        "solver/campaign/): its members run in parallel and resume where they stopped",
     )
     parser.add_argument(
         "--set",

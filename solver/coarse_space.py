@@ -5,7 +5,12 @@ tests' monkeypatching, reach the code that uses them.
 """
 
 import sys
+import warnings
 
 from solver.numerics import coarse_space as _moved
+
+warnings.warn("solver.coarse_space is deprecated and will be removed after release 0.2: import "
+              "solver.numerics.coarse_space (docs/architecture.md, Deprecated paths)",
+              DeprecationWarning, stacklevel=2)
 
 sys.modules[__name__] = _moved

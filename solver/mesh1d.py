@@ -1,5 +1,7 @@
 """Deprecated: moved to :mod:`solver.mesh.interval` (meshes) and :mod:`solver.mesh.tags` (tags)."""
 
+import warnings
+
 from solver.mesh.interval import (  # noqa: F401
     create_mesh1d,
     graded_segment,
@@ -14,3 +16,7 @@ from solver.mesh.tags import (  # noqa: F401
     ZONE_RIGHT,
     TaggedMesh,
 )
+
+warnings.warn("solver.mesh1d is deprecated and will be removed after release 0.2: import "
+              "solver.mesh.interval / solver.mesh.tags (docs/architecture.md, Deprecated paths)",
+              DeprecationWarning, stacklevel=2)

@@ -1,6 +1,8 @@
 """Deprecated: moved to :mod:`solver.mesh.wire3d` (3D meshes), :mod:`solver.mesh.files` (user
 mesh inspection) and :mod:`solver.mesh.tags` (tags)."""
 
+import warnings
+
 from solver.mesh.files import (  # noqa: F401
     MeshFileInfo,
     _inspect_msh,
@@ -17,3 +19,7 @@ from solver.mesh.wire3d import (  # noqa: F401
     generate_nanowire,
     read_mesh,
 )
+
+warnings.warn("solver.mesh3d is deprecated and will be removed after release 0.2: "
+              "import solver.mesh.wire3d / solver.mesh.files / solver.mesh.tags "
+              "(docs/architecture.md, Deprecated paths)", DeprecationWarning, stacklevel=2)

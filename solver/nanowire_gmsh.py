@@ -2,6 +2,7 @@
 still runs its command line)."""
 
 import sys
+import warnings
 
 from solver.mesh.gmsh_nanowire import (  # noqa: F401
     PHYSICAL,
@@ -10,6 +11,11 @@ from solver.mesh.gmsh_nanowire import (  # noqa: F401
     build_structured_model,
     main,
 )
+
+warnings.warn("solver.nanowire_gmsh is deprecated and will be removed after release 0.2: import "
+              "solver.mesh.gmsh_nanowire (docs/architecture.md, Deprecated paths)",
+              DeprecationWarning, stacklevel=2)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,10 +6,12 @@ to the module that defines it, so that its own callers (``provenance`` calling `
 ``begin_run`` calling ``files.write_json``) see it, as they did when this was one module.
 """
 
+
 from __future__ import annotations
 
 import sys
 import types
+import warnings
 
 import solver.io.provenance as _provenance_module
 from solver.io import files as _files_module
@@ -81,3 +83,7 @@ class _ForwardingModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _ForwardingModule
+
+warnings.warn("solver.outputs is deprecated and will be removed after release 0.2: "
+              "import solver.io.files / solver.io.output_dir / solver.io.provenance "
+              "(docs/architecture.md, Deprecated paths)", DeprecationWarning, stacklevel=2)

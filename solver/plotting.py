@@ -4,9 +4,11 @@ This module re-exports the old public names so that ``from solver.plotting impor
 ``python -m solver.plotting compare ...`` keep working unchanged.
 """
 
+
 from __future__ import annotations
 
 import sys
+import warnings
 
 from solver.figures.compare import (
     COMPARISON_FIGURE,
@@ -94,6 +96,11 @@ __all__ = [
     "rectification_ratios",
     "timeseries_figure",
 ]
+
+warnings.warn("solver.plotting is deprecated and will be removed after release 0.2: "
+              "import solver.figures.run / solver.figures.compare / solver.figures.device "
+              "(docs/architecture.md, Deprecated paths)", DeprecationWarning, stacklevel=2)
+
 
 if __name__ == "__main__":
     sys.exit(compare_main(prog="python -m solver.plotting"))

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import observables, outputs
+from solver.analysis import observables
 from solver.config import case_to_dict
+from solver.io import files, output_dir, provenance
 from solver.model.species import output_names, pair_of
 
 # Distance beyond the front excluded when measuring the Cl taken up ahead of it [µm]: about the
@@ -43,7 +44,7 @@ class Profile:
     # 3D only: max - min over the sample lines of each line's front position [µm]
     front_spread_um: float = float("nan")
     # 3D only: y on each sample line across the section, shape (n_lines, n_z) [-] (the
-    # synthetic PL integrates emission over the section from these, solver/pl_output.py)
+    # synthetic PL integrates emission over the section from these, solver/pl/output.py)
     y_lines: np.ndarray | None = None
 
 
@@ -220,11 +221,11 @@ class Recorder:
         self.profiles.append(prof)
         path = self.out / "profiles" / f"t_{t:012.3f}s.csv"
         try:
-            outputs.write_profile_csv(path, prof.z_um, prof.y, prof.x_br, prof.x_v, prof.psi_V,
+            files.write_profile_csv(path, prof.z_um, prof.y, prof.x_br, prof.x_v, prof.psi_V,
                                       prof.E_V_per_um, t, fraction_column=output_names(
                                           pair_of(self.case))["fraction_a"])
         except OSError as exc:  # the time loop stops after this step (control, flag 4)
-            self.write_error = self.write_error or f"{path}: {outputs.os_reason(exc)}"
+            self.write_error = self.write_error or f"{path}: {output_dir.os_reason(exc)}"
 
 
 def open_vtx(problem, out: Path):
@@ -373,7 +374,7 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
         "setup_time_s": setup_s,
         "case_file": case_path,
         "overrides": list(overrides),
-        "provenance": outputs.provenance(),
+        "provenance": provenance.provenance(),
         "case": case_to_dict(case),
     }
 
@@ -389,12 +390,13 @@ def protocol_segments(problem, t_end: float) -> list:
 
 def write_figures(rec: Recorder, out: Path) -> None:
     """PNG figures into ``out/figures`` (the folder is created by the first figure written)."""
-    from solver import plotting
+    from solver.figures import device as figures_device
+    from solver.figures import run
 
     p = rec.params
     x_v_cl = float(p.x_v_eq(p.y_cl))  # x_V in the Cl-rich segment (seed 001 Fig. 3 scaling)
-    device = plotting.Device.from_case_dict(case_to_dict(rec.case))
-    plotting.plot_profiles(
+    device = figures_device.Device.from_case_dict(case_to_dict(rec.case))
+    run.plot_profiles(
         [{"t_s": q.t_s, "z_um": q.z_um, "y": q.y, "x_v": q.x_v, "psi_V": q.psi_V,
           "E_V_per_um": q.E_V_per_um} for q in rec.profiles],
         out / "figures" / "profiles.png", title=rec.case.name, x_v_cl_ref=x_v_cl, device=device,
@@ -403,12 +405,12 @@ def write_figures(rec: Recorder, out: Path) -> None:
         t = np.array([r["t_s"] for r in rec.rows])
         drive = {k: np.array([r[k] for r in rec.rows]) for k in ("field_V_per_um", "T_K")
                  if k in rec.rows[0]}
-        plotting.plot_timeseries(t, np.array([r["migration_length_um"] for r in rec.rows]),
+        run.plot_timeseries(t, np.array([r["migration_length_um"] for r in rec.rows]),
                                  out / "figures" / "migration_length.png", device=device,
                                  segments=protocol_segments(rec.problem, float(t[-1])),
                                  drive=drive)
         ts = {k: np.array([r[k] for r in rec.rows]) for k in rec.rows[0]}
-        plotting.plot_diagnostics(ts, out / "figures" / "diagnostics.png", device=device)
+        run.plot_diagnostics(ts, out / "figures" / "diagnostics.png", device=device)
 
 
 
@@ -432,20 +434,20 @@ def write_final_outputs(rec: Recorder, out: Path, summary: dict, failure) -> str
         return failure(what)
 
     try:
-        outputs.write_timeseries_csv(out / "timeseries.csv", rec.rows)
-        from solver.pl_output import write_pl_outputs  # synthetic PL (docs/model.md)
+        files.write_timeseries_csv(out / "timeseries.csv", rec.rows)
+        from solver.pl.output import write_pl_outputs
         summary["pl"] = write_pl_outputs(out, rec.profiles, rec.case,
                                          figures=rec.case.output.figures)
         if rec.case.output.figures:
             write_figures(rec, out)
     except OSError as exc:
-        error = add(f"{exc.filename or out}: {outputs.os_reason(exc)}")
+        error = add(f"{exc.filename or out}: {output_dir.os_reason(exc)}")
         summary["status"], summary["message"] = "failed", error
-    path = out / outputs.SUMMARY
+    path = out / output_dir.SUMMARY
     try:
-        outputs.write_json(path, summary)
+        files.write_json(path, summary)
     except OSError as exc:
         path.unlink(missing_ok=True)
-        error = add(f"{path} ({outputs.os_reason(exc)}; it was removed)")
+        error = add(f"{path} ({output_dir.os_reason(exc)}; it was removed)")
     return error
 

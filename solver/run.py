@@ -38,18 +38,18 @@ from typing import Self
 
 import numpy as np
 
-from solver import outputs
-from solver.checkpoint import (
+from solver.config import case_to_dict
+from solver.io import output_dir as io_output_dir
+from solver.io.checkpoint import (
     STATE_ARRAY,
     Checkpointer,
     CheckpointError,
     check_same_case,
     read_checkpoint,
 )
-from solver.config import case_to_dict
 from solver.io.output_dir import begin_outputs as _begin_outputs
 from solver.logging_setup import RunProgress, get_logger, interactive
-from solver.parameters import from_case
+from solver.model.parameters import from_case
 from solver.recording import (  # noqa: F401  (re-exported: public via solver.run)
     CL_UPTAKE_MARGIN_UM,
     FieldWriter,
@@ -238,7 +238,7 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
     n_cells = preflight.check_case(case)  # CaseError before any directory exists
     out = Path(output_dir)
     # The output directory is locked for the whole run (re-entrant: the CLI holds it already).
-    with outputs.locked_output_dir(out, comm), _StopSignals() as stop:
+    with io_output_dir.locked_output_dir(out, comm), _StopSignals() as stop:
         ctx = prepare(case, out, comm, restart=restart, case_path=case_path,
                       overrides=overrides, quiet=quiet, n_cells=n_cells, wall0=wall0)
         stop.rearm()  # gmsh (3D meshes) resets SIGTERM to its default action
@@ -261,7 +261,7 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
         CheckpointError: no usable checkpoint, or it does not match the case or mesh.
         OutputError: the output directory cannot be written.
     """
-    from solver.time_stepping import StepSettings, TimeStepper
+    from solver.numerics.time_stepping import StepSettings, TimeStepper
 
     meta, ck_arrays = (None, None)
     if restart:
@@ -310,7 +310,8 @@ def build_problem(case, comm):
         FormCompilationError: FFCx timed out waiting for a compile lock.
     """
     from solver.mesh.build import build_mesh
-    from solver.problem import SolverOptions, TransportProblem
+    from solver.numerics.newton import SolverOptions
+    from solver.numerics.problem import TransportProblem
 
     params = from_case(case)
     tagged = build_mesh(comm, case, params)
@@ -369,7 +370,7 @@ def integrate(ctx: RunContext) -> tuple[str, str]:
     """Run the time loop; return ``(status, message)``: "completed", "interrupted" (stopped by
     a signal or the test hook) or "failed" (the stepper gave up; the last accepted state is
     recorded as the final profile)."""
-    from solver.time_stepping import StepFailure
+    from solver.numerics.time_stepping import StepFailure
 
     stepper, control = ctx.stepper, ctx.control
     status, message = "completed", ""

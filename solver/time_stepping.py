@@ -5,7 +5,12 @@ tests' monkeypatching, reach the code that uses them.
 """
 
 import sys
+import warnings
 
 from solver.numerics import time_stepping as _moved
+
+warnings.warn("solver.time_stepping is deprecated and will be removed after release 0.2: import "
+              "solver.numerics.time_stepping (docs/architecture.md, Deprecated paths)",
+              DeprecationWarning, stacklevel=2)
 
 sys.modules[__name__] = _moved

@@ -33,10 +33,10 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from solver import observables  # noqa: E402
+from solver.analysis import observables  # noqa: E402
 from solver.analysis.matano import boltzmann_matano  # noqa: E402
 from solver.analysis.thermal import effective_rate_per_s  # noqa: E402
-from solver.outputs import read_profile_csv  # noqa: E402
+from solver.io.files import read_profile_csv  # noqa: E402
 from solver.physics.onsager import (  # noqa: E402
     F0_PEROVSKITE_ANION,
     KMC_TABLE_PATH,

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import observables
+from solver.analysis import observables
 from solver.analysis.thermal import SEED_000, arrhenius_fit
 from solver.config import load_case
 from solver.constants import BOLTZMANN_EV_PER_K
-from solver.parameters import from_case
+from solver.model.parameters import from_case
 from validation.common import REPO
 from validation.thermal_data import (
     ARRHENIUS_TIMES_S,

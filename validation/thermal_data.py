@@ -18,7 +18,7 @@ import numpy as np
 from solver.analysis.matano import boltzmann_matano
 from solver.analysis.thermal import br_rich_length_um, cl_plateau, max_gradient_per_um
 from solver.config import case_to_dict, load_case
-from solver.outputs import read_profile_csv, read_timeseries_csv
+from solver.io.files import read_profile_csv, read_timeseries_csv
 
 #: Forward thermal cases: label -> temperature [K] (``cases/thermal_<label>.yaml``).
 FORWARD = {"75C": 348.15, "100C": 373.15, "125C": 398.15}

@@ -22,7 +22,8 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from solver.outputs import provenance, read_profile_csv, read_timeseries_csv
+from solver.io.files import read_profile_csv, read_timeseries_csv
+from solver.io.provenance import provenance
 from validation.common import commit_text, report_arguments, run_campaigns
 
 CAMPAIGN = "wire3d_consistency"

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import observables
+from solver.analysis import observables
 from solver.analysis.richardson import richardson
-from solver.outputs import provenance, read_profile_csv
+from solver.io.files import read_profile_csv
+from solver.io.provenance import provenance
 from validation.common import commit_text, report_arguments, run_campaigns
 
 CAMPAIGN = "wire3d_convergence"

@@ -341,7 +341,7 @@ def _read_solver_profile(path: Path, column: str | None
     Raises:
         ValueError: no such column (the message lists the file's columns).
     """
-    from solver.outputs import read_profile_csv
+    from solver.io.files import read_profile_csv
 
     t_s, cols = read_profile_csv(path)
     name = column or "y"
@@ -407,7 +407,7 @@ def _plain_column_index(path: Path, column: str | None, header: list[str] | None
 
 def write_result_csv(path, result: MatanoResult) -> Path:
     """Write z_um, c, q, dcdz_per_um, D_cm2_per_s at the evaluation points (``%.10e``)."""
-    from solver.outputs import write_text_atomic
+    from solver.io.files import write_text_atomic
 
     lines = [
         (f"# Boltzmann-Matano: t_s={result.t_s:.10e} c_left={result.c_left:.10e} "

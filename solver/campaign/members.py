@@ -23,12 +23,12 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from solver import outputs
 from solver.campaign.reuse import launch_record, write_completed_record
 from solver.campaign.spec import Member
 from solver.campaign.stop import StopRequest
-from solver.checkpoint import has_checkpoint
 from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK
+from solver.io import files, output_dir
+from solver.io.checkpoint import has_checkpoint
 
 __all__ = ["MemberResult", "run_members"]
 
@@ -88,12 +88,12 @@ def _execute(cmd: list[str], stop: StopRequest) -> subprocess.CompletedProcess |
 
 def _clear_stale_lock(out: Path) -> None:
     """Remove the lock file a member killed during its set-up left (nobody holds it)."""
-    if not (out / outputs.LOCK_NAME).exists():
+    if not (out / output_dir.LOCK_NAME).exists():
         return
-    handle = outputs.OutputDir(out)
+    handle = output_dir.OutputDir(out)
     try:
         handle.acquire()
-    except outputs.OutputError:  # held by a live process: not stale
+    except output_dir.OutputError:  # held by a live process: not stale
         return
     handle.release()
 
@@ -118,7 +118,7 @@ def _run_member(member: Member, base: Path, root: Path, fresh: bool,
             proc = retry
             text += f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
     try:
-        outputs.write_text_atomic(root / "logs" / f"{member.name}.log", text)
+        files.write_text_atomic(root / "logs" / f"{member.name}.log", text)
     except OSError:  # e.g. a full disk: the result below still reports what happened
         pass
     return _result(member, proc, out, root, stop)

@@ -39,7 +39,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from solver import outputs
+from solver.io import files, output_dir
 
 __all__ = ["canonical_json", "case_sha", "code_version", "launch_record", "reuse_decision",
            "source_sha256", "write_completed_record"]
@@ -114,7 +114,7 @@ def _read_json(path: Path) -> dict | None:
 def _write_record(root: Path, name: str, case: str, summary_sha: str | None) -> None:
     """Write the record; a failure (e.g. a full disk) only means the member is not reused."""
     try:
-        outputs.write_json(_record_path(root, name), {
+        files.write_json(_record_path(root, name), {
             "case_sha256": case, "code": code_version(), "summary_sha256": summary_sha})
     except OSError:
         pass
@@ -131,7 +131,7 @@ def write_completed_record(root: Path, name: str, case: str) -> None:
     if not case:
         return
     try:
-        summary_sha = hashlib.sha256((Path(root) / name / outputs.SUMMARY).read_bytes())
+        summary_sha = hashlib.sha256((Path(root) / name / output_dir.SUMMARY).read_bytes())
     except OSError:
         return
     _write_record(root, name, case, summary_sha.hexdigest())
@@ -159,7 +159,7 @@ def reuse_decision(root: Path, name: str, case: str) -> tuple[dict | None, str]:
     """
     summary_bytes = None
     try:
-        summary_bytes = (Path(root) / name / outputs.SUMMARY).read_bytes()
+        summary_bytes = (Path(root) / name / output_dir.SUMMARY).read_bytes()
         summary = json.loads(summary_bytes)
     except (OSError, ValueError):
         summary = None

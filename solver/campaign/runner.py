@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-from solver import outputs
 from solver.campaign.members import UNFINISHED, MemberResult, run_members
 from solver.campaign.reuse import case_sha, reuse_decision
 from solver.campaign.spec import (
@@ -24,6 +23,7 @@ from solver.campaign.stop import StopRequest
 from solver.config import CaseError, case_to_dict, load_case
 from solver.console import write
 from solver.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
+from solver.io import files, output_dir, provenance
 
 __all__ = ["SUMMARY_COLUMNS", "run_campaign"]
 
@@ -110,7 +110,7 @@ def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool 
         spec, base = load_campaign(path)
         members = _resolved(base, expand_members(spec, extra_overrides))
         root = Path(output) if output else Path("results") / spec.name
-        with outputs.OutputDir(root):  # created if missing, locked: OutputError, exit 2
+        with output_dir.OutputDir(root):  # created if missing, locked: OutputError, exit 2
             _member_dirs_inside(root, members)
             return _run_locked(spec, members, path, base, root, jobs=jobs, force=force,
                                quiet=quiet, stop=stop)
@@ -150,18 +150,18 @@ def _run_locked(spec: CampaignSpec, members: list[Member], path, base: Path, roo
     ordered = [results[m.name] for m in members]
     rows = _rows(ordered)
     try:
-        outputs.write_timeseries_csv(root / "campaign.csv", rows)
-        outputs.write_json(root / "campaign.json", {
+        files.write_timeseries_csv(root / "campaign.csv", rows)
+        files.write_json(root / "campaign.json", {
             "campaign": spec.model_dump(), "campaign_file": str(Path(path).resolve()),
             "base_case": str(base), "members": rows, "ran": len(todo),
             "reused": len(members) - len(todo),
             "failed": [r.member.name for r in ordered if r.status == "failed"],
             "interrupted": [r.member.name for r in ordered if r.status in UNFINISHED],
-            "wall_time_s": time.perf_counter() - t0, "provenance": outputs.provenance(),
+            "wall_time_s": time.perf_counter() - t0, "provenance": provenance.provenance(),
         })
     except OSError as exc:
         write(f"error: campaign {spec.name}: cannot write {exc.filename or root} "
-              f"({outputs.os_reason(exc)}); the members' results are in their directories",
+              f"({output_dir.os_reason(exc)}); the members' results are in their directories",
               sys.stderr)
         return EXIT_SOLVER
     return _report(spec.name, ordered, len(todo), root, quiet)

@@ -48,7 +48,8 @@ class Case(BaseModel):
     checkpoint: Checkpoint = Field(
         default_factory=Checkpoint, description="checkpoint/restart (docs/reliability.md)"
     )
-    pl: PL = Field(default_factory=PL, description="synthetic photoluminescence (solver/pl.py)")
+    pl: PL = Field(default_factory=PL,
+                   description="synthetic photoluminescence (solver/pl/model.py)")
 
     @model_validator(mode="after")
     def _check_geometry(self) -> "Case":

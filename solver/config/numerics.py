@@ -44,7 +44,7 @@ class Mesh(BaseModel):
     )
     file: str | None = Field(
         None, description="[-] 3D: user mesh (.msh with named physical groups, or .xdmf/.vtu "
-        "with cell_tags/facet_tags; see solver/mesh3d.py); null = generate with gmsh",
+        "with cell_tags/facet_tags; see solver/mesh/wire3d.py); null = generate with gmsh",
     )
 
     @field_validator("degree", mode="before")
@@ -135,7 +135,8 @@ class Solver(BaseModel):
     )
     linear_solver: Literal["auto", "lu", "lu_redundant", "mumps", "mumps_blr",
                            "gmres_twolevel", "gmres_asm"] = Field(
-        "auto", description="[-] linear solver of the Newton steps (solver/linear_solvers.py): "
+        "auto", description="[-] linear solver of the Newton steps "
+        "(solver/numerics/linear_solvers.py): "
         "auto = lu (serial) or lu_redundant (parallel) up to 25 000 dofs, gmres_twolevel for 3D "
         "meshes from 300 000 dofs, else mumps; lu = "
         "PETSc's sparse LU with RCM ordering (serial only); lu_redundant = the same LU of the "
@@ -173,7 +174,7 @@ class Solver(BaseModel):
     edge_assembly: bool = Field(
         True, description="[-] box-hexahedron meshes (the structured wires): assemble the "
         "exponentially fitted fluxes once per mesh edge instead of per cell "
-        "(solver/edge_assembly.py; the same scheme to round-off, wire3d 4 h 84 -> 48 s); "
+        "(solver/numerics/edge_assembly.py; the same scheme to round-off, wire3d 4 h 84 -> 48 s); "
         "false = in the cell kernels. Other meshes and temperature protocols always use the "
         "cell kernels",
     )

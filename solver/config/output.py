@@ -27,7 +27,7 @@ class Output(BaseModel):
 
 class PL(BaseModel):
     """Synthetic confocal photoluminescence (docs/model.md, "Synthetic photoluminescence";
-    solver/pl.py): the PL peak along the wire and the composition read from it."""
+    solver/pl/model.py): the PL peak along the wire and the composition read from it."""
 
     model_config = _MODEL_CONFIG
 

@@ -17,8 +17,8 @@ from solver.cli_common import OneLineParser, jobs_count
 from solver.config import CaseError
 from solver.console import write
 from solver.exit_codes import EXIT_INPUT, EXIT_OK
+from solver.io.output_dir import OutputError
 from solver.logging_setup import LEVELS, setup_logging
-from solver.outputs import OutputError
 
 __all__ = ["main", "run"]
 

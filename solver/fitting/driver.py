@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import outputs
 from solver.campaign import StopRequest
 from solver.config import CaseError, load_case
 from solver.console import write
@@ -37,6 +36,7 @@ from solver.fitting.optimise import fit_least_squares
 from solver.fitting.report import write_reports
 from solver.fitting.runs import FitInterrupted, ModelRunError, ModelRunner
 from solver.fitting.spec import FitSpec, load_fit
+from solver.io import files, output_dir
 from solver.logging_setup import get_logger
 
 __all__ = ["STATE_FILE", "check_fit", "run_fit"]
@@ -92,7 +92,7 @@ def run_fit(path, *, jobs: int = 1, output: str | None = None, force: bool = Fal
     with StopRequest() as stop:
         spec, base, obs = check_fit(path)
         root = Path(output) if output else Path("results") / "fits" / spec.name
-        with outputs.OutputDir(root):
+        with output_dir.OutputDir(root):
             return _run_locked(spec, Path(path), base, obs, root, jobs=jobs, force=force,
                                quiet=quiet, stop=stop)
 
@@ -104,10 +104,10 @@ def _write_state(root: Path, spec: FitSpec, runner: ModelRunner, best: dict,
              "evaluations": best["n"], "best": best["point"],
              "runs": {"ran": runner.ran, "reused": runner.reused, "batches": runner.batches}}
     try:
-        outputs.write_json(root / STATE_FILE, state)
+        files.write_json(root / STATE_FILE, state)
     except OSError as exc:
         _log.warning("fit %s: cannot write %s (%s)", spec.name, root / STATE_FILE,
-                     outputs.os_reason(exc))
+                     output_dir.os_reason(exc))
 
 
 def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: Path, *,

@@ -38,7 +38,7 @@ def pretty_unit(unit: str) -> str:
 
 def fit_title(name: str, parameters: Mapping[str, Mapping]) -> str:
     """``name`` and one line per fitted key: ``key = value ± SE unit`` (unit of the case key,
-    from its description in solver/config.py; none if dimensionless)."""
+    from its description in solver/config/; none if dimensionless)."""
     from solver.config import unit_of_key
 
     lines = [f"{name}: best fit (± 1 standard error)"]

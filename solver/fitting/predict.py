@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.fitting.data import Block
-from solver.outputs import read_profile_csv, read_timeseries_csv
+from solver.io.files import read_profile_csv, read_timeseries_csv
 
 __all__ = ["ModelOutputError", "predict_block"]
 

@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from solver import outputs
 from solver.config import case_to_dict, load_case
 from solver.fitting.data import Observations
 from solver.fitting.maths import Scale, Uncertainty
 from solver.fitting.optimise import LSQResult
+from solver.io import files, provenance
 
 __all__ = ["FORMULA", "fitted_overrides", "parameter_table", "write_reports"]
 
@@ -69,9 +69,9 @@ def write_reports(root: Path, *, spec, fit_file: Path, base: Path, keys, scales,
         "identifiable": unc.rank == n, "formula": FORMULA,
         "optimizer": {"status": lsq.status, "message": lsq.message, "success": lsq.success,
                       "nfev": lsq.nfev, "njev": lsq.njev, **spec.optimizer.model_dump()},
-        "runs": runner_stats, "wall_time_s": wall_time_s, "provenance": outputs.provenance(),
+        "runs": runner_stats, "wall_time_s": wall_time_s, "provenance": provenance.provenance(),
     }
-    outputs.write_json(root / "fit.json", report)
+    files.write_json(root / "fit.json", report)
     case = load_case(base, fitted_overrides(spec, load_case(base).name,
                                             {k: table[k]["value"] for k in keys}))
     lines = [f"# Fitted by {spec.name} ({fit_file}): base {base}",
@@ -79,12 +79,12 @@ def write_reports(root: Path, *, spec, fit_file: Path, base: Path, keys, scales,
                for k in keys),
              f"# cost = {lsq.cost:.6g}, chi2/dof = {unc.chi2:.4g}/{unc.dof}; see fit.json"]
     body = yaml.safe_dump(case_to_dict(case), sort_keys=False, allow_unicode=True)
-    outputs.write_text_atomic(root / "fitted_case.yaml", "\n".join(lines) + "\n" + body)
+    files.write_text_atomic(root / "fitted_case.yaml", "\n".join(lines) + "\n" + body)
     rows = [{"point": i, **{f"u_{k}": float(u[j]) for j, k in enumerate(keys)},
              **{k: sc.to_x(float(u[j])) for j, (k, sc) in enumerate(zip(keys, scales,
                                                                            strict=True))},
              "half_sum_r2": c} for i, (u, c) in enumerate(lsq.history)]
-    outputs.write_timeseries_csv(root / "history.csv", rows)
+    files.write_timeseries_csv(root / "history.csv", rows)
     data_rows, start = [], 0
     for b in obs.blocks:
         for i in range(b.value.size):
@@ -94,7 +94,7 @@ def write_reports(root: Path, *, spec, fit_file: Path, base: Path, keys, scales,
                               "sigma": float(b.sigma[i]), "model": mod,
                               "residual": (mod - float(b.value[i])) / float(b.sigma[i])})
         start += b.value.size
-    outputs.write_timeseries_csv(root / "data_vs_model.csv", data_rows)
+    files.write_timeseries_csv(root / "data_vs_model.csv", data_rows)
     return report
 
 

@@ -15,7 +15,7 @@ A fit file is YAML with a single top-level ``fit`` mapping (paths relative to th
           - {file: fig1e_synthetic.csv}     # field_V_per_um, t_s, L_m_um, sigma_um
         profiles:                           # composition profiles y(z) at given times
           - {file: y_4V.csv, set: {bias.field_V_per_um: 4.0}}   # t_s, z_um, y, sigma_y
-        pl_wavelength:                      # PL peak wavelength along the wire (solver/pl.py)
+        pl_wavelength:                      # PL peak wavelength along the wire (solver/pl/model.py)
           - {file: pl_4V.csv, set: {bias.field_V_per_um: 4.0}}  # t_s, z_um, wavelength_nm,
                                                                  # sigma_nm
       optimizer: {loss: linear, max_nfev: 30, diff_step: 0.01}  # optional, see Optimizer

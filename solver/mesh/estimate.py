@@ -100,7 +100,7 @@ def count_cells(case: Case) -> tuple[int, bool]:
         return (2**63 - 1), False
     if est > EXACT_COUNT_LIMIT:
         return round(est), False
-    from solver.mesh1d import graded_vertices  # numpy only
+    from solver.mesh.interval import graded_vertices
 
     m = case.mesh
     try:

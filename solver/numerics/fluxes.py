@@ -488,7 +488,7 @@ def weighted_edge_flux_form(w, tests, params, weight, dx):
     the edge of |T| / (4 h_E²)), with the exponentially fitted flux of
     :func:`halide_fluxes_exponential_fitting` at the midpoint (``dx``: the one-point rule).
     Per edge this is -ω_E F_E (v_R - v_L): the box scheme's contribution of that edge
-    (solver/edge_assembly.py)."""
+    (solver/numerics/edge_assembly.py)."""
     y, u, phi = w
     v_y, v_u, _ = tests
     j_br, j_cl = halide_fluxes_exponential_fitting(y, u, phi, params, ufl.Jacobian(dx.ufl_domain()))

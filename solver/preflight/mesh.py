@@ -98,7 +98,7 @@ def _check_mesh_1d(case: Case) -> tuple[int, bool]:
 
 def _mesh_file_info(path: str, comm):
     """:func:`solver.mesh3d.inspect_mesh_file`, on rank 0 of ``comm`` (broadcast)."""
-    from solver.mesh3d import inspect_mesh_file
+    from solver.mesh.files import inspect_mesh_file
 
     def inspect():
         try:
@@ -152,7 +152,7 @@ def check_mesh_extent(case: Case, info) -> None:
                         f"but the wire runs along x from 0 to geometry.length_um = {length:g} µm "
                         "and the mesh must cover exactly that; set geometry.length_um (and the "
                         "electrodes) to the mesh, or fix the mesh")
-    from solver.sampling import cross_section_grid
+    from solver.mesh.sampling import cross_section_grid
 
     width = g.width_um if g.cross_section == "rectangle" else g.height_um / math.sqrt(3.0)
     ys, zs = zip(*cross_section_grid(width, g.height_um), strict=True)

@@ -35,7 +35,7 @@ def model_parameters(case: Case):
     Raises:
         CaseError: (``temperature.T_K``) the parameters overflow or are undefined.
     """
-    from solver.parameters import from_case
+    from solver.model.parameters import from_case
 
     try:
         return from_case(case)
@@ -105,7 +105,7 @@ def check_temperature_levels(case: Case, params) -> None:
     """
     import dataclasses
 
-    from solver.protocols import TemperatureProtocol
+    from solver.model.protocols import TemperatureProtocol
 
     if case.temperature.protocol is None:
         return

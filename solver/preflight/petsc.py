@@ -31,7 +31,7 @@ def newton_petsc_options(preset: str, max_it: int,
                          extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The PETSc options of the run's Newton solver (one home:
     :func:`solver.linear_solvers.newton_petsc_options`)."""
-    from solver.linear_solvers import newton_petsc_options as options
+    from solver.numerics.linear_solvers import newton_petsc_options as options
 
     return options(preset, max_it, dict(extra or {}))
 
@@ -42,12 +42,12 @@ def possible_presets(requested: str, n_ranks: int = 1, three_d: bool = False
 
     ``auto`` picks ``lu`` (``lu_redundant`` on several ranks), ``mumps`` or (3D meshes,
     ``three_d``) ``gmres_twolevel`` by problem size; a run on PETSc's LU or the two-level
-    method falls back to ``mumps`` when a linear solve fails (solver/newton.py).
+    method falls back to ``mumps`` when a linear solve fails (solver/numerics/newton.py).
 
     Raises:
         CaseError: a serial-only preset on more than one rank.
     """
-    from solver.linear_solvers import MUMPS_FALLBACK_PRESETS, choose_linear_solver
+    from solver.numerics.linear_solvers import MUMPS_FALLBACK_PRESETS, choose_linear_solver
 
     if requested == "auto":
         direct = ("lu" if n_ranks == 1 else "lu_redundant", "mumps")
@@ -123,8 +123,8 @@ def _petsc_trial(opts: Mapping[str, Any], watch: Sequence[str] = ()):
             snes.setFromOptions()
             pc = snes.getKSP().getPC()
             if pc.getType() == "mg" and pc.getMGLevels() == 2:
-                # The run gives two-level presets their coarse space (solver/coarse_space.py):
-                # here one aggregate of both unknowns.
+                # The run gives two-level presets their coarse space
+                # (solver/numerics/coarse_space.py): here one aggregate of both unknowns.
                 P = PETSc.Mat().createAIJ([2, 1], csr=([0, 1, 2], [0, 0], [1.0, 1.0]),
                                           comm=PETSc.COMM_SELF)
                 pc.setMGInterpolation(1, P)

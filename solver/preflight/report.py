@@ -63,7 +63,7 @@ def derived_parameters(case: Case, checked: Checked | None = None) -> list[Deriv
 def _newton_rows(case: Case) -> list[Derived]:
     """The Newton settings a run resolves from ``auto`` (the values its ``summary.json``
     records as ``newton_stol`` and ``jacobian_reuse_steps``)."""
-    from solver.newton import resolve_jacobian_reuse_steps, resolve_newton_stol
+    from solver.numerics.newton import resolve_jacobian_reuse_steps, resolve_newton_stol
 
     stol, reuse = case.solver.newton_stol, case.solver.jacobian_reuse_steps
     tdim = getattr(case.geometry, "dimension", 1)
@@ -95,7 +95,7 @@ def _equilibration_rows(case: Case, p) -> list[Derived]:
     time constant 1/k [h] at t = 0 (and over the temperature protocol's range)."""
     if p.vacancy_equilibration == "none":
         return []
-    from solver.parameters import equilibration_rate_per_s
+    from solver.model.parameters import equilibration_rate_per_s
 
     k = p.equilibration_rate_per_s
     m = case.material
@@ -105,7 +105,7 @@ def _equilibration_rows(case: Case, p) -> list[Derived]:
                     if case.temperature.protocol is not None else note),
             Derived("equilibration time 1/k", 1.0 / k / 3600.0 if k > 0 else math.inf, "h")]
     if case.temperature.protocol is not None:
-        from solver.protocols import TemperatureProtocol
+        from solver.model.protocols import TemperatureProtocol
 
         pieces = TemperatureProtocol.from_config(case.temperature).schedule.pieces
         levels = [x for piece in pieces for x in (piece.a, piece.b)]
@@ -118,7 +118,7 @@ def _equilibration_rows(case: Case, p) -> list[Derived]:
 
 def _bias_rows(case: Case, V_T: float) -> list[Derived]:
     """The applied bias at t = 0 (and the protocol's extent) for ``--check``."""
-    from solver.protocols import BiasProtocol, TemperatureProtocol
+    from solver.model.protocols import BiasProtocol, TemperatureProtocol
 
     bias = BiasProtocol.from_config(case.bias, case.gap_um, case.geometry.br_rich_side == "left")
     v = bias.values(0.0)
@@ -189,7 +189,7 @@ def _segment_table(title: str, schedule, unit: str, t_end: float) -> list[str]:
 def protocol_tables(case: Case) -> str:
     """``--check``: the segment tables of the bias and temperature protocols (YAML comments;
     empty without protocols)."""
-    from solver.protocols import BiasProtocol, TemperatureProtocol
+    from solver.model.protocols import BiasProtocol, TemperatureProtocol
 
     t_end = case.time.t_end_s
     lines = []

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solver.outputs import read_profile_csv, read_timeseries_csv
+from solver.io.files import read_profile_csv, read_timeseries_csv
 
 REPO = Path(__file__).resolve().parents[2]
 MPIRUN = Path(sys.executable).parent / "mpirun"
@@ -102,7 +102,7 @@ def _write_mesh(path: Path):
     """Generate the coarse wire with gmsh and write it (the .msh path)."""
     import gmsh
 
-    from solver.nanowire_gmsh import build_model
+    from solver.mesh.gmsh_nanowire import build_model
 
     gmsh.initialize()
     gmsh.option.setNumber("General.Terminal", 0)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from solver.outputs import LOCK_NAME
+from solver.io.output_dir import LOCK_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 CASE = REPO / "cases" / "reference_forward.yaml"

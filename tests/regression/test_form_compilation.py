@@ -11,14 +11,14 @@ LOCK = "/root/.cache/fenics/libffcx_forms_0123abcd.c"
 
 
 def test_jit_timeout_is_one_line_and_exit_3(tmp_path, monkeypatch, capsys):
-    import solver.problem
+    import solver.numerics.problem
 
     def timed_out(self, *args, **kwargs):
         raise TimeoutError("JIT compilation timed out, probably due to a failed previous "
                            f"compile. Try cleaning cache (e.g. remove {LOCK}) or increase "
                            "timeout option.")
 
-    monkeypatch.setattr(solver.problem.TransportProblem, "__init__", timed_out)
+    monkeypatch.setattr(solver.numerics.problem.TransportProblem, "__init__", timed_out)
     case = REPO / "cases" / "reference_forward.yaml"
     rc = cli.main([str(case), "--output", str(tmp_path / "out"), "--set", "time.t_end_s=60",
                    "--quiet"])

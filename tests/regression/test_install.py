@@ -119,10 +119,13 @@ def test_installed_lists_and_runs_presets_from_anywhere(installed):
 
 def test_installed_generates_3d_meshes(installed):
     """The gmsh generator is part of the package: a tiny structured wire (4 hexahedra per
-    section x 10 layers) through solver.mesh3d, and the graded .msh writer's command line."""
+    section x 10 layers) through solver.mesh.wire3d, and the graded .msh writer's command line
+    (``python -m solver.mesh.gmsh_nanowire``, and its deprecated path, which still runs and
+    says so)."""
     _, target, work = installed
     code = (
-        "import json, solver.mesh3d as m3, solver.nanowire_gmsh as g; from mpi4py import MPI\n"
+        "import json, solver.mesh.wire3d as m3, solver.mesh.gmsh_nanowire as g\n"
+        "from mpi4py import MPI\n"
         "w = m3.generate_nanowire(MPI.COMM_WORLD, length=1.0, width=0.1, height=0.1,\n"
         "    electrodes=((0.0, 0.3), (0.7, 1.0)), interface=0.5, h_max=0.05, h_min=0.05,\n"
         "    grading_distance=0.1, axial_layer=0.1)\n"
@@ -134,10 +137,14 @@ def test_installed_generates_3d_meshes(installed):
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert (got["cells"], got["type"]) == (40, "hexahedron")
     assert Path(got["module"]).is_relative_to(target)
-    proc = run_installed(installed, ["-m", "solver.nanowire_gmsh", "--length", "1", "--width",
-                                     "0.1", "--height", "0.1", "--electrodes", "0", "0.3", "0.7",
-                                     "1", "--interface", "0.5", "--h-max", "0.1", "--h-min",
-                                     "0.05", "--out", "meshes/tiny.msh"])
+    args = ["--length", "1", "--width", "0.1", "--height", "0.1", "--electrodes", "0", "0.3",
+            "0.7", "1", "--interface", "0.5", "--h-max", "0.1", "--h-min", "0.05", "--out"]
+    proc = run_installed(installed, ["-W", "default", "-m", "solver.nanowire_gmsh", *args,
+                                     "meshes/old.msh"])
+    assert proc.returncode == 0 and "solver.nanowire_gmsh is deprecated" in proc.stderr
+    assert (work / "meshes" / "old.msh").stat().st_size > 0
+    proc = run_installed(installed, ["-W", "error::DeprecationWarning", "-m",
+                                     "solver.mesh.gmsh_nanowire", *args, "meshes/tiny.msh"])
     assert proc.returncode == 0, proc.stderr
     text = (work / "meshes" / "tiny.msh").read_text(errors="replace")
     for group in ("zone_left", "gap", "zone_right", "contact_left", "contact_right",
@@ -175,11 +182,11 @@ def test_installed_runs_a_campaign(installed):
 ])
 def test_recorded_commit_for_copies_without_git(monkeypatch, value, expected):
     """The Docker image has no .git: its build argument GIT_COMMIT reaches the provenance."""
-    from solver import outputs
+    from solver.io import provenance
 
-    monkeypatch.setenv(outputs.GIT_COMMIT_ENV, value)
-    assert outputs.recorded_git_info() == expected
-    monkeypatch.setattr(outputs, "git_info", lambda path: {"commit": None, "dirty": None})
-    assert outputs.provenance()["git"] == (expected or {"commit": None, "dirty": None})
-    monkeypatch.setattr(outputs, "git_info", lambda path: {"commit": "f" * 40, "dirty": False})
-    assert outputs.provenance()["git"] == {"commit": "f" * 40, "dirty": False}
+    monkeypatch.setenv(provenance.GIT_COMMIT_ENV, value)
+    assert provenance.recorded_git_info() == expected
+    monkeypatch.setattr(provenance, "git_info", lambda path: {"commit": None, "dirty": None})
+    assert provenance.provenance()["git"] == (expected or {"commit": None, "dirty": None})
+    monkeypatch.setattr(provenance, "git_info", lambda path: {"commit": "f" * 40, "dirty": False})
+    assert provenance.provenance()["git"] == {"commit": "f" * 40, "dirty": False}

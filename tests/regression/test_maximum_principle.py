@@ -14,10 +14,11 @@ import pytest
 from mpi4py import MPI
 
 from solver.config import load_case
-from solver.meshing import build_mesh
-from solver.parameters import from_case
-from solver.problem import SolverOptions, TransportProblem
-from solver.time_stepping import StepFailure, StepSettings, TimeStepper
+from solver.mesh.build import build_mesh
+from solver.model.parameters import from_case
+from solver.numerics.newton import SolverOptions
+from solver.numerics.problem import TransportProblem
+from solver.numerics.time_stepping import StepFailure, StepSettings, TimeStepper
 
 #: Allowed excursion of y outside [0, 1]: Newton's tolerance, not a modelling tolerance.
 Y_TOL = 1e-8

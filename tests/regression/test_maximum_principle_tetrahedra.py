@@ -22,11 +22,12 @@ from mpi4py import MPI
 
 import solver.numerics.fluxes
 from solver.config import load_case
-from solver.mesh3d import _tag_by_position
+from solver.mesh.wire3d import _tag_by_position
+from solver.model.parameters import from_case
 from solver.numerics.fluxes import simplex_edge_weights
-from solver.parameters import from_case
-from solver.problem import SolverOptions, TransportProblem
-from solver.time_stepping import StepFailure, StepSettings, TimeStepper
+from solver.numerics.newton import SolverOptions
+from solver.numerics.problem import TransportProblem
+from solver.numerics.time_stepping import StepFailure, StepSettings, TimeStepper
 
 #: Allowed excursion of y outside [0, 1]: Newton's tolerance, not a modelling tolerance.
 Y_TOL = 1e-8

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solver.outputs import read_profile_csv, read_timeseries_csv
+from solver.io.files import read_profile_csv, read_timeseries_csv
 
 MPIRUN = Path(sys.executable).parent / "mpirun"
 ARGS = ["run_case.py", "cases/reference_forward.yaml", "--quiet", "--set", "time.t_end_s=600",

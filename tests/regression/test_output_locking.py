@@ -25,10 +25,11 @@ import numpy as np
 import pytest
 import yaml
 
-from solver import outputs
 from solver.campaign import expand_members, load_campaign
 from solver.cli import main
-from solver.outputs import LOCK_NAME, read_profile_csv, read_timeseries_csv
+from solver.io import files
+from solver.io.files import read_profile_csv, read_timeseries_csv
+from solver.io.output_dir import LOCK_NAME
 from solver.run import STOP_AFTER_STEPS_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -202,7 +203,7 @@ def test_enospc_in_a_profile_stops_and_restart_completes(reference, tmp_path, mo
                                                          capsys):
     out = tmp_path / "out"
     args = [CASE, "--quiet", *FAST, "--set", "checkpoint.every_steps=20", "--output", str(out)]
-    real = outputs.write_profile_csv
+    real = files.write_profile_csv
     written = []
 
     def profile(path, *args, **kwargs):
@@ -211,7 +212,7 @@ def test_enospc_in_a_profile_stops_and_restart_completes(reference, tmp_path, mo
         written.append(path)
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(outputs, "write_profile_csv", profile)
+    monkeypatch.setattr(files, "write_profile_csv", profile)
     assert main(args) == 3
     line = error_line(capsys.readouterr().err)
     third = f"{out}/profiles/t_00000300.000s.csv"
@@ -224,7 +225,7 @@ def test_enospc_in_a_profile_stops_and_restart_completes(reference, tmp_path, mo
     assert step < s["steps"]  # no checkpoint after the failed output
     assert sorted(p.name for p in (out / "profiles").glob("*.csv")) == [
         "t_00000000.000s.csv", "t_00000150.000s.csv"]
-    monkeypatch.setattr(outputs, "write_profile_csv", real)  # space freed
+    monkeypatch.setattr(files, "write_profile_csv", real)  # space freed
     assert main([*args, "--restart"]) == 0
     same_result(out, reference)
     assert summary(out)["restart_checkpoint"]["step"] == step
@@ -238,7 +239,7 @@ def test_force_rerun_that_cannot_write_leaves_no_old_summary(tmp_path, monkeypat
     def full(path, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr(outputs, "write_json", full)
+    monkeypatch.setattr(files, "write_json", full)
     assert main([CASE, "--quiet", *FAST, "--set", "bias.field_V_per_um=2", "--output",
                  str(out), "--force"]) == 2
     line = error_line(capsys.readouterr().err)
@@ -249,14 +250,14 @@ def test_force_rerun_that_cannot_write_leaves_no_old_summary(tmp_path, monkeypat
 
 def test_summary_that_cannot_be_written_at_the_end_is_removed(tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
-    real = outputs.write_json
+    real = files.write_json
 
     def final_fails(path, data):
         if data.get("status") != "running":
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         return real(path, data)
 
-    monkeypatch.setattr(outputs, "write_json", final_fails)
+    monkeypatch.setattr(files, "write_json", final_fails)
     assert main([CASE, "--quiet", *FAST, "--set", "time.t_end_s=60", "--output", str(out)]) == 3
     line = error_line(capsys.readouterr().err)
     assert line.startswith(f"error: cannot write {out}/summary.json (No space left on device; "

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from solver.cli import main
-from solver.outputs import read_timeseries_csv
+from solver.io.files import read_timeseries_csv
 
 SHORT = ["--set", "time.t_end_s=600", "--set", "mesh.h_max_um=0.05",
          "--set", "time.output_times_s=[0,300,600]", "--set", "output.vtx=false", "--quiet"]

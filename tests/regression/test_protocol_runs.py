@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from solver.cli import main
-from solver.outputs import read_timeseries_csv
+from solver.io.files import read_timeseries_csv
 from solver.run import STOP_AFTER_STEPS_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solver.checkpoint import _digests, _meta_digest
 from solver.cli import main
-from solver.outputs import read_profile_csv, read_timeseries_csv
+from solver.io.checkpoint import _digests, _meta_digest
+from solver.io.files import read_profile_csv, read_timeseries_csv
 from solver.run import STOP_AFTER_STEPS_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

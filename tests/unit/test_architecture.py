@@ -28,6 +28,7 @@ and its own modules must not form cycles.
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -255,3 +256,49 @@ def test_importing_solver_and_its_config_loads_no_fenics():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=REPO, check=True).stdout.strip()
     assert out == "[]"
+
+
+#: Deprecated module paths (shims) and this test's list of them must agree.
+DEPRECATED = sorted(m for m in SHIMS if m.startswith("solver."))
+#: Files that may import a deprecated path on purpose (to test that it still works).
+DEPRECATION_TESTS = {"tests/unit/test_architecture.py", "tests/regression/test_install.py"}
+
+
+def test_nothing_imports_a_deprecated_path():
+    """Code, tests, benchmarks, tools and validation use the new homes; the shims are for
+    users' scripts (docs/architecture.md, "Deprecated paths")."""
+    assert "solver.problem" in DEPRECATED and "solver.outputs" in DEPRECATED
+    offenders = []
+    roots = ("solver", "tests", "validation", "benchmarks", "tools", "meshes", "docs")
+    files = [p for r in roots for p in (REPO / r).rglob("*.py")] + [REPO / "run_case.py"]
+    for path in files:
+        rel = str(path.relative_to(REPO))
+        if rel in DEPRECATION_TESTS or _module_name(path) in SHIMS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module == "solver":
+                names = [f"solver.{a.name}" for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{rel}:{node.lineno} {n}" for n in names if n in DEPRECATED]
+    assert not offenders, "imports of deprecated paths: " + "; ".join(offenders)
+
+
+def test_deprecated_paths_still_import_and_warn():
+    """Every shim still imports (in one fresh process) and warns with its new home."""
+    code = ("import importlib, json, sys, warnings\n"
+            "out = {}\n"
+            "for m in sys.argv[1:]:\n"
+            "    with warnings.catch_warnings(record=True) as caught:\n"
+            "        warnings.simplefilter('always', DeprecationWarning)\n"
+            "        importlib.import_module(m)\n"
+            "    out[m] = [str(w.message) for w in caught if w.category is DeprecationWarning]\n"
+            "print(json.dumps(out))\n")
+    out = subprocess.run([sys.executable, "-c", code, *DEPRECATED], capture_output=True,
+                         text=True, cwd=REPO, check=True).stdout
+    got = json.loads(out.strip().splitlines()[-1])
+    for module in DEPRECATED:
+        assert any(m.startswith(f"{module} is deprecated") for m in got[module]), (module, got)

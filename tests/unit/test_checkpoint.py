@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver.checkpoint import (
+from solver.io.checkpoint import (
     Checkpointer,
     CheckpointError,
     _meta_digest,

@@ -1,11 +1,12 @@
-"""Coarse space of cross-section aggregates (solver/coarse_space.py) for ``gmres_twolevel``."""
+"""Coarse space of cross-section aggregates (solver/numerics/coarse_space.py) for
+``gmres_twolevel``."""
 
 from __future__ import annotations
 
 import numpy as np
 from mpi4py import MPI
 
-from solver.coarse_space import MIN_NODES_PER_LAYER, axial_layers, section_aggregation
+from solver.numerics.coarse_space import MIN_NODES_PER_LAYER, axial_layers, section_aggregation
 
 COMM = MPI.COMM_SELF
 
@@ -68,7 +69,7 @@ def test_prolongation_maps_each_dof_to_its_field_and_layer():
 def test_median_axial_cell_extent_of_a_box_mesh():
     from dolfinx import mesh as dmesh
 
-    from solver.coarse_space import median_axial_cell_extent
+    from solver.numerics.coarse_space import median_axial_cell_extent
 
     msh = dmesh.create_box(MPI.COMM_WORLD, [[0.0, 0.0, 0.0], [2.0, 0.2, 0.2]], [40, 2, 2],
                            dmesh.CellType.hexahedron)

@@ -1,4 +1,4 @@
-"""Edge-by-edge assembly of the box-hexahedron fluxes (solver/edge_assembly.py).
+"""Edge-by-edge assembly of the box-hexahedron fluxes (solver/numerics/edge_assembly.py).
 
 The edge path must be the cell kernels' scheme to round-off (residual and Jacobian at a
 perturbed state), must be chosen only where it is exact (rectangular boxes, serial, constant
@@ -14,7 +14,7 @@ from mpi4py import MPI
 
 from solver.cli import main
 from solver.config import load_case
-from solver.edge_assembly import box_hexahedra
+from solver.numerics.edge_assembly import box_hexahedra
 from solver.run import build_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

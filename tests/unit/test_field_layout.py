@@ -18,6 +18,7 @@ from mpi4py import MPI
 
 from solver.config import load_case
 from solver.mesh.interval import mesh_for_parameters
+from solver.model.parameters import from_case
 from solver.numerics.layout import (
     AbsoluteTolerance,
     Field,
@@ -26,7 +27,6 @@ from solver.numerics.layout import (
 )
 from solver.numerics.problem import SolverOptions, TransportProblem
 from solver.numerics.time_stepping import StepSettings, TimeStepper, check_state
-from solver.parameters import from_case
 
 D_TRACER_UM2_PER_S = 2e-4
 T_END_S = 600.0

@@ -12,7 +12,6 @@ import pytest
 import yaml
 from scipy.optimize import curve_fit
 
-from solver import outputs
 from solver.config import CaseError
 from solver.fitting import cli as fit_cli
 from solver.fitting.data import Block, read_observations
@@ -21,6 +20,7 @@ from solver.fitting.optimise import fit_least_squares, forward_jacobian
 from solver.fitting.predict import ModelOutputError, predict_block
 from solver.fitting.runs import case_key
 from solver.fitting.spec import load_fit
+from solver.io import files
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = str(REPO / "cases" / "reference_forward.yaml")
@@ -130,11 +130,11 @@ def test_cli_bounds_checked_against_case(tmp_path, capsys):
 # ---- model outputs -----------------------------------------------------------------------
 
 def fake_run(path: Path, ts: dict, profiles: dict) -> Path:
-    outputs.write_timeseries_csv(path / "timeseries.csv",
+    files.write_timeseries_csv(path / "timeseries.csv",
                                  [{"t_s": t, "migration_length_um": v} for t, v in ts.items()])
     for t, (z, y) in profiles.items():
         zero = np.zeros_like(z)
-        outputs.write_profile_csv(path / "profiles" / f"t_{t:012.3f}s.csv", z, y, y, zero,
+        files.write_profile_csv(path / "profiles" / f"t_{t:012.3f}s.csv", z, y, y, zero,
                                   zero, zero, t)
     return path
 

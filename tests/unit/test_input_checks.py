@@ -140,7 +140,7 @@ def meshes(tmp_path_factory) -> dict[str, Path]:
 
 
 def vtu_from_msh(msh: Path, out: Path, scale: float = 1.0, facet_tags: bool = True) -> Path:
-    """The mesh as .vtu with cell_tags/facet_tags (as solver/mesh3d.py reads it), scaled."""
+    """The mesh as .vtu with cell_tags/facet_tags (as solver/mesh/wire3d.py reads it), scaled."""
     import meshio
 
     m = meshio.read(msh)
@@ -525,15 +525,16 @@ def test_good_petsc_options_pass_and_print_nothing(stub_run, capfd, overrides):
 
 @pytest.mark.parametrize("preset", ["auto", "mumps", "gmres_asm"])
 def test_preflight_solver_options_match_the_built_problem(preset):
-    """newton_petsc_options mirrors solver/problem.py (which builds the SNES): same SNES, line
-    search, KSP, PC, factor package and iteration limit as the solver of a built problem."""
+    """newton_petsc_options mirrors solver/numerics/problem.py (which builds the SNES): same SNES,
+    line search, KSP, PC, factor package and iteration limit as the solver of a built problem."""
     from mpi4py import MPI
     from petsc4py import PETSc
 
-    from solver.mesh1d import mesh_for_parameters
-    from solver.parameters import from_case
+    from solver.mesh.interval import mesh_for_parameters
+    from solver.model.parameters import from_case
+    from solver.numerics.newton import SolverOptions
+    from solver.numerics.problem import TransportProblem
     from solver.preflight import _PETSC_PREFIX, newton_petsc_options, possible_presets
-    from solver.problem import SolverOptions, TransportProblem
 
     case = load_case(GOOD_CASE, ["mesh.h_max_um=0.5", "mesh.h_min_nm=50"])
     params = from_case(case)

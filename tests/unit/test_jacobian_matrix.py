@@ -43,7 +43,7 @@ def difference_norm(a, b) -> float:
 
 @pytest.mark.parametrize("share", [True, False])
 def test_serial_matrix_equals_petsc_assembly(share):
-    from solver.jacobian_matrix import CSRJacobian
+    from solver.numerics.jacobian_matrix import CSRJacobian
 
     p = problem_of("reference_forward.yaml", ["mesh.h_max_um=0.05"])
     assert p.jacobian.shares_arrays

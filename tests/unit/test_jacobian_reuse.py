@@ -1,6 +1,6 @@
 """``solver.jacobian_reuse_steps``: Newton solves that start with an earlier step's Jacobian.
 
-The modified Newton method (solver/newton.py, NewtonSolver.start_with_previous_jacobian)
+The modified Newton method (solver/numerics/newton.py, NewtonSolver.start_with_previous_jacobian)
 must change the answer only within the Newton tolerance, must actually save assemblies, and must
 refuse a stale matrix when the BDF storage coefficient a0/dt changed by 30 % or more, when the
 matrix is too old, or after :meth:`invalidate_jacobian`.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from solver.cli import main
-from solver.newton import JACOBIAN_REUSE_STEPS_AUTO, resolve_jacobian_reuse_steps
+from solver.numerics.newton import JACOBIAN_REUSE_STEPS_AUTO, resolve_jacobian_reuse_steps
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FORWARD = str(REPO_ROOT / "cases" / "reference_forward.yaml")

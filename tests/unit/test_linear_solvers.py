@@ -8,7 +8,7 @@ import pytest
 from mpi4py import MPI
 
 from solver.config import CaseError, load_case
-from solver.linear_solvers import (
+from solver.numerics.linear_solvers import (
     LINEAR_SOLVERS,
     PRESETS,
     SERIAL_LU_MAX_DOFS,
@@ -51,9 +51,10 @@ def test_two_level_falls_back_to_mumps_when_krylov_fails():
     """A Krylov solve that cannot converge (one iteration allowed towards an unreachable
     tolerance: in 1D the coarse space is the whole problem, so one iteration is almost exact)
     switches the run to MUMPS, and the Newton solve is repeated and converges."""
-    from solver.meshing import build_mesh
-    from solver.parameters import from_case
-    from solver.problem import SolverOptions, TransportProblem
+    from solver.mesh.build import build_mesh
+    from solver.model.parameters import from_case
+    from solver.numerics.newton import SolverOptions
+    from solver.numerics.problem import TransportProblem
 
     case = load_case("cases/reference_forward.yaml", ["mesh.h_max_um=0.1"])
     params = from_case(case)
@@ -92,10 +93,11 @@ def test_petsc_options_override_the_preset():
 
 
 def _final_state(preset: str) -> tuple[np.ndarray, str, int]:
-    from solver.meshing import build_mesh
-    from solver.parameters import from_case
-    from solver.problem import SolverOptions, TransportProblem
-    from solver.time_stepping import StepSettings, TimeStepper
+    from solver.mesh.build import build_mesh
+    from solver.model.parameters import from_case
+    from solver.numerics.newton import SolverOptions
+    from solver.numerics.problem import TransportProblem
+    from solver.numerics.time_stepping import StepSettings, TimeStepper
 
     case = load_case("cases/reference_forward.yaml", ["mesh.h_max_um=0.1"])
     params = from_case(case)
@@ -121,9 +123,10 @@ def test_every_preset_gives_the_lu_answer(preset):
 def test_redundant_lu_falls_back_to_mumps():
     """lu_redundant is PETSc's LU inside a redundant PC: the fallback after a failed
     factorisation must replace that PC by MUMPS's LU, and the solve must still converge."""
-    from solver.meshing import build_mesh
-    from solver.parameters import from_case
-    from solver.problem import SolverOptions, TransportProblem
+    from solver.mesh.build import build_mesh
+    from solver.model.parameters import from_case
+    from solver.numerics.newton import SolverOptions
+    from solver.numerics.problem import TransportProblem
 
     case = load_case("cases/reference_forward.yaml", ["mesh.h_max_um=0.1"])
     params = from_case(case)

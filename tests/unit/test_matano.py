@@ -16,7 +16,7 @@ from solver.analysis.matano import (
     matano_plane,
     read_profile,
 )
-from solver.outputs import write_profile_csv
+from solver.io.files import write_profile_csv
 
 ERF = np.vectorize(math.erf)
 D_CONST = 1.0e-4  # [µm²/s] = 1e-12 cm²/s

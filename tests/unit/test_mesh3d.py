@@ -10,8 +10,8 @@ import ufl
 from dolfinx import fem
 from mpi4py import MPI
 
-from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, GAP, ZONE_LEFT, ZONE_RIGHT
-from solver.mesh3d import FREE_SURFACE, generate_nanowire
+from solver.mesh.tags import CONTACT_LEFT, CONTACT_RIGHT, FREE_SURFACE, GAP, ZONE_LEFT, ZONE_RIGHT
+from solver.mesh.wire3d import generate_nanowire
 
 GEOM = dict(length=7.0, width=0.2, height=0.3, electrodes=((0.0, 1.5), (5.0, 7.0)),
             interface=3.5)

@@ -1,4 +1,5 @@
-"""``solver.native_kernels``: the form kernels compiled with -march=native (solver/problem.py).
+"""``solver.native_kernels``: the form kernels compiled with -march=native
+(solver/numerics/assembly.py).
 
 The flag must reach the JIT (a different compiled kernel) and leave the physics unchanged: the
 same short run with and without it gives the same migration length and totals to round-off.

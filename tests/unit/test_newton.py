@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from solver.cli import main
-from solver.newton import (
+from solver.numerics.newton import (
     IRRELEVANT_X_V_OVER_X_REF,
     VacancyNeighbourhood,
     petsc_error_line,
@@ -79,7 +79,7 @@ def test_petsc_error_line_names_the_function_and_the_message():
 def test_a_failed_linear_solve_reports_petscs_message(monkeypatch, tmp_path, capsys):
     """A factorisation that raises (here: a factor package this PETSc lacks, forced past the
     input checks) stops the run with exit 3 and PETSc's own reason, not just a code."""
-    import solver.problem as problem_module
+    import solver.numerics.problem as problem_module
 
     options = problem_module.newton_petsc_options
 

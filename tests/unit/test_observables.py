@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from solver.observables import (
+from solver.analysis.observables import (
     cl_uptake,
     crossings,
     front_position,

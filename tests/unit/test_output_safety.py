@@ -21,11 +21,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from solver import outputs
 from solver.campaign import _member_dirs_inside, expand_members, load_campaign
 from solver.cli import main
 from solver.config import CaseError
-from solver.outputs import LOCK_NAME, OutputDir, OutputError, begin_run, write_json
+from solver.io import files
+from solver.io.files import write_json
+from solver.io.output_dir import LOCK_NAME, OutputDir, OutputError, begin_run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CASE = str(REPO_ROOT / "cases" / "reference_forward.yaml")
@@ -291,7 +292,7 @@ def test_summary_that_cannot_be_replaced_is_removed(tmp_path, monkeypatch, fresh
     def full(fh):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(outputs, "write_json", lambda path, data: outputs.write_atomic(
+    monkeypatch.setattr(files, "write_json", lambda path, data: files.write_atomic(
         path, full))
     with pytest.raises(OSError, match="No space left on device") as err:
         begin_run(tmp_path, {"status": "running"}, fresh=fresh)
@@ -308,7 +309,7 @@ def test_atomic_write_failure_names_the_file_and_keeps_the_old_one(tmp_path):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     with pytest.raises(OSError) as err:
-        outputs.write_atomic(path, full)
+        files.write_atomic(path, full)
     assert err.value.errno == errno.ENOSPC and err.value.filename == str(path)
     assert json.loads(path.read_text()) == {"x": 1} and tree(tmp_path) == ["a.json"]
 

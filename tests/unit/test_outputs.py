@@ -6,15 +6,15 @@ import math
 import numpy as np
 import pytest
 
-from solver.outputs import (
+from solver.io.files import (
     PROFILE_COLUMNS,
-    provenance,
     read_profile_csv,
     read_timeseries_csv,
     write_json,
     write_profile_csv,
     write_timeseries_csv,
 )
+from solver.io.provenance import provenance
 
 
 def test_json_round_trip_with_numpy(tmp_path):
@@ -110,7 +110,7 @@ def test_git_info(tmp_path):
     import shutil
     import subprocess
 
-    from solver.outputs import git_info
+    from solver.io.provenance import git_info
 
     if shutil.which("git") is None:
         pytest.skip("git not installed")

@@ -1,4 +1,4 @@
-"""Unit tests of the synthetic PL (solver/pl.py, solver/pl_output.py) and its case section."""
+"""Unit tests of the synthetic PL (solver/pl/model.py, solver/pl/output.py) and its case section."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from solver import observables
+from solver.analysis import observables
 from solver.config import CaseError, case_from_dict
 from solver.pl import (
     HC_EV_NM,
@@ -18,7 +18,7 @@ from solver.pl import (
     pl_map,
     section_weights,
 )
-from solver.pl_output import CL_UPTAKE_MARGIN_UM, emission_of, front_metrics, settings_of
+from solver.pl.output import CL_UPTAKE_MARGIN_UM, emission_of, front_metrics, settings_of
 
 Z = np.linspace(0.0, 7.0, 7001)  # 1 nm nodes
 Z_STEP = 3.5005  # a cell midpoint: the trapezoid weights put the nodal step there
@@ -198,7 +198,7 @@ def test_3d_profiles_use_the_section_lines_not_their_average():
     """A 3D profile records y on the lines across the section: a section two-thirds pure Br and
     one-third pure Cl emits at the Br line (spectrum peak), not at the wavelength of the mean
     composition y = 2/3 that a cross-section-averaged profile would give."""
-    from solver.pl_output import _pl_of
+    from solver.pl.output import _pl_of
 
     z = np.linspace(0.0, 7.0, 701)
     lines = np.vstack([np.ones_like(z), np.ones_like(z), np.zeros_like(z)])
@@ -214,7 +214,7 @@ def test_3d_profiles_use_the_section_lines_not_their_average():
 
 
 def test_width_below_the_sample_spacing_is_flagged_unresolved():
-    from solver.pl_output import width_resolved
+    from solver.pl.output import width_resolved
 
     geo = SimpleNamespace(interface_um=3.5, length_um=7.0, br_rich_side="left")
     z = np.linspace(0.0, 7.0, 701)  # 10 nm spacing, as the PL probes
@@ -232,7 +232,7 @@ def test_width_below_the_sample_spacing_is_flagged_unresolved():
 def test_wavelength_map_states_settings_marks_electrodes_uniform_colours():
     import matplotlib.pyplot as plt
 
-    from solver.pl_figures import wavelength_map_figure
+    from solver.pl.figures import wavelength_map_figure
 
     em, st = EmissionModel(), PLSettings(psf_fwhm_um=0.35, peak="spectrum")
     z = np.linspace(0.0, 7.0, 701)

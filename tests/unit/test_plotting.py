@@ -13,9 +13,12 @@ import numpy as np
 import pytest
 import yaml
 
-from solver import outputs, plotting
 from solver.config import case_to_dict, load_case
-from solver.plotting import plot_diagnostics, plot_profiles, plot_timeseries
+from solver.figures import compare
+from solver.figures import device as figures_device
+from solver.figures import run as figures_run
+from solver.figures.run import plot_diagnostics, plot_profiles, plot_timeseries
+from solver.io import files
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -93,7 +96,7 @@ def device(polarity="forward", field=4.0, sources="contact"):
     case = load_case(REPO / "cases" / "reference_forward.yaml",
                      [f"bias.polarity={polarity}", f"bias.field_V_per_um={field}",
                       f"sources.model={sources}"])
-    return plotting.Device.from_case_dict(case_to_dict(case))
+    return figures_device.Device.from_case_dict(case_to_dict(case))
 
 
 def with_fields(profiles):
@@ -128,7 +131,7 @@ def test_device_from_case_polarity_and_bias():
 @pytest.mark.parametrize("polarity, left_sign", [("forward", "+"), ("reverse", "\u2212")])
 def test_profiles_mark_electrodes_gap_bias_temperature(polarity, left_sign):
     dev = device(polarity)
-    fig = plotting.profiles_figure(with_fields(make_profiles()), dev.name, x_v_cl_ref=3e-7,
+    fig = figures_run.profiles_figure(with_fields(make_profiles()), dev.name, x_v_cl_ref=3e-7,
                                    device=dev)
     try:
         axes = fig.axes[:3]  # y, x_V, potential (the field's twin axis comes last)
@@ -152,7 +155,7 @@ def test_profiles_mark_electrodes_gap_bias_temperature(polarity, left_sign):
 
 
 def test_profiles_without_potential_have_two_panels():
-    fig = plotting.profiles_figure(make_profiles(), "x")
+    fig = figures_run.profiles_figure(make_profiles(), "x")
     try:
         assert len(fig.axes) == 2
         assert not by_gid(fig.axes[0], "electrode_left")  # no device, nothing marked
@@ -172,7 +175,7 @@ def test_total_br_panel_says_exchange_when_sources_on(sources):
     t = np.linspace(1.0, 100.0, 20)
     rows = {"t_s": t, "dt_s": np.full(20, 5.0), "newton_iterations": np.arange(20) % 4,
             "total_br_um": 3.5 * (1.0 - 1e-3 * t)}
-    fig = plotting.diagnostics_figure(rows, device=device(sources=sources))
+    fig = figures_run.diagnostics_figure(rows, device=device(sources=sources))
     try:
         label = fig.axes[-1].get_ylabel()
         if sources == "none":
@@ -190,11 +193,11 @@ LENGTHS = [-0.05, -0.02, 0.01, 0.5, 0.75, 1.0]
 
 
 def test_rectification_ratios():
-    assert plotting.rectification_ratios(FIELDS, LENGTHS) == pytest.approx({2.0: 25.0, 4.0: 20.0})
+    assert compare.rectification_ratios(FIELDS, LENGTHS) == pytest.approx({2.0: 25.0, 4.0: 20.0})
 
 
 def test_migration_vs_field_forward_reverse_and_ratio():
-    fig = plotting.migration_vs_field_figure(FIELDS, LENGTHS, t_h=4.0, T_K=300.0)
+    fig = compare.migration_vs_field_figure(FIELDS, LENGTHS, t_h=4.0, T_K=300.0)
     try:
         ax = fig.axes[0]
         (fwd,) = by_gid(ax, "forward")
@@ -214,13 +217,13 @@ def write_run(root: Path, name: str, polarity: str, front_um: float) -> Path:
     run = root / name
     case = case_to_dict(load_case(REPO / "cases" / "reference_forward.yaml",
                                   [f"bias.polarity={polarity}", f"name={name}"]))
-    outputs.write_json(run / "summary.json", {"case_name": name, "case": case,
+    files.write_json(run / "summary.json", {"case_name": name, "case": case,
                                               "t_final_s": 14400.0})
     z = np.linspace(0.0, 7.0, 141)
     for t, zf in ((0.0, 3.5), (14400.0, front_um)):
         y = 0.1 + 0.9 * 0.5 * (1.0 - np.tanh((z - zf) / 0.03))
         x_v = np.exp(y * np.log(2e-9) + (1 - y) * np.log(3e-7))
-        outputs.write_profile_csv(run / "profiles" / f"t_{t:012.3f}s.csv", z, y, y * (1 - x_v),
+        files.write_profile_csv(run / "profiles" / f"t_{t:012.3f}s.csv", z, y, y * (1 - x_v),
                                   x_v, np.interp(z, [1.5, 5.5], [8.0, -8.0]),
                                   np.where((z > 1.5) & (z < 5.5), 4.0, 0.0), t)
     return run
@@ -232,7 +235,7 @@ def write_campaign(root: Path) -> Path:
              "migration_length_um": lm} for f, lm in zip(FIELDS, LENGTHS, strict=True)]
     rows.append({"member": "broken", "bias.field_V_per_um": 1.0, "status": "failed",
                  "migration_length_um": float("nan")})
-    outputs.write_timeseries_csv(camp / "campaign.csv", rows)
+    files.write_timeseries_csv(camp / "campaign.csv", rows)
     return camp
 
 
@@ -241,21 +244,22 @@ def test_compare_writes_both_figures(tmp_path, capsys):
     rev = write_run(tmp_path, "reference_reverse", "reverse", 3.55)
     camp = write_campaign(tmp_path)
     out = tmp_path / "results" / "figures"
-    code = plotting.compare_main(["compare", "--forward", str(fwd), "--reverse", str(rev),
+    code = compare.compare_main(["compare", "--forward", str(fwd), "--reverse", str(rev),
                                   "--campaign", str(camp), "--output", str(out)])
     assert code == 0, capsys.readouterr().err
     assert_png(out / "migration_length_vs_field.png")
     assert_png(out / "profiles_forward_vs_reverse.png")
-    fields, lengths, _ = plotting.read_campaign_migration(camp)
+    fields, lengths, _ = compare.read_campaign_migration(camp)
     assert list(fields) == FIELDS and list(lengths) == LENGTHS  # the failed member is left out
 
 
 def test_compare_overlays_final_profiles_with_electrodes(tmp_path):
     fwd = write_run(tmp_path, "f", "forward", 2.1)
     rev = write_run(tmp_path, "r", "reverse", 3.55)
-    profs = plotting.read_run_profiles(fwd), plotting.read_run_profiles(rev)
-    dev = plotting.Device.from_case_dict(json.loads((fwd / "summary.json").read_text())["case"])
-    fig = plotting.profiles_comparison_figure(profs[0][-1], profs[1][-1], device=dev,
+    profs = compare.read_run_profiles(fwd), compare.read_run_profiles(rev)
+    dev = figures_device.Device.from_case_dict(
+        json.loads((fwd / "summary.json").read_text())["case"])
+    fig = compare.profiles_comparison_figure(profs[0][-1], profs[1][-1], device=dev,
                                               initial=profs[0][0])
     try:
         ax = fig.axes[0]
@@ -274,7 +278,7 @@ def test_compare_missing_campaign_exit_2_other_figure_written(tmp_path, capsys):
     fwd = write_run(tmp_path, "f", "forward", 2.1)
     rev = write_run(tmp_path, "r", "reverse", 3.55)
     out = tmp_path / "figs"
-    code = plotting.compare_main(["compare", "--forward", str(fwd), "--reverse", str(rev),
+    code = compare.compare_main(["compare", "--forward", str(fwd), "--reverse", str(rev),
                                   "--campaign", str(tmp_path / "nope"), "--output", str(out)])
     err = capsys.readouterr().err
     assert code == 2
@@ -312,7 +316,8 @@ def test_campaign_member_with_figures_off_leaves_no_empty_folders(tmp_path):
 
 
 def protocol_device(name="forward_then_reverse"):
-    return plotting.Device.from_case_dict(case_to_dict(load_case(REPO / "cases" / f"{name}.yaml")))
+    return figures_device.Device.from_case_dict(
+        case_to_dict(load_case(REPO / "cases" / f"{name}.yaml")))
 
 
 def step_rows(edges_h, levels, per_segment=5):
@@ -337,7 +342,7 @@ def shaded_hours(ax, gid):
 def test_bias_protocol_figure_has_field_panel_and_shades_reverse_bias():
     t, field = step_rows([0.0, 4.0, 8.0], [4.0, -4.0])
     segments = [(0.0, 14400.0, "step 4 V/µm"), (14400.0, 28800.0, "reversal -4 V/µm")]
-    fig = plotting.timeseries_figure(t, 0.3 * np.minimum(t, 14400.0) / 3600.0,
+    fig = figures_run.timeseries_figure(t, 0.3 * np.minimum(t, 14400.0) / 3600.0,
                                      device=protocol_device(), segments=segments,
                                      drive={"field_V_per_um": field, "T_K": np.full(t.size, 300.0)})
     try:
@@ -365,7 +370,7 @@ def test_temperature_square_wave_shades_the_hot_halves_whichever_comes_first():
         t, T = step_rows(edges, levels)
         segments = [(a * 3600, b * 3600, f"{lv:g} K")
                     for a, b, lv in zip(edges[:-1], edges[1:], levels, strict=True)]
-        fig = plotting.timeseries_figure(t, -0.01 * t / 3600.0, device=protocol_device(
+        fig = figures_run.timeseries_figure(t, -0.01 * t / 3600.0, device=protocol_device(
             "periodic_heating"), segments=segments, drive={"field_V_per_um": np.zeros(t.size),
                                                            "T_K": T})
         try:
@@ -391,7 +396,7 @@ def test_labels_of_short_segments_are_left_out_not_overlapped():
     t, field = step_rows(edges, levels, per_segment=2)
     segments = [(a * 3600, b * 3600, f"{lv:g} V/µm")
                 for a, b, lv in zip(edges[:-1], edges[1:], levels, strict=True)]
-    fig = plotting.timeseries_figure(t, t / 3600.0, segments=segments,
+    fig = figures_run.timeseries_figure(t, t / 3600.0, segments=segments,
                                      drive={"field_V_per_um": field})
     try:
         assert by_gid(fig.axes[1], "drive_field")
@@ -405,7 +410,7 @@ def test_labels_of_short_segments_are_left_out_not_overlapped():
 
 def test_constant_drive_has_no_drive_panel(tmp_path):
     t = np.linspace(0.0, 14400.0, 20)
-    fig = plotting.timeseries_figure(t, t / 14400.0, drive={"field_V_per_um": np.full(20, 4.0),
+    fig = figures_run.timeseries_figure(t, t / 14400.0, drive={"field_V_per_um": np.full(20, 4.0),
                                                             "T_K": np.full(20, 300.0)})
     try:
         assert len(fig.axes) == 1 and not by_gid(fig.axes[0], "shade_reverse")
@@ -427,7 +432,7 @@ def reversed_profiles():
 def test_profiles_after_a_reversal_name_electrodes_by_side_and_polarity_per_time():
     dev = protocol_device()
     assert dev.bias_protocol
-    fig = plotting.profiles_figure(reversed_profiles(), dev.name, device=dev)
+    fig = figures_run.profiles_figure(reversed_profiles(), dev.name, device=dev)
     try:
         ax = fig.axes[0]
         labels = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
@@ -442,7 +447,7 @@ def test_profiles_after_a_reversal_name_electrodes_by_side_and_polarity_per_time
 
 def test_protocol_profiles_of_one_polarity_keep_signed_labels():
     dev = protocol_device()
-    fig = plotting.profiles_figure(with_fields(make_profiles()), dev.name, device=dev)
+    fig = figures_run.profiles_figure(with_fields(make_profiles()), dev.name, device=dev)
     try:
         labels = {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid()}
         assert labels["label_electrode_left"] == "Au (+)"

@@ -14,7 +14,7 @@ import pytest
 from mpi4py import MPI
 
 from solver.config import load_case
-from solver.newton import weak_callback
+from solver.numerics.newton import weak_callback
 from solver.run import build_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

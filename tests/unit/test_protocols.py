@@ -14,8 +14,8 @@ import yaml
 
 from solver.cli import main
 from solver.config import CaseError, case_from_dict, case_to_dict
-from solver.protocols import BiasProtocol, TemperatureProtocol
-from solver.time_stepping import landing
+from solver.model.protocols import BiasProtocol, TemperatureProtocol
+from solver.numerics.time_stepping import landing
 
 GAP_UM = 4.0
 

@@ -8,7 +8,7 @@ from dolfinx import fem
 from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
-from solver.sampling import LineSampler, cross_section_grid
+from solver.mesh.sampling import LineSampler, cross_section_grid
 
 
 @pytest.mark.parametrize("cell", [dmesh.CellType.hexahedron, dmesh.CellType.tetrahedron])

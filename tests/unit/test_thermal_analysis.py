@@ -18,7 +18,7 @@ from solver.analysis.thermal import (
 )
 from solver.config import case_from_dict
 from solver.constants import BOLTZMANN_EV_PER_K
-from solver.parameters import from_case
+from solver.model.parameters import from_case
 
 
 def test_effective_rate_ideal_is_the_harmonic_mixing_rule():

@@ -9,7 +9,7 @@ import pytest
 
 from solver.config import CaseError, case_from_dict
 from solver.constants import BOLTZMANN_EV_PER_K
-from solver.parameters import from_case, pure_phase_ln_vacancy
+from solver.model.parameters import from_case, pure_phase_ln_vacancy
 
 
 def params_for(T_K: float, **material):

@@ -18,7 +18,7 @@ import pytest
 
 from solver.analysis.matano import boltzmann_matano
 from solver.cli import main
-from solver.outputs import read_profile_csv, read_timeseries_csv
+from solver.io.files import read_profile_csv, read_timeseries_csv
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -20,9 +20,10 @@ from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
 from solver.config import case_from_dict
-from solver.mesh1d import CONTACT_LEFT, CONTACT_RIGHT, GAP, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
-from solver.parameters import ElectrodeSourceParameters, from_case
-from solver.problem import SolverOptions, TransportProblem
+from solver.mesh.tags import CONTACT_LEFT, CONTACT_RIGHT, GAP, ZONE_LEFT, ZONE_RIGHT, TaggedMesh
+from solver.model.parameters import ElectrodeSourceParameters, from_case
+from solver.numerics.newton import SolverOptions
+from solver.numerics.problem import TransportProblem
 
 HEIGHT = 0.5  # [-] extent along the second axis
 DEPTH = 0.25  # [-] extent along the third axis (3D)

@@ -22,9 +22,10 @@ from dolfinx import fem
 from mpi4py import MPI
 
 from solver.config import case_from_dict
-from solver.mesh1d import create_mesh1d
-from solver.parameters import ElectrodeSourceParameters, from_case
-from solver.problem import SolverOptions, TransportProblem
+from solver.mesh.interval import create_mesh1d
+from solver.model.parameters import ElectrodeSourceParameters, from_case
+from solver.numerics.newton import SolverOptions
+from solver.numerics.problem import TransportProblem
 
 EXACT_FLUX_DEGREE = 8  # fluxes of the exact solution as the PDE states them
 T_STEPS = 4

@@ -25,7 +25,7 @@ from mms_rotated import DEPTH, HEIGHT, parameters, tagged_rotated
 from mms_rotated import l2_errors as rotated_l2_errors
 from mpi4py import MPI
 
-from solver.mesh1d import TaggedMesh
+from solver.mesh.tags import TaggedMesh
 
 
 def simplex_mesh(n: int, dim: int, perturb: float = 0.0) -> TaggedMesh:

@@ -10,11 +10,12 @@ import pytest
 from mpi4py import MPI
 
 from solver.config import load_case
-from solver.mesh1d import mesh_for_parameters
-from solver.parameters import from_case
-from solver.problem import SolverOptions, TransportProblem
+from solver.mesh.interval import mesh_for_parameters
+from solver.model.parameters import from_case
+from solver.numerics.newton import SolverOptions
+from solver.numerics.problem import TransportProblem
+from solver.numerics.time_stepping import StepSettings, TimeStepper
 from solver.recording import gather_profile
-from solver.time_stepping import StepSettings, TimeStepper
 
 CASES = "cases"
 

@@ -16,12 +16,13 @@ from mpi4py import MPI
 from solver.analysis.thermal import poisson_boltzmann_vacancies
 from solver.config import CaseError, load_case
 from solver.constants import BOLTZMANN_EV_PER_K
-from solver.mesh1d import mesh_for_parameters
-from solver.parameters import from_case
+from solver.mesh.interval import mesh_for_parameters
+from solver.model.parameters import from_case
+from solver.numerics.newton import SolverOptions
+from solver.numerics.problem import TransportProblem
+from solver.numerics.time_stepping import StepSettings, TimeStepper
 from solver.physics.initial import initial_composition
-from solver.problem import SolverOptions, TransportProblem
 from solver.recording import gather_profile
-from solver.time_stepping import StepSettings, TimeStepper
 
 CASE = "cases/thermal_100C.yaml"
 SCHOTTKY = ["material.vacancy_equilibration=schottky"]
@@ -259,7 +260,7 @@ def test_restart_with_equilibration_equals_uninterrupted(tmp_path):
     import os
 
     from solver.cli import main
-    from solver.outputs import read_profile_csv, read_timeseries_csv
+    from solver.io.files import read_profile_csv, read_timeseries_csv
     from solver.run import STOP_AFTER_STEPS_ENV
 
     args = [CASE, "--quiet", "--set", "time.t_end_s=3600", "--set", "output.figures=false",

@@ -7,7 +7,7 @@ Fig. S4). This study tests three explanations and states which holds:
 
 1. PL resolution alone: the experiment measures composition by confocal PL, so the front width
    and the Cl ahead of the front are evaluated on the true and on the PL-apparent composition
-   (solver/pl.py) of the 1D device (campaigns/front_shape.yaml);
+   (solver/pl/model.py) of the 1D device (campaigns/front_shape.yaml);
 2. the 3D bottom-contact geometry: cross-section-averaged and PL-apparent (section-integrated)
    numbers for 200/300/400 nm wires (campaigns/front_shape_3d.yaml, with a resolution check in
    front_shape_3d_resolution.yaml);

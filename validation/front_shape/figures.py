@@ -16,10 +16,10 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from solver.outputs import read_profile_csv
+from solver.io.files import read_profile_csv
 from solver.pl import pl_map
-from solver.pl_figures import plot_wavelength_map
-from solver.pl_output import CL_UPTAKE_MARGIN_UM, emission_of, settings_of
+from solver.pl.figures import plot_wavelength_map
+from solver.pl.output import CL_UPTAKE_MARGIN_UM, emission_of, settings_of
 from validation.front_shape.study import FIELDS, T_END, WIDTHS_3D_NM, measure, member_profiles
 
 

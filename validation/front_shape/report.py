@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from solver.outputs import provenance
-from solver.pl_output import CL_UPTAKE_MARGIN_UM
+from solver.io.provenance import provenance
+from solver.pl.output import CL_UPTAKE_MARGIN_UM
 from validation.common import REPO, commit_text, run_campaigns
 from validation.front_shape.figures import fig_3d_profiles, fig_map, fig_profiles
 from validation.front_shape.study import (

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from solver.config import load_case
-from solver.outputs import read_profile_csv
+from solver.io.files import read_profile_csv
 from solver.pl import PLSettings, pl_map
-from solver.pl_output import emission_of, front_metrics, settings_of
+from solver.pl.output import emission_of, front_metrics, settings_of
 from validation.common import REPO
 
 FIELDS = (1.5, 2.5, 4.0)
@@ -108,7 +108,7 @@ def one_d_study(root: Path) -> tuple[dict, object]:
 def three_d_member(run: Path) -> dict | None:
     """The 4-h metrics of one 3D member from its summary.json (None if not completed).
 
-    The run itself computed them (solver/pl_output.py): ``averaged`` from the cross-section
+    The run itself computed them (solver/pl/output.py): ``averaged`` from the cross-section
     average of y, ``pl`` from the PL of the section's sample lines (each line's spectrum
     integrated over the section, then the peak), both with the case's PL defaults.
     ``pl_mean`` is the mean-energy PL of the section, computed here from the averaged profile:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.pl_output import CL_UPTAKE_MARGIN_UM
+from solver.pl.output import CL_UPTAKE_MARGIN_UM
 from validation.front_shape.study import CANDIDATES, FIELDS, KINDS_3D, WIDTHS_3D_NM
 from validation.front_shape.text import nm, pct, ratio_text, width
 

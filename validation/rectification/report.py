@@ -11,7 +11,7 @@ import json
 import math
 from pathlib import Path
 
-from solver.outputs import provenance
+from solver.io.provenance import provenance
 from validation.common import commit_text, report_arguments, run_campaigns
 from validation.rectification.figures import write_figures
 from validation.rectification.study import CAMPAIGNS, analyse

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import observables
+from solver.analysis import observables
 from solver.config import load_case
-from solver.outputs import read_profile_csv, read_timeseries_csv
+from solver.io.files import read_profile_csv, read_timeseries_csv
 from solver.pl import pl_map
-from solver.pl_output import emission_of, front_metrics, settings_of
+from solver.pl.output import emission_of, front_metrics, settings_of
 from validation.common import REPO
 
 CAMPAIGNS = ("fig1e", "source_models", "absorbing_contact")

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 
 from solver.analysis.thermal import SEED_000
 from solver.constants import BOLTZMANN_EV_PER_K
-from solver.outputs import read_timeseries_csv
+from solver.io.files import read_timeseries_csv
 from validation.thermal_data import HOUR, Q_RANGE, TOL_BR_DRIFT
 
 

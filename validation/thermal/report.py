@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.analysis.thermal import SEED_000, vacancy_potential_shift
-from solver.outputs import git_info
+from solver.io.provenance import git_info
 from validation import equilibration
 from validation.common import REPO
 from validation.thermal.figures import write_figures

@@ -24,7 +24,7 @@ from solver.analysis.thermal import (
     poisson_boltzmann_vacancies,
 )
 from solver.config import load_case
-from solver.parameters import from_case
+from solver.model.parameters import from_case
 from solver.physics.initial import initial_composition
 from validation.common import REPO, md_cell
 from validation.thermal_data import (
@@ -150,7 +150,7 @@ def rise(w: dict, t: float) -> float:
 
 def mid_shift(prof_t: dict, prof_0: dict, y_mid: float, p100) -> float:
     """Displacement of the y_mid crossing toward the Br-rich end [µm] (> 0: into Br)."""
-    from solver.observables import crossings
+    from solver.analysis.observables import crossings
 
     z_t = crossings(prof_t["z_um"], prof_t["y"], y_mid)
     z_0 = crossings(prof_0["z_um"], prof_0["y"], y_mid)
