@@ -305,6 +305,7 @@ class TransportProblem:
         """
         y, u, phi = w
         tests = self.model_fields(tests)
+        _, v_u, v_phi = tests
         x = site_fractions(y, u)
         if exact_flux_degree is None:
             fluxes, dx_flux = self.fluxes.fluxes, self.dx_flux
@@ -317,8 +318,8 @@ class TransportProblem:
                                 dx_flux, fluxes)
         x_background = self.background_charge.at_new_time(y, u, p, self.bdf)
         if self.equilibrating:
-            terms.update(equilibration_terms(equilibration_rate(y, u, p), tests[1], p, self.dx))
-        terms.update(poisson_terms(phi, x.x_v, x_background, tests[2], p, self.dx))
+            terms.update(equilibration_terms(equilibration_rate(y, u, p), v_u, p, self.dx))
+        terms.update(poisson_terms(phi, x.x_v, x_background, v_phi, p, self.dx))
         fields = {"y": y, "u": u, "phi": phi}
         named_tests = dict(zip(("y", "u", "phi"), tests, strict=True))
         for condition in self.conditions:
