@@ -3,8 +3,10 @@
 
 Exit codes as for runs: 0 done (also when ``optimizer.max_nfev`` stopped it: see the status in
 fit.json), 2 invalid fit file, data or keys, or an unusable fit directory (one line on stderr,
-nothing written), 3 a model run failed (its log is named), 4 interrupted by SIGTERM/SIGINT
-(the running model runs checkpoint, ``fit_state.json`` is written; rerun to resume).
+nothing written; also a data row out of range, solver.fitting.data_checks), 3 a model run
+failed (its log is named) or the fit failed (a non-finite model value or cost), 4 interrupted
+by SIGTERM/SIGINT (the running model runs checkpoint, ``fit_state.json`` is written; rerun to
+resume).
 """
 
 from __future__ import annotations

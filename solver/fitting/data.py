@@ -17,13 +17,16 @@ pl_wavelength       t_s, z_um, wavelength_nm, sigma_nm           pl/pl_wavelengt
 A *condition* is one experiment: the case overrides of its data set (``set``), plus
 ``bias.field_V_per_um`` for each field of a migration-length file. The model runs once per
 condition and parameter point, up to the latest data time of the condition, with the data
-times as its output times. Pure numpy; no dolfinx.
+times as its output times. Files are read as UTF-8 with an optional byte-order mark; the
+ranges of the rows against the case are checked by :mod:`solver.fitting.data_checks`. Pure
+numpy; no dolfinx.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +75,8 @@ class Block:
         x: field [V/µm] (migration_length) or position along the wire [µm], per row.
         value: measured value (µm, -, or nm), per row.
         sigma: its stated standard uncertainty (same unit, > 0), per row.
+        line: line number of each row in the file (1 = the first line), or None (made in code).
+        dataset: index of the data set in ``fit.data.<kind>`` (for messages).
     """
 
     kind: str
@@ -81,6 +86,8 @@ class Block:
     x: np.ndarray
     value: np.ndarray
     sigma: np.ndarray
+    line: np.ndarray | None = None
+    dataset: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,47 +108,81 @@ class Observations:
         return np.concatenate([b.sigma for b in self.blocks])
 
 
-def _read_csv(path: Path, columns: tuple[str, ...], where: str) -> dict[str, np.ndarray]:
-    """The named float columns of a CSV file with a header line (``#`` lines skipped)."""
+def _number(text: str, name: str, kind: str) -> tuple[float | None, str | None]:
+    """``(value, None)`` for a valid entry of column ``name``, else ``(None, problem)``: a
+    missing or non-numeric text, a non-finite number, ``t_s`` <= 0 or an uncertainty <= 0."""
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            rows = [r for r in csv.reader(fh) if r and not r[0].lstrip().startswith("#")]
+        value = float(text)
+    except ValueError:
+        return None, (f"{text.strip()!r} is not a number" if text.strip() else "missing")
+    if not math.isfinite(value):
+        return None, f"{text.strip()} is not finite"
+    if name == "t_s" and value <= 0:
+        return None, f"{value:g} s must be > 0 (the model starts at t = 0)"
+    if name == COLUMNS[kind][2] and value <= 0:
+        return None, f"{value:g} must be > 0 (a standard uncertainty)"
+    return value, None
+
+
+def _rows(path: Path, where: str) -> list[tuple[int, list[str]]]:
+    """(line number, cells) of every non-empty, non-comment line of a CSV file (a UTF-8
+    byte-order mark, as spreadsheets write it, is skipped)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            return [(reader.line_num, r) for r in reader
+                    if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     except OSError as exc:
         raise CaseError(where, f"cannot read {path} ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise CaseError(where, f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                        f"offset {exc.start}); save the file as CSV UTF-8") from None
+    except csv.Error as exc:
+        raise CaseError(where, f"{path}: not a CSV file ({exc})") from None
+
+
+def _read_csv(path: Path, kind: str, where: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The columns of ``kind`` (t_s and :data:`COLUMNS`) and the file line of each row.
+
+    Raises:
+        CaseError: ``<where>: <path> line <n>, column '<name>': <problem>`` for the first bad
+            entry in file order (see :func:`_number`), or a missing file, header or column.
+    """
+    columns = ("t_s", *COLUMNS[kind])
+    rows = _rows(path, where)
     if len(rows) < 2:
         raise CaseError(where, f"{path}: needs a header line and at least one data row")
-    header = [h.strip() for h in rows[0]]
-    out = {}
+    header = [h.strip() for h in rows[0][1]]
     for name in columns:
         if name not in header:
             raise CaseError(where, f"{path}: missing column {name!r} (has {', '.join(header)})")
-        i = header.index(name)
-        try:
-            out[name] = np.array([float(r[i]) for r in rows[1:]])
-        except (ValueError, IndexError):
-            raise CaseError(where, f"{path}: column {name!r} has a missing or non-numeric "
-                            "value") from None
-        if not np.all(np.isfinite(out[name])):
-            raise CaseError(where, f"{path}: column {name!r} has a non-finite value")
-    if np.any(out[columns[-1]] <= 0):
-        raise CaseError(where, f"{path}: column {columns[-1]!r} must be > 0 (an uncertainty)")
-    if np.any(out["t_s"] <= 0):
-        raise CaseError(where, f"{path}: column 't_s' must be > 0")
-    return out
+    index = [header.index(name) for name in columns]
+    values = np.empty((len(rows) - 1, len(columns)))
+    for r, (line, cells) in enumerate(rows[1:]):
+        for c, (name, i) in enumerate(zip(columns, index, strict=True)):
+            value, problem = _number(cells[i] if i < len(cells) else "", name, kind)
+            if problem:
+                raise CaseError(where, f"{path} line {line}, column {name!r}: {problem}")
+            values[r, c] = value
+    lines = np.array([line for line, _ in rows[1:]], dtype=int)
+    return {name: values[:, c] for c, name in enumerate(columns)}, lines
 
 
 def read_observations(spec: FitSpec, folder: Path) -> Observations:
     """Read every data file of ``spec`` (paths relative to ``folder``).
 
     Raises:
-        CaseError: ``fit.data.<kind>[i]: <file>: ...`` for a missing file, column or value.
+        CaseError: ``fit.data.<kind>[i]: <file>: ...`` for a missing or unreadable file or a
+            missing column, ``fit.data.<kind>[i]: <file> line <n>, column '<name>': ...`` for
+            a missing, non-numeric or non-finite value, ``t_s`` <= 0 or an uncertainty <= 0.
+            The ranges against the case are :func:`solver.fitting.data_checks.check_data`.
     """
     cond_times: dict[tuple[str, ...], set[float]] = {}
-    pending = []  # (kind, label, per-row condition keys, columns)
-    for kind, (xcol, vcol, scol) in COLUMNS.items():
+    pending = []  # (kind, data set index, label, per-row condition keys, columns, lines)
+    for kind, (xcol, _, _) in COLUMNS.items():
         for i, ds in enumerate(getattr(spec.data, kind)):
             where = f"fit.data.{kind}[{i}]"
-            cols = _read_csv(folder / ds.file, ("t_s", xcol, vcol, scol), where)
+            cols, lines = _read_csv(folder / ds.file, kind, where)
             common = tuple(f"{k}={value_text(v)}" for k, v in ds.set.items())
             if kind == "migration_length":
                 keys = [(*common, f"bias.field_V_per_um={json.dumps(float(e))}")
@@ -150,12 +191,12 @@ def read_observations(spec: FitSpec, folder: Path) -> Observations:
                 keys = [common] * cols["t_s"].size
             for key, t in zip(keys, cols["t_s"], strict=True):
                 cond_times.setdefault(key, set()).add(float(t))
-            pending.append((kind, Path(ds.file).name, keys, cols, (xcol, vcol, scol)))
+            pending.append((kind, i, Path(ds.file).name, keys, cols, lines))
     order = list(cond_times)
     conditions = tuple(Condition(k, tuple(sorted(cond_times[k]))) for k in order)
     index = {k: i for i, k in enumerate(order)}
     blocks = tuple(
-        Block(kind, label, np.array([index[k] for k in keys]), cols["t_s"], cols[xcol],
-              cols[vcol], cols[scol])
-        for kind, label, keys, cols, (xcol, vcol, scol) in pending)
+        Block(kind, label, np.array([index[k] for k in keys]), cols["t_s"],
+              *(cols[c] for c in COLUMNS[kind]), line=lines, dataset=i)
+        for kind, i, label, keys, cols, lines in pending)
     return Observations(blocks, conditions)

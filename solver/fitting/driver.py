@@ -30,9 +30,10 @@ from solver.config import CaseError, load_case
 from solver.console import write
 from solver.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
 from solver.fitting.data import Observations, read_observations, value_text
+from solver.fitting.data_checks import check_conditions, check_data
 from solver.fitting.figure import plot_fit
 from solver.fitting.maths import Scale, uncertainty, weighted_residuals
-from solver.fitting.optimise import fit_least_squares
+from solver.fitting.optimise import NonFiniteCost, fit_least_squares
 from solver.fitting.report import write_reports
 from solver.fitting.runs import FitInterrupted, ModelRunError, ModelRunner
 from solver.fitting.spec import FitSpec, load_fit
@@ -51,11 +52,13 @@ def _scales(spec: FitSpec) -> list[Scale]:
 
 
 def check_fit(path) -> tuple[FitSpec, Path, Observations]:
-    """Load the fit file and its data and check that the base case accepts every fitted key
-    at its initial value and both bounds, with every condition's overrides.
+    """Load the fit file and its data, check every data row against its data set's case
+    (:mod:`solver.fitting.data_checks`: positions in the wire, values in their physical range,
+    uncertainties above the floor, times and fields the case accepts) and check that the base
+    case accepts every fitted key at its initial value and both bounds.
 
     Raises:
-        CaseError: one line naming the bad key.
+        CaseError: one line naming the bad key, or the file, line and column of a bad row.
     """
     spec, base, folder = load_fit(path)
     obs = read_observations(spec, folder)
@@ -70,20 +73,17 @@ def check_fit(path) -> tuple[FitSpec, Path, Observations]:
                 load_case(base, (*common, f"{key}={getattr(p, what)!r}"))
             except CaseError as exc:
                 raise CaseError(f"fit.parameters.{key}.{what}", str(exc)) from None
-    for cond in obs.conditions:
-        try:
-            load_case(base, (*common, *cond.overrides, *cond.time_overrides()))
-        except CaseError as exc:
-            raise CaseError(f"fit.data: the runs of condition {' '.join(cond.overrides)}",
-                            str(exc)) from None
+    check_data(spec, base, folder, obs)
+    check_conditions(spec, base, folder, obs)
     return spec, base, obs
 
 
 def run_fit(path, *, jobs: int = 1, output: str | None = None, force: bool = False,
             quiet: bool = False) -> int:
     """Run (or resume) the fit of fit file ``path``; return ``EXIT_OK`` (0),
-    ``EXIT_SOLVER`` (3) if a model run failed, or ``EXIT_INTERRUPTED`` (4) if SIGTERM/SIGINT
-    stopped it (see the module docstring).
+    ``EXIT_SOLVER`` (3) if a model run failed or the fit failed (a non-finite model value,
+    residual or cost: one line naming the data row, no result written), or
+    ``EXIT_INTERRUPTED`` (4) if SIGTERM/SIGINT stopped it (see the module docstring).
 
     Raises:
         CaseError: invalid fit file, data or parameter keys (nothing written).
@@ -129,8 +129,9 @@ def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: 
         for u, model in zip(points, models, strict=True):
             r = weighted_residuals(model, data, sigma)
             count["n"] += 1
-            cost = 0.5 * float(r @ r)
-            if count["point"] is None or cost < count["point"]["cost"]:
+            with np.errstate(over="ignore", invalid="ignore"):
+                cost = 0.5 * float(r @ r)  # not finite: fit_least_squares stops (guard)
+            if np.isfinite(cost) and (count["point"] is None or cost < count["point"]["cost"]):
                 count["point"] = {"cost": cost, "parameters": dict(
                     zip(keys, (float(x) for x in to_x(u)), strict=True))}
             values = ", ".join(f"{k} = {x:.5g}" for k, x in zip(keys, to_x(u), strict=True))
@@ -151,6 +152,11 @@ def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: 
                                 xtol=opt.xtol, gtol=opt.gtol)
     except ModelRunError as exc:
         write(f"error: fit {spec.name}: {exc}", sys.stderr)
+        return EXIT_SOLVER
+    except NonFiniteCost as exc:
+        point = ", ".join(f"{k} = {x:.5g}" for k, x in zip(keys, to_x(exc.u), strict=True))
+        write(f"error: fit {spec.name}: failed: {_non_finite_text(obs, exc)} at {point}; no "
+              "result written", sys.stderr)
         return EXIT_SOLVER
     except FitInterrupted as exc:
         _write_state(root, spec, runner, count, str(exc))
@@ -173,6 +179,20 @@ def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: 
     if not quiet:
         write(summary_text(report, root))
     return EXIT_OK
+
+
+def _non_finite_text(obs: Observations, exc: NonFiniteCost) -> str:
+    """What was not finite, naming the first data row concerned (kind, file, line)."""
+    if not exc.rows.size:
+        return str(exc).split(" at u = ")[0]
+    i = int(exc.rows[0])
+    for block in obs.blocks:
+        if i < block.value.size:
+            line = f"line {block.line[i]}" if block.line is not None else f"row {i + 1}"
+            return (f"the model value of {exc.rows.size} data row(s) is not finite (first: "
+                    f"{block.kind} {block.label} {line})")
+        i -= block.value.size
+    return str(exc)
 
 
 def summary_text(report: dict, root: Path) -> str:

@@ -41,7 +41,7 @@ def weighted_residuals(model: np.ndarray, data: np.ndarray, sigma: np.ndarray) -
     if not (model.shape == data.shape == sigma.shape):
         raise ValueError(f"shapes differ: model {model.shape}, data {data.shape}, "
                          f"sigma {sigma.shape}")
-    if np.any(sigma <= 0):
+    if not np.all(sigma > 0):
         raise ValueError("sigma must be > 0")
     return (model - data) / sigma
 
@@ -106,14 +106,21 @@ def uncertainty(jac: np.ndarray, residuals: np.ndarray, absolute_sigma: bool = T
     """Covariance, standard errors and correlation of u from J = ∂r/∂u and r at the optimum.
 
     Raises:
-        ValueError: if m <= n with ``absolute_sigma`` false (s² undefined) or shapes differ.
+        ValueError: if m <= n with ``absolute_sigma`` false (s² undefined), shapes differ, or
+            J or r has a non-finite entry (a fit with an infinite or NaN cost has no
+            uncertainty: it failed).
     """
     jac = np.atleast_2d(np.asarray(jac, dtype=float))
     r = np.asarray(residuals, dtype=float).ravel()
     m, n = jac.shape
     if r.size != m:
         raise ValueError(f"{r.size} residuals but J has {m} rows")
-    chi2 = float(r @ r)
+    if not (np.all(np.isfinite(jac)) and np.all(np.isfinite(r))):
+        raise ValueError("J and r must be finite (the fit failed)")
+    with np.errstate(over="ignore"):
+        chi2 = float(r @ r)
+    if not np.isfinite(chi2):
+        raise ValueError("chi2 = Σ r² overflows (the fit failed)")
     dof = m - n
     if absolute_sigma:
         s2 = 1.0

@@ -10,7 +10,12 @@ The n shifted points of one Jacobian are handed to ``evaluate`` in one call, so 
 runs behind them (one per point and experiment condition) run in parallel. Every residual
 vector is memoised by the exact bytes of u, so the Jacobian reuses r(u) of the last residual
 call and a final Jacobian at the optimum costs nothing extra if scipy already asked for it.
-Pure numpy/scipy; the model is behind ``evaluate``.
+
+Guard: the optimiser never sees a non-finite residual or cost. A point whose residual vector
+has a NaN/inf entry, or whose ½ Σ r² overflows, raises :class:`NonFiniteCost` (naming the point
+and the rows) before scipy gets it; the fit is then reported as failed. (scipy itself stops
+with a bare ``ValueError`` at a non-finite start and returns garbage from a non-finite
+Jacobian.) Pure numpy/scipy; the model is behind ``evaluate``.
 """
 
 from __future__ import annotations
@@ -21,9 +26,39 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import least_squares
 
-__all__ = ["LSQResult", "fit_least_squares", "forward_jacobian"]
+__all__ = ["LSQResult", "NonFiniteCost", "fit_least_squares", "forward_jacobian"]
 
 Evaluate = Callable[[list[np.ndarray]], list[np.ndarray]]
+
+
+class NonFiniteCost(ArithmeticError):
+    """The residuals at a point are not all finite, or ½ Σ r² overflows.
+
+    Attributes:
+        u: the point (scaled parameters).
+        rows: indices of the non-finite residuals (empty if only the sum overflowed).
+    """
+
+    def __init__(self, u: np.ndarray, residuals: np.ndarray, what: str | None = None) -> None:
+        self.u = np.array(u, dtype=float)
+        self.rows = np.flatnonzero(~np.isfinite(residuals))
+        if what is None:
+            what = (f"{self.rows.size} non-finite residual(s)" if self.rows.size
+                    else "½ Σ r² overflows")
+        super().__init__(f"{what} at u = {self.u.tolist()}")
+
+
+def _finite_cost(u: np.ndarray, r: np.ndarray) -> float:
+    """½ Σ r² of the residuals ``r`` at ``u``.
+
+    Raises:
+        NonFiniteCost: an entry of r is NaN/inf, or the sum overflows.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        cost = 0.5 * float(r @ r) if np.all(np.isfinite(r)) else float("nan")
+    if not np.isfinite(cost):
+        raise NonFiniteCost(u, r)
+    return cost
 
 
 @dataclass
@@ -65,8 +100,9 @@ class _Memo:
         if missing:
             for p, r in zip(missing, self.evaluate(missing), strict=True):
                 r = np.asarray(r, dtype=float)
+                cost = _finite_cost(p, r)
                 self.known[p.tobytes()] = r
-                self.history.append((p, 0.5 * float(r @ r)))
+                self.history.append((p, cost))
         return [self.known[p.tobytes()] for p in points]
 
 
@@ -102,6 +138,10 @@ def fit_least_squares(evaluate: Evaluate, u0, lo, hi, *, diff_step: float = 0.01
 
     Returns:
         The optimum with r and the forward-difference J there (unmodified by the loss).
+
+    Raises:
+        NonFiniteCost: ``evaluate`` gave a non-finite residual (or an overflowing cost) at a
+            point, or the Jacobian at the optimum is not finite.
     """
     memo = _Memo(evaluate)
     hi = np.asarray(hi, dtype=float)
@@ -113,5 +153,7 @@ def fit_least_squares(evaluate: Evaluate, u0, lo, hi, *, diff_step: float = 0.01
         max_nfev=max_nfev, ftol=ftol, xtol=xtol, gtol=gtol, x_scale=1.0,
     )
     jac, r = forward_jacobian(memo.many, res.x, hi, diff_step)
+    if not (np.all(np.isfinite(jac)) and np.isfinite(res.cost)):
+        raise NonFiniteCost(res.x, r, "the Jacobian or the cost is not finite")
     return LSQResult(np.array(res.x), r, jac, float(res.cost), int(res.nfev),
                      int(res.njev or 0), int(res.status), str(res.message), memo.history)

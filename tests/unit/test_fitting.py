@@ -95,8 +95,10 @@ def test_bad_fit_file_one_line_naming_the_key(tmp_path, changes, message):
 
 @pytest.mark.parametrize("csv, message", [
     ("field_V_per_um,t_s,L_m_um\n4,3600,0.3\n", "missing column 'sigma_um'"),
-    ("field_V_per_um,t_s,L_m_um,sigma_um\n4,3600,0.3,0\n", "'sigma_um' must be > 0"),
-    ("field_V_per_um,t_s,L_m_um,sigma_um\n4,3600,x,0.1\n", "'L_m_um' has a missing or non"),
+    ("field_V_per_um,t_s,L_m_um,sigma_um\n4,3600,0.3,0\n",
+     "lm.csv line 2, column 'sigma_um': 0 must be > 0"),
+    ("field_V_per_um,t_s,L_m_um,sigma_um\n4,3600,x,0.1\n",
+     "lm.csv line 2, column 'L_m_um': 'x' is not a number"),
     ("field_V_per_um,t_s,L_m_um,sigma_um\n", "needs a header line and at least one data row"),
 ])
 def test_bad_data_file(tmp_path, csv, message):
