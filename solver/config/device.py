@@ -315,3 +315,16 @@ class Sources(BaseModel):
         description="[µm V^-1 s^-1] rate_law composition: alpha at y = 0; the default makes "
         "alpha(y = 0.10) = 3.8e-7, seed 001's reverse-bias value (alpha(1) = 1.3e-5, forward)",
     )
+    activation_eV: float = Field(
+        0.0, ge=0, le=5.0,
+        description="[eV] Arrhenius activation energy E_a of every electrode rate coefficient "
+        "(alpha_c, alpha_d, alpha_br, alpha_cl): alpha(T) = alpha exp(-(E_a/k_B)(1/T - "
+        "1/T_ref_K)), following a temperature protocol. Default 0: the rates do not depend on "
+        "T (the calibrated model; docs/model.md, \"Electrode sources\")",
+    )
+    T_ref_K: float = Field(
+        300.0, gt=0, le=900.0,
+        description="[K] temperature at which the alpha values hold (used only with "
+        "activation_eV > 0); default 300 K, the room temperature of the bias experiments the "
+        "alphas were calibrated on (seed 001)",
+    )

@@ -68,6 +68,10 @@ PLAUSIBLE: dict[str, Plausible] = {
     "material.jump_length_nm": Plausible(
         0.3, 0.9, "a halide hop spans a/sqrt(2) to a, 0.4-0.65 nm", 0.41,
         (("Å", 0.1, 0.0), ("pm", 1e-3, 0.0))),
+    "sources.T_ref_K": _TEMPERATURE,
+    "sources.activation_eV": Plausible(
+        0.0, 2.0, "vacancy formation energies of lead-halide perovskites are 0.3-1.5 eV",
+        0.5, _ENERGY_UNITS),
     "material.hop_activation_eV": Plausible(
         0.0, 1.5, "halide-vacancy migration barriers in lead-halide perovskites are 0.1-0.6 eV",
         0.3, _ENERGY_UNITS),

@@ -48,6 +48,8 @@ class ThermalState:
         ln_x_v_br, ln_x_v_cl: pure-phase equilibrium ln x_V [-] (:func:`pure_phase_ln_vacancy`);
         equilibration_rate_per_s: bulk vacancy equilibration rate k(T) [1/s]
             (:func:`equilibration_rate_per_s`; 0 with vacancy_equilibration none).
+        source_rate_factor: Arrhenius factor of the electrode rate coefficients α(T)/α [-]
+            (:func:`electrode_rate_factor`; 1 with sources.activation_eV 0).
     """
 
     T_K: float
@@ -58,6 +60,7 @@ class ThermalState:
     ln_x_v_br: float
     ln_x_v_cl: float
     equilibration_rate_per_s: float = 0.0
+    source_rate_factor: float = 1.0
 
 
 #: The ModelParameters attributes that follow the temperature, as the weak forms read them:
@@ -74,10 +77,13 @@ class ThermalLaw:
     Attributes:
         material: the validated ``material`` section (hop-rate and vacancy parameters).
         x_ref: the vacancy scale of the vacancy and Poisson rows [-], fixed at T(0).
+        sources: the validated ``sources`` section (activation_eV, T_ref_K of the electrode
+            rates); None: the electrode rates do not depend on T.
     """
 
     material: object
     x_ref: float
+    sources: object = None
 
     def state(self, T_K: float) -> ThermalState:
         """The T-dependent parameters at ``T_K`` [K].
@@ -97,6 +103,8 @@ class ThermalLaw:
             debye2_um2=debye_length_squared_um2(T_K, m.eps_r, m.lattice_constant_nm, self.x_ref),
             ln_x_v_br=ln_x_v_br, ln_x_v_cl=ln_x_v_cl,
             equilibration_rate_per_s=equilibration_rate_per_s(m, T_K),
+            source_rate_factor=(1.0 if self.sources is None else electrode_rate_factor(
+                self.sources.activation_eV, self.sources.T_ref_K, T_K)),
         )
 
 
@@ -135,7 +143,11 @@ class ModelParameters:
         potential_on: "contact_line" or "zone".
         source_model: "none", "contact" or "zone"; rate_law: "fixed" or "composition".
         source_left, source_right: per-electrode source parameters.
-        alpha_br, alpha_cl: composition rate law end points [µm V⁻¹ s⁻¹].
+        alpha_br, alpha_cl: composition rate law end points [µm V⁻¹ s⁻¹] at
+            sources.T_ref_K (all of them, and alpha_c/alpha_d, times source_rate_factor at T).
+        source_activation_eV: Arrhenius energy of the electrode rate coefficients [eV]; 0 (the
+            default): the rates do not depend on T and source_rate_factor is not used.
+        source_rate_factor: α(T)/α(T_ref) [-] (:func:`electrode_rate_factor`).
         vacancy_equilibration: "none" (anion vacancies conserved, frozen Poisson background)
             or "schottky" (bulk relaxation to x_V,eq(y), solver.physics.equilibration).
         equilibration_rate_per_s: k(T) [1/s] of the schottky term (0 with "none").
@@ -148,8 +160,8 @@ class ModelParameters:
             problem's defaults.
 
     The applied bias is not a number here: the bias protocol gives it at each time. T_K,
-    thermal_voltage_V, w_br, w_cl, debye2_um2, ln_x_v_br, ln_x_v_cl and
-    equilibration_rate_per_s are the values at t = 0;
+    thermal_voltage_V, w_br, w_cl, debye2_um2, ln_x_v_br, ln_x_v_cl,
+    equilibration_rate_per_s and source_rate_factor are the values at t = 0;
     with a temperature protocol the problem follows ``thermal_law.state(T(t))``.
     """
 
@@ -184,6 +196,8 @@ class ModelParameters:
     flux_scheme: str = "exponential_fitting"
     vacancy_equilibration: str = "none"
     equilibration_rate_per_s: float = 0.0
+    source_activation_eV: float = 0.0
+    source_rate_factor: float = 1.0
     floating: bool = False
     surfaces: tuple = ()
     thermal_law: ThermalLaw | None = None
@@ -194,6 +208,17 @@ class ModelParameters:
     def gap_um(self) -> float:
         """Distance between the contact lines [µm]."""
         return self.contact_right_um - self.contact_left_um
+
+    def source_alphas(self) -> dict[str, float]:
+        """The electrode rate coefficients the rate laws use at T_K [µm V⁻¹ s⁻¹]: α_Br, α_Cl
+        and each electrode's α_c, α_d times source_rate_factor (as numbers: the values at
+        t = 0 under a temperature protocol)."""
+        f = self.source_rate_factor if self.source_activation_eV > 0 else 1.0
+        return {"alpha_br": self.alpha_br * f, "alpha_cl": self.alpha_cl * f,
+                "left.alpha_c": self.source_left.alpha_c * f,
+                "left.alpha_d": self.source_left.alpha_d * f,
+                "right.alpha_c": self.source_right.alpha_c * f,
+                "right.alpha_d": self.source_right.alpha_d * f}
 
     def ln_x_v_eq(self, y):
         """ln x_V,eq(y) = y ln x_V,Br + (1-y) ln x_V,Cl (seed 000; docs/model.md, "Vacancy model").
@@ -229,6 +254,31 @@ def hop_rates_per_s(
     arrhenius = math.exp(-activation_eV / BOLTZMANN_EV_PER_K * (1.0 / T_K - 1.0 / T_ref_K))
     w_cl = w_cl_ref * arrhenius
     return hop_ratio_br_cl * w_cl, w_cl
+
+
+def electrode_rate_factor(activation_eV: float, T_ref_K: float, T_K: float) -> float:
+    r"""Arrhenius factor α(T)/α(T_ref) [-] of the electrode rate coefficients.
+
+    .. math::
+        \frac{\alpha(T)}{\alpha(T_{ref})} = \exp\left[-\frac{E_a}{k_B}
+        \left(\frac{1}{T} - \frac{1}{T_{ref}}\right)\right]
+
+    with ``sources.activation_eV`` (E_a [eV]) and ``sources.T_ref_K`` [K]; exactly 1 at
+    E_a = 0 or T = T_ref (docs/model.md, "Electrode sources").
+
+    Raises:
+        OverflowError: the factor does not fit a float (T_ref far below T); the message names
+            sources.activation_eV and sources.T_ref_K.
+    """
+    if activation_eV == 0.0:
+        return 1.0
+    try:
+        return math.exp(-activation_eV / BOLTZMANN_EV_PER_K * (1.0 / T_K - 1.0 / T_ref_K))
+    except OverflowError:
+        raise OverflowError(
+            f"the electrode rate factor alpha(T)/alpha(T_ref) overflows at T = {T_K:g} K with "
+            f"sources.activation_eV = {activation_eV:g} eV and sources.T_ref_K = {T_ref_K:g} K"
+        ) from None
 
 
 def pure_phase_ln_vacancy(material, T_K: float) -> tuple[float, float]:
@@ -320,7 +370,7 @@ def from_case(case) -> ModelParameters:
     ln_x_v_br, ln_x_v_cl = pure_phase_ln_vacancy(m, T_K)
     # Scale of the vacancy and Poisson rows: the larger pure-phase fraction (frozen: x_v_cl).
     x_ref = m.x_v_cl if m.vacancy_model == "frozen" else math.exp(max(ln_x_v_br, ln_x_v_cl))
-    law = ThermalLaw(m, x_ref)
+    law = ThermalLaw(m, x_ref, case.sources)
     th = law.state(T_K)
     lam_nm = m.jump_length_nm if m.jump_length_nm is not None else m.lattice_constant_nm
     br_left = g.br_rich_side == "left"
@@ -353,6 +403,8 @@ def from_case(case) -> ModelParameters:
         flux_scheme=case.transport.flux_scheme,
         vacancy_equilibration=m.vacancy_equilibration,
         equilibration_rate_per_s=th.equilibration_rate_per_s,
+        source_activation_eV=case.sources.activation_eV,
+        source_rate_factor=th.source_rate_factor,
         floating=el.floating,
         f0=case.transport.f0,
         debye2_um2=th.debye2_um2,

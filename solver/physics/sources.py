@@ -17,6 +17,9 @@ Options (all from :class:`solver.parameters.ModelParameters`):
                spread as a volumetric rate r / w_e over the electrode zone of length w_e.
     rate law   "fixed": α_c, α_d per electrode; "composition": α_c = α_d = α(y) with
                ln α(y) = y ln α_Br + (1 - y) ln α_Cl at the local composition.
+    temperature with source_activation_eV E_a > 0, every α above is multiplied by
+               f(T) = exp(-(E_a/k_B)(1/T - 1/T_ref)) (params.source_rate_factor, a UFL
+               constant following T(t) under a temperature protocol); E_a = 0 (default): none.
     equilibrium "half": as written above (x_V -> r_c/(r_c + r_d), 1/2 for equal α);
                "local": r_d = r_c (1 - x_V,eq)/x_V,eq, i.e. S_V = r_c (1 - x_V / x_V,eq(y));
                "switched": h S_V,half + (1 - h) S_V,local with a constant h in {0, 1} set
@@ -44,7 +47,8 @@ def vacancy_source_rate(y, u, bias_V, electrode, params, half_weight=None):
         y, u: composition and ln x_V at the contact (restricted for facet integrals).
         bias_V: |Δψ(t)| [V] (a UFL constant, follows the bias protocol).
         electrode: ElectrodeSourceParameters of this electrode.
-        params: ModelParameters (rate law, α_Br, α_Cl, pure-phase vacancy fractions).
+        params: ModelParameters (rate law, α_Br, α_Cl, pure-phase vacancy fractions, the
+            Arrhenius factor of the α's).
         half_weight: UFL constant h for equilibrium "switched" (required then).
     """
     if electrode.equilibrium == "switched":
@@ -58,6 +62,12 @@ def vacancy_source_rate(y, u, bias_V, electrode, params, half_weight=None):
         alpha_c = alpha_d = alpha
     else:
         alpha_c, alpha_d = electrode.alpha_c, electrode.alpha_d
+    if params.source_activation_eV > 0:
+        # α(T) = α(T_ref) f(T): a number at constant T (exactly 1 at T_ref, which UFL drops),
+        # a constant set by the problem under a temperature protocol. Not applied at E_a = 0,
+        # so the forms, hence every result, are those of the T-independent model.
+        f = params.source_rate_factor
+        alpha_c, alpha_d = alpha_c * f, alpha_d * f
     r_c = alpha_c * bias_V / 2.0
     if electrode.equilibrium == "local":
         return r_c * (1.0 - ufl.exp(u - params.ln_x_v_eq(y)))
