@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from solver.config import CaseError, read_section_file
 
@@ -24,6 +33,12 @@ _CFG = ConfigDict(extra="forbid", frozen=True)
 
 #: Longest file name most filesystems accept [bytes].
 NAME_MAX = 255
+#: Most members of one campaign (product points times listed members) [-]. Each is a whole
+#: run with its own directory and process; 10 000 is a 100 x 100 sweep. Counted from the
+#: lengths of the lists before any member is built.
+MAX_CAMPAIGN_MEMBERS = 10_000
+_MEMBER_LIMIT = (f"at most {MAX_CAMPAIGN_MEMBERS} per campaign (each is a run): sweep fewer values "
+                 "or split the campaign")
 _MEMBER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+=-]*")
 _CAMPAIGN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -76,6 +91,27 @@ class CampaignSpec(BaseModel):
             if not values:
                 raise ValueError(f"product.{key}: empty list of values")
         return self
+
+    @field_validator("product")
+    @classmethod
+    def _bounded_product(cls, product: dict) -> dict:
+        """At most :data:`MAX_CAMPAIGN_MEMBERS` product points (the product of the lengths of
+        the value lists: nothing is expanded)."""
+        points = math.prod(len(v) for v in product.values())
+        if points > MAX_CAMPAIGN_MEMBERS:
+            sizes = " x ".join(str(len(v)) for v in product.values())
+            raise ValueError(f"{sizes} values = {points} members, {_MEMBER_LIMIT}")
+        return product
+
+    @field_validator("members")
+    @classmethod
+    def _bounded_members(cls, members: list, info: ValidationInfo) -> list:
+        """At most :data:`MAX_CAMPAIGN_MEMBERS` members: listed members x product points."""
+        points = math.prod(len(v) for v in (info.data.get("product") or {}).values())
+        if len(members) * points > MAX_CAMPAIGN_MEMBERS:
+            raise ValueError(f"{len(members)} listed members x {points} product points = "
+                             f"{len(members) * points} members, {_MEMBER_LIMIT}")
+        return members
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,11 @@ its end value holds. Segment kinds (level = forward field [V/µm] or temperature
 :class:`BiasProtocol` owns everything about the applied bias: the sign convention (a positive
 forward field puts the higher potential on the Br-rich electrode), the symmetric split between
 the contacts (ψ_L, ψ_R = ±Δψ/2, Δψ = |E_fwd| · gap), the schedule, the times the stepper must
-land on (:meth:`Schedule.milestones`) and restart after (:meth:`Schedule.jumps`). (The Newton
+land on and restart after. The stepper asks for them one at a time
+(:meth:`Schedule.next_milestone`, :meth:`Schedule.is_jump`, O(log n) each), and the preflight
+counts them arithmetically (:meth:`Schedule.milestone_count`), so a square wave with 1e10
+switches costs neither memory nor time before it is refused (solver/preflight/bounds.py);
+:meth:`Schedule.milestones` and :meth:`Schedule.jumps` list them for tests and plots. (The Newton
 guess shift when the contact potentials change is the problem's:
 :meth:`solver.numerics.problem.TransportProblem.move_to`.)
 :class:`TemperatureProtocol` owns T(t); what depends on T is computed by
@@ -32,6 +36,10 @@ import numpy as np
 
 #: Relative tolerance of a level comparison (jump detection) [-].
 _SAME_LEVEL_RTOL = 1e-14
+
+#: A square segment with more switches than this is one band in the protocol plots, not one
+#: band per high or low part (a figure cannot show more, and building them would cost) [-].
+MAX_PLOT_SWITCHES = 500
 
 
 @dataclass(frozen=True)
@@ -84,23 +92,65 @@ class Piece:
             return self.b
         return self.value(self.t1_s)
 
-    def switch_times(self, t_end: float) -> list[float]:
-        """Square wave: the times inside (t0_s, min(t1_s, t_end)) where the level jumps."""
+    def _switch(self, i: int) -> float:
+        """Square wave: the i-th switch time from the segment start [s] (i = 2k: end of the
+        k-th high part, i = 2k + 1: start of the (k+1)-th period); non-decreasing in i."""
+        k = i // 2
+        if i % 2 == 0:
+            return self.t0_s + (k + self.duty) * self.period_s
+        return self.t0_s + (k + 1) * self.period_s
+
+    def _first_switch_at_or_above(self, t: float) -> int:
+        """Square wave: the smallest index i with :meth:`_switch` (i) >= ``t``: a bisection over
+        the indices around the estimate 2 (t - t0_s) / period_s (a few evaluations; O(log n)
+        if rounding misleads the estimate); no switch time is enumerated.
+
+        Raises:
+            ValueError: ``t`` is not finite.
+        """
+        if not math.isfinite(t):
+            raise ValueError(f"switch index: time {t} is not finite")
+        est = (t - self.t0_s) / self.period_s  # periods before t: the answer is near 2 est
+        guess = 2 * int(est) if est > 0 else 0
+        lo, hi = max(guess - 4, 0), guess + 4
+        if self._switch(lo) >= t:  # rounding: search from the start
+            lo = 0
+        while self._switch(hi) < t:  # find an index at or past t (doubling)
+            lo, hi = hi, 2 * hi + 2
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._switch(mid) < t:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def switch_count(self, t_end: float) -> int:
+        """Square wave: how many switch times lie inside (t0_s, min(t1_s, t_end)), counted
+        arithmetically (the length of :meth:`switch_times`); 0 for other kinds."""
+        if self.kind != "square" or self.a == self.b or not self.t0_s < min(self.t1_s, t_end):
+            return 0
+        return self._first_switch_at_or_above(min(self.t1_s, t_end))
+
+    def next_switch(self, after: float) -> float | None:
+        """Square wave: the first switch time > ``after`` and < t1_s [s], or None (also for
+        other kinds); the same floats :meth:`switch_times` lists."""
         if self.kind != "square" or self.a == self.b:
-            return []
-        stop = min(self.t1_s, t_end)
-        out, k = [], 0
-        while True:
-            high_end = self.t0_s + (k + self.duty) * self.period_s
-            edge = self.t0_s + (k + 1) * self.period_s
-            if high_end >= stop:
-                break
-            out.append(high_end)
-            if edge >= stop:
-                break
-            out.append(edge)
-            k += 1
-        return out
+            return None
+        tm = self._switch(self._first_switch_at_or_above(math.nextafter(after, math.inf)))
+        return tm if tm < self.t1_s else None
+
+    def is_switch(self, t: float) -> bool:
+        """Square wave: True if ``t`` [s] is exactly one of the switch times (< t1_s)."""
+        if self.kind != "square" or self.a == self.b or not t < self.t1_s:
+            return False
+        return self._switch(self._first_switch_at_or_above(t)) == t
+
+    def switch_times(self, t_end: float) -> list[float]:
+        """Square wave: the times inside (t0_s, min(t1_s, t_end)) where the level jumps (a list
+        of :meth:`switch_count` floats: for plots and tests; the stepper asks
+        :meth:`next_switch`)."""
+        return [self._switch(i) for i in range(self.switch_count(t_end))]
 
 
 class Schedule:
@@ -141,15 +191,58 @@ class Schedule:
         out = []
         for k, p in enumerate(self.pieces):
             out += p.switch_times(t_end)
-            if k + 1 < len(self.pieces) and 0.0 < p.t1_s < t_end:
-                before, after = p.end(), self.pieces[k + 1].start
-                if abs(after - before) > _SAME_LEVEL_RTOL * max(abs(before), abs(after)):
-                    out.append(p.t1_s)
+            if k + 1 < len(self.pieces) and 0.0 < p.t1_s < t_end and self._boundary_jumps(k):
+                out.append(p.t1_s)
         return sorted(set(out))
 
     def milestones(self, t_end: float) -> list[float]:
-        """Times inside (0, t_end) the stepper must land on: boundaries and switches [s]."""
+        """Times inside (0, t_end) the stepper must land on: boundaries and switches [s] (a
+        list, for tests and plots; the stepper asks :meth:`next_milestone`)."""
         return sorted(set(self.boundaries(t_end)) | set(self.jumps(t_end)))
+
+    def _boundary_jumps(self, k: int) -> bool:
+        """True if the level is discontinuous at the end of piece ``k`` (not the last)."""
+        before, after = self.pieces[k].end(), self.pieces[k + 1].start
+        return abs(after - before) > _SAME_LEVEL_RTOL * max(abs(before), abs(after))
+
+    def milestone_count(self, t_end: float) -> int:
+        """How many times inside (0, t_end) the stepper must land on, counted arithmetically
+        (no list is built; equal to ``len(milestones(t_end))`` unless switch times round to
+        the same float)."""
+        return len(self.boundaries(t_end)) + sum(p.switch_count(t_end) for p in self.pieces)
+
+    def jump_count(self, t_end: float) -> int:
+        """How many times inside (0, t_end) the level jumps, counted arithmetically."""
+        inner = sum(1 for k, p in enumerate(self.pieces[:-1])
+                    if 0.0 < p.t1_s < t_end and self._boundary_jumps(k))
+        return inner + sum(p.switch_count(t_end) for p in self.pieces)
+
+    def next_milestone(self, after: float) -> float | None:
+        """The first milestone (segment boundary or switch) > ``after`` [s], or None; the
+        caller stops at its own end time. Generated on demand in O(log n): together with
+        :meth:`is_jump` this replaces the lists of :meth:`milestones` and :meth:`jumps` for
+        the stepper (:class:`solver.numerics.time_stepping.StepSettings`), with the same
+        floats."""
+        k = bisect.bisect_right(self._ends, after)
+        if k == len(self.pieces):
+            return None
+        piece = self.pieces[k]  # t0_s <= after < t1_s: its switches come before its end
+        switch = piece.next_switch(after)
+        if switch is not None:
+            return switch
+        return piece.t1_s if math.isfinite(piece.t1_s) and piece.t1_s > 0.0 else None
+
+    def is_jump(self, t: float) -> bool:
+        """True if the level jumps at ``t`` [s] > 0 (a switch, or a boundary between different
+        levels): the stepper restarts after it."""
+        if not t > 0.0:
+            return False
+        n, k = len(self.pieces), bisect.bisect_left(self._ends, t)
+        while k < n and self._ends[k] == t:  # t ends piece k (several if some are empty)
+            if k + 1 < n and (self._boundary_jumps(k) or self.pieces[k + 1].is_switch(t)):
+                return True
+            k += 1
+        return k < n and self.pieces[k].is_switch(t)
 
     def mean(self, t0: float, t1: float, n: int = 200_001) -> float:
         """Time average of s over [t0, t1] (midpoint rule with n points; for checks)."""
@@ -307,6 +400,15 @@ class BiasProtocol:
         """Times the bias jumps (the stepper restarts small with BDF1 after them) [s]."""
         return self.schedule.jumps(t_end)
 
+    def next_milestone(self, after: float) -> float | None:
+        """The first protocol time > ``after`` the stepper lands on [s] (None: no more); see
+        :meth:`Schedule.next_milestone`."""
+        return self.schedule.next_milestone(after)
+
+    def is_jump(self, t: float) -> bool:
+        """True if the drive jumps at ``t`` [s] (the stepper restarts after it)."""
+        return self.schedule.is_jump(t)
+
     def segments_for_plot(self, t_end: float) -> list[tuple[float, float, str]]:
         """(t0, t1, label) [s] of the segments inside [0, t_end] (one per segment)."""
         return _segments_for_plot(self.schedule, t_end, "V/µm")
@@ -353,17 +455,31 @@ class TemperatureProtocol:
         """Times T jumps [s]."""
         return self.schedule.jumps(t_end)
 
+    def next_milestone(self, after: float) -> float | None:
+        """The first protocol time > ``after`` the stepper lands on [s] (None: no more); see
+        :meth:`Schedule.next_milestone`."""
+        return self.schedule.next_milestone(after)
+
+    def is_jump(self, t: float) -> bool:
+        """True if the drive jumps at ``t`` [s] (the stepper restarts after it)."""
+        return self.schedule.is_jump(t)
+
     def segments_for_plot(self, t_end: float) -> list[tuple[float, float, str]]:
         """(t0, t1, label) [s] of the segments inside [0, t_end]."""
         return _segments_for_plot(self.schedule, t_end, "K")
 
 
 def _segments_for_plot(schedule: Schedule, t_end: float, unit: str):
-    """(t0, t1, label) per segment; a square wave gives one entry per high or low part."""
+    """(t0, t1, label) per segment; a square wave gives one entry per high or low part (one for
+    the whole segment if it switches more than :data:`MAX_PLOT_SWITCHES` times)."""
     out = []
     for p in schedule.pieces:
         if p.t0_s >= t_end:
             break
+        if p.kind == "square" and p.switch_count(t_end) > MAX_PLOT_SWITCHES:
+            out.append((p.t0_s, min(p.t1_s, t_end), f"square {p.a:g}/{p.b:g} {unit}, period "
+                        f"{p.period_s:g} s"))
+            continue
         if p.kind == "square":
             edges = [p.t0_s, *p.switch_times(t_end), min(p.t1_s, t_end)]
             for k, (a, b) in enumerate(itertools.pairwise(edges)):

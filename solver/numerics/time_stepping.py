@@ -15,9 +15,11 @@ measured per field in a max norm: |err_y|/tol_y, |err_phi|/tol_phi and, for vaca
 
 Steps land exactly on output times and on every time of the bias and temperature protocols
 (segment boundaries, ramp ends, square-wave switches): the accepted time is then set to the
-milestone itself, not t + dt. After a time where the drive jumps (:attr:`StepSettings.jumps`)
-the stepper restarts as at t = 0: the history is dropped (BDF1, no extrapolation across the
-jump) and the next step is ``dt_after_jump``.
+milestone itself, not t + dt. The protocols' times are asked for one at a time
+(:attr:`StepSettings.drives`), so a square wave with many switches costs no memory up front.
+After a time where the drive jumps (:attr:`StepSettings.jumps`, or a drive's ``is_jump``) the
+stepper restarts as at t = 0: the history is dropped (BDF1, no extrapolation across the jump)
+and the next step is ``dt_after_jump``.
 
 After Newton converges the new state is checked (:func:`check_state`): every value finite,
 y in [-STATE_TOL, 1 + STATE_TOL] and x_V <= 1 (hence x_Br, x_Cl = 1 - x_Br - x_V in the same
@@ -163,6 +165,11 @@ class StepSettings:
     milestones: tuple = ()
     #: Protocol times where the drive jumps [s] (a subset of milestones): restart after them.
     jumps: tuple = ()
+    #: Drives whose milestones and jumps are generated on demand (BiasProtocol,
+    #: TemperatureProtocol): objects with ``next_milestone(after) -> float | None`` (the first
+    #: time > after to land on) and ``is_jump(t) -> bool`` (restart after t). Only their times
+    #: inside (0, t_end) count, as for ``milestones`` and ``jumps``; no list of them is built.
+    drives: tuple = ()
     #: First step after a jump [s] (None: dt_initial).
     dt_after_jump: float | None = None
     #: Tolerances of fields not among y, u, phi, by name (the default fields take theirs from
@@ -180,23 +187,20 @@ class StepSettings:
     def from_config(cls, time_cfg, *, t_end: float | None = None,
                     output_times: tuple | None = None, protocols=()) -> StepSettings:
         """Settings from a case's ``time`` section (docs/case_format.md), optionally with
-        another end time [s] or output times [s] (verification runs), and the milestones,
-        jumps and per-segment output times of ``protocols`` (BiasProtocol,
-        TemperatureProtocol; per-segment outputs after t_end are dropped)."""
+        another end time [s] or output times [s] (verification runs), the per-segment output
+        times of ``protocols`` (BiasProtocol, TemperatureProtocol; those after t_end are
+        dropped) and the protocols themselves as :attr:`drives` (their milestones and jumps are
+        asked for one at a time, never listed)."""
         tc = time_cfg
         t_end = tc.t_end_s if t_end is None else t_end
         outputs = set(tc.output_times_s if output_times is None else output_times)
-        milestones, jumps = set(), set()
         for prot in protocols:
             outputs |= {t for t in prot.outputs_s if t <= t_end}
-            milestones |= set(prot.milestones(t_end))
-            jumps |= set(prot.jumps(t_end))
         return cls(
             t_end=t_end, output_times=tuple(sorted(outputs)),
             scheme=tc.scheme, dt_initial=tc.dt_initial_s, dt_min=tc.dt_min_s,
             dt_max=tc.dt_max_s, tol_y=tc.tol_y, tol_phi=tc.tol_psi_VT, rtol_x_v=tc.rtol_x_v,
-            atol_x_v=tc.atol_x_v, milestones=tuple(sorted(milestones)),
-            jumps=tuple(sorted(jumps)), dt_after_jump=tc.dt_after_jump_s,
+            atol_x_v=tc.atol_x_v, drives=tuple(protocols), dt_after_jump=tc.dt_after_jump_s,
         )
 
 
@@ -234,13 +238,17 @@ def next_dt(dt: float, err: float, order: int, growth: float) -> float:
     return dt * float(np.clip(0.9 * err ** (-1.0 / (order + 1)), 0.2, growth))
 
 
-def landing(t: float, dt: float, milestones) -> tuple[float, float | None]:
+def landing(t: float, dt: float, milestones, drives=()) -> tuple[float, float | None]:
     """(dt, milestone): dt shortened (or stretched by < dt/10) to hit the next milestone after
     ``t`` [s], and that milestone, or (dt, None) if the step ends before it. ``milestones``
-    must be sorted."""
-    k = bisect.bisect_right(milestones, t * (1 + 1e-14) + 1e-300)
-    if k < len(milestones):
-        tm = milestones[k]
+    must be sorted; ``drives`` (:attr:`StepSettings.drives`) add their next milestones, asked
+    for one at a time (the earliest of all wins, as if they were merged into the list)."""
+    after = t * (1 + 1e-14) + 1e-300
+    k = bisect.bisect_right(milestones, after)
+    candidates = [milestones[k]] if k < len(milestones) else []
+    candidates += [m for m in (d.next_milestone(after) for d in drives) if m is not None]
+    if candidates:
+        tm = min(candidates)
         gap = tm - t
         if dt >= gap or gap - dt < 0.1 * dt:
             return gap, tm
@@ -319,6 +327,7 @@ class TimeStepper:
             | {float(t) for t in settings.milestones if 0 < t < settings.t_end}
         )
         self._jumps = frozenset(float(t) for t in settings.jumps)
+        self._drives = tuple(settings.drives)
         self._outputs = sorted(float(t) for t in settings.output_times)
 
     # -------------------------------------------------------------- state (checkpoints)
@@ -434,7 +443,7 @@ class TimeStepper:
         dt = self.dt
         max_order = 2 if s.scheme == "bdf2" else 1
         while self.t < s.t_end * (1 - 1e-14):
-            dt, target = landing(self.t, min(dt, s.dt_max), self.milestones)
+            dt, target = landing(self.t, min(dt, s.dt_max), self.milestones, self._drives)
             order = min(max_order, len(self.hist.dts) + 1)
             ok, stats, reason, order = self._solve_step(dt, order)
             if not ok:
@@ -451,13 +460,20 @@ class TimeStepper:
                 continue
             self._accept(w, dt, target, stats)
             dt = next_dt(dt, err, order, s.growth) if pred is not None else dt * 2.0
-            if target is not None and target in self._jumps:
+            if target is not None and self._is_jump(target):
                 dt = self._restart_after_jump()
             self.dt = dt
             if self.control(self):
                 self.stopped = True
                 return c
         return c
+
+    def _is_jump(self, t: float) -> bool:
+        """True if the drive jumps at the milestone ``t`` [s] (one of :attr:`StepSettings.jumps`,
+        or a jump of a drive strictly before t_end, as :meth:`Schedule.jumps` lists them)."""
+        if t in self._jumps:
+            return True
+        return t < self.s.t_end and any(d.is_jump(t) for d in self._drives)
 
     def _start(self) -> None:
         """First call of :meth:`run` from t = 0: history, the output at t = 0, first dt."""

@@ -1,6 +1,7 @@
 """The preflight's entry points: :func:`check` runs every check a run makes before it writes
-anything, in order (mesh, derived parameters, protocol temperatures, KMC table, PETSc options),
-and returns a :class:`Checked` (cell count, warnings). Re-exported by :mod:`solver.preflight`.
+anything, in order (count bounds, mesh, derived parameters, protocol temperatures, KMC table,
+PETSc options), and returns a :class:`Checked` (cell count, warnings). Re-exported by
+:mod:`solver.preflight`.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from solver.config import Case
+from solver.preflight.bounds import check_counts
 from solver.preflight.mesh import check_mesh
 from solver.preflight.parameters import (
     check_onsager_table,
@@ -42,8 +44,11 @@ def check(case: Case, comm=None) -> Checked:
         The cell count and the plausibility warnings.
 
     Raises:
-        CaseError: the mesh (size, user mesh file), a derived parameter or a PETSc option.
+        CaseError: a count bound (protocol milestones, output times, PL probes, time steps:
+            :mod:`~solver.preflight.bounds`, checked first), the mesh (size, user mesh file), a
+            derived parameter or a PETSc option.
     """
+    check_counts(case)
     n, note = check_mesh(case, comm)
     params = model_parameters(case)
     check_params(params)

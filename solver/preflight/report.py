@@ -135,16 +135,16 @@ def _bias_rows(case: Case, V_T: float) -> list[Derived]:
     t_end = case.time.t_end_s
     if case.bias.protocol is not None:
         rows.append(Derived("bias protocol", _plural(len(case.bias.protocol), "segment"), "",
-                            f"{_plural(len(bias.milestones(t_end)), 'milestone')}, "
-                            f"{_plural(len(bias.jumps(t_end)), 'jump')} before t_end; "
+                            f"{_plural(bias.schedule.milestone_count(t_end), 'milestone')}, "
+                            f"{_plural(bias.schedule.jump_count(t_end), 'jump')} before t_end; "
                             "table below"))
     if case.temperature.protocol is not None:
         temp = TemperatureProtocol.from_config(case.temperature)
         levels = [x for piece in temp.schedule.pieces for x in (piece.a, piece.b)]
         rows.append(Derived("temperature protocol", f"{min(levels):g}..{max(levels):g}", "K",
                             f"{_plural(len(case.temperature.protocol), 'segment')}, "
-                            f"{_plural(len(temp.milestones(t_end)), 'milestone')}, "
-                            f"{_plural(len(temp.jumps(t_end)), 'jump')} before t_end; "
+                            f"{_plural(temp.schedule.milestone_count(t_end), 'milestone')}, "
+                            f"{_plural(temp.schedule.jump_count(t_end), 'jump')} before t_end; "
                             "table below"))
     return rows
 
