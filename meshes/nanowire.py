@@ -3,7 +3,7 @@
 The generator lives in the package (solver/mesh/gmsh_nanowire.py), so an installed copy generates
 meshes without this folder. Usage (options: ``--help``; the package must be importable, as
 after ``make venv``):
-    python meshes/nanowire.py --length 7 --width 0.2 --height 0.2 --out meshes/wire.msh
+    .venv/bin/python meshes/nanowire.py --length 7 --width 0.2 --height 0.2 --out meshes/wire.msh
 """
 
 from solver.mesh.gmsh_nanowire import build_model, build_structured_model, main

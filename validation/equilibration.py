@@ -227,7 +227,8 @@ def section(results: Path, force: bool = False) -> tuple[list[str], list[dict]]:
          "when the option is on (grounded ends, as today, when off), outputs every 5–15 min in "
          "the first hour. Seed 001 runs: `reference_forward`, `reference_reverse`, "
          "`no_sources` (4 h, ±4 V/µm, 300 K). Everything else at the defaults. Regenerate with "
-         "`python -m validation.thermal` (or `python -m validation.equilibration` for this "
+         "`.venv/bin/python -m validation.thermal` (or "
+         "`.venv/bin/python -m validation.equilibration` for this "
          "section alone)."),
         "",
         "### Seed 000 targets (100 °C unless stated)",
