@@ -33,7 +33,10 @@ by the ``dolfinx-solver-real`` wheel; that must precede any ``dolfinx`` or ``pet
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
+# isort: off
+import solver.console  # noqa: F401  (first: opens closed std descriptors before MPI starts)
 import dolfinx_solver  # noqa: F401  (must come before dolfinx / petsc4py)
+# isort: on
 
 try:
     __version__ = version("perovskite-ions")

@@ -20,7 +20,9 @@ A solver failure (dt below dt_min) still writes everything up to the last good s
 ``status: failed`` in summary.json and raises :class:`SolverFailure`. SIGTERM or SIGINT stop the
 run after the current step: a checkpoint and the outputs so far are written (``status:
 interrupted``) and :class:`Interrupted` is raised; ``restart=True`` continues from the last
-checkpoint to the same result as an uninterrupted run.
+checkpoint to the same result as an uninterrupted run. A signal during the set-up (mesh
+generation, form compilation, problem build) stops it after that phase: ``summary.json`` says
+``interrupted`` (nothing was computed) and :class:`Interrupted` is raised.
 """
 
 
@@ -39,6 +41,7 @@ from typing import Self
 import numpy as np
 
 from solver.config import case_to_dict
+from solver.console import reinstall_signal_handlers
 from solver.io import output_dir as io_output_dir
 from solver.io.checkpoint import (
     STATE_ARRAY,
@@ -78,6 +81,16 @@ class FormCompilationError(SolverFailure):
 
 class Interrupted(RuntimeError):
     """The run was stopped by SIGTERM/SIGINT; a checkpoint and the outputs so far were written."""
+
+
+class SetupStopped(Exception):
+    """SIGTERM/SIGINT arrived during the set-up; raised (on every rank) after the phase it
+    arrived in, before anything was computed. :func:`run_case` turns it into
+    :class:`Interrupted`."""
+
+    def __init__(self, signame: str, phase: str):
+        super().__init__(f"stopped by {signame} during set-up ({phase})")
+        self.signame, self.phase = signame, phase
 
 
 class OutputFailure(SolverFailure):
@@ -225,7 +238,8 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
         SolverFailure: the time integration failed (outputs up to then are written).
         OutputFailure: an output could not be written (e.g. a full disk): the run stopped,
             everything written before and the last checkpoint are kept.
-        Interrupted: SIGTERM/SIGINT (checkpoint and outputs up to then are written).
+        Interrupted: SIGTERM/SIGINT (checkpoint and outputs up to then are written; during the
+            set-up: ``summary.json`` says ``interrupted``, nothing was computed).
     """
     from mpi4py import MPI
 
@@ -239,8 +253,13 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
     out = Path(output_dir)
     # The output directory is locked for the whole run (re-entrant: the CLI holds it already).
     with io_output_dir.locked_output_dir(out, comm), _StopSignals() as stop:
-        ctx = prepare(case, out, comm, restart=restart, case_path=case_path,
-                      overrides=overrides, quiet=quiet, n_cells=n_cells, wall0=wall0)
+        try:
+            ctx = prepare(case, out, comm, restart=restart, case_path=case_path,
+                          overrides=overrides, quiet=quiet, n_cells=n_cells, wall0=wall0,
+                          stop=stop)
+        except SetupStopped as exc:
+            raise _stopped_in_setup(exc, case, out, comm, restart, case_path,
+                                    overrides) from None
         stop.rearm()  # gmsh (3D meshes) resets SIGTERM to its default action
         ctx.control = RunControl(
             ctx, Checkpointer(out, comm, case.checkpoint.every_steps,
@@ -253,13 +272,18 @@ def run_case(case, output_dir: Path, *, case_path: str | None = None, overrides=
 
 
 def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, overrides,
-            quiet: bool, n_cells: int, wall0: float) -> RunContext:
+            quiet: bool, n_cells: int, wall0: float, stop: _StopSignals | None = None
+            ) -> RunContext:
     """Build mesh, problem, recorder, field writer and stepper; on a restart, restore their
     state from the checkpoint (collective; inside the locked output directory).
+
+    ``stop`` (the run's signal flag) is checked after the mesh, the forms and the problem, before
+    anything is written; a signal after that stops the run after its first step.
 
     Raises:
         CheckpointError: no usable checkpoint, or it does not match the case or mesh.
         OutputError: the output directory cannot be written.
+        SetupStopped: SIGTERM/SIGINT during the set-up (nothing written).
     """
     from solver.numerics.time_stepping import StepSettings, TimeStepper
 
@@ -267,11 +291,13 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
     if restart:
         meta, ck_arrays = read_checkpoint(out, comm)
         check_same_case(meta, case_to_dict(case))
-    problem, params = build_problem(case, comm)
+    stop = stop if stop is not None else _StopSignals()  # never signalled without a context
+    problem, params = build_problem(case, comm, stop=stop)
     bias, temperature = params.bias, params.temperature
     sampler = line_sampler(problem, case) if case.geometry.dimension == 3 else None
     if restart:
         _check_same_mesh(problem, ck_arrays)
+    stop.check(comm, "problem build")
     restarts = int(meta.get("restarts", 0)) + 1 if restart else 0
     _begin_outputs(out, comm, case, case_path, overrides, restarts, fresh=not restart)
     rec = Recorder(problem, params, out, case, sampler)
@@ -299,34 +325,45 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
     return ctx
 
 
-def build_problem(case, comm):
+def build_problem(case, comm, *, stop: _StopSignals | None = None):
     """The case's mesh and :class:`solver.problem.TransportProblem` at its initial state
-    (collective; the forms are JIT-compiled here). Also used by benchmarks and tests.
+    (collective; the forms are JIT-compiled here, :func:`solver.numerics.jit_cache.compile_locked`:
+    an unusable cache falls back to a temporary one, a compile lock left by a killed run is
+    removed). Also used by benchmarks and tests.
+
+    Args:
+        case: validated case.
+        comm: MPI communicator.
+        stop: the run's signal flag, checked after the mesh and after the forms (None: never).
 
     Returns:
         ``(problem, params)``: the problem and its ModelParameters (flux scheme for the mesh).
 
     Raises:
-        FormCompilationError: FFCx timed out waiting for a compile lock.
+        FormCompilationError: FFCx timed out on a compile lock that is not provably stale.
+        SetupStopped: ``stop`` was signalled (after the phase it arrived in).
     """
     from solver.mesh.build import build_mesh
+    from solver.numerics import jit_cache
     from solver.numerics.newton import SolverOptions
     from solver.numerics.problem import TransportProblem
 
+    stop = stop if stop is not None else _StopSignals()
     params = from_case(case)
     tagged = build_mesh(comm, case, params)
+    reinstall_signal_handlers()  # gmsh (a user .msh read by dolfinx) resets SIGTERM
+    stop.check(comm, "mesh generation")
     params = _flux_scheme_for_mesh(params, tagged, case.mesh.degree)
-    try:  # the forms are compiled (FFCx JIT) here
-        problem = TransportProblem(
-            tagged, params, case.mesh.degree,
-            SolverOptions.from_config(case.solver),
-            bias=params.bias, temperature=params.temperature,
-        )
-    except TimeoutError as exc:  # FFCx waited for another process's (or a dead one's) compile
-        raise FormCompilationError(
-            f"form compilation timed out before the run started ({one_line(exc)}). A run "
-            "killed while compiling leaves the empty .c file named there as a lock: delete it "
-            "and rerun") from None
+    try:  # the forms are compiled (FFCx JIT) here, holding the form cache's run lock
+        problem = jit_cache.compile_locked(
+            lambda: TransportProblem(tagged, params, case.mesh.degree,
+                                     SolverOptions.from_config(case.solver),
+                                     bias=params.bias, temperature=params.temperature),
+            comm, check_stop=lambda: stop.check(comm, "form compilation"),
+            stop_requested=lambda: stop.signum is not None)
+    except jit_cache.FormCacheError as exc:
+        raise FormCompilationError(str(exc)) from None
+    stop.check(comm, "form compilation")
     problem.initialise()
     return problem, params
 
@@ -450,7 +487,8 @@ class _StopSignals:
     """Context manager: SIGTERM/SIGINT set a flag instead of killing the process.
 
     The time loop polls :attr:`signum` after each accepted step (all ranks agree through an
-    allreduce), writes a checkpoint and the outputs, and stops. Handlers are installed only in
+    allreduce), writes a checkpoint and the outputs, and stops; the set-up checks it after each
+    phase (:meth:`check`). Handlers are installed only in
     the main thread and restored on exit.
     """
 
@@ -469,6 +507,17 @@ class _StopSignals:
             for sig in self.SIGNALS:
                 self._old[sig] = signal.signal(sig, self._handler)
         return self
+
+    def check(self, comm, phase: str) -> None:
+        """Raise :class:`SetupStopped` on every rank if a signal reached any rank
+        (collective)."""
+        signum = self.signum or 0
+        if comm.size > 1:
+            from mpi4py import MPI
+
+            signum = comm.allreduce(signum, op=MPI.MAX)
+        if signum:
+            raise SetupStopped(signal.Signals(signum).name, phase)
 
     def rearm(self) -> None:
         """Install the handlers again (keeping the ones to restore on exit): libraries
@@ -517,6 +566,25 @@ def _flux_scheme_for_mesh(params, tagged, degree: int):
         return dataclasses.replace(params, flux_scheme="galerkin")
     return params
 
+
+def _stopped_in_setup(exc: SetupStopped, case, out: Path, comm, restart: bool,
+                      case_path: str | None, overrides) -> Interrupted:
+    """Record a run stopped during its set-up: ``summary.json`` says ``interrupted`` (a fresh
+    run also removes the outputs of an earlier one, as it would have on starting; a restart
+    keeps its checkpoint). Returns the :class:`Interrupted` to raise (collective)."""
+    then = ("the checkpoint is kept: continue with --restart" if restart
+            else "rerun with --force")
+    message = f"{exc}, before the first time step; nothing was computed, {then}"
+    if comm.rank == 0:
+        record = {"status": "interrupted", "message": message, "interrupted_during": exc.phase,
+                  "case_name": case.name, "case_file": case_path, "overrides": list(overrides),
+                  "case": case_to_dict(case)}
+        try:
+            io_output_dir.begin_run(out, record, fresh=not restart)
+        except OSError as err:
+            log.warning("cannot write %s: %s", out / "summary.json", one_line(err))
+    comm.barrier()
+    return Interrupted(f"{message} ({out})")
 
 
 def _write_failure(what: str, t: float, step: int, last_checkpoint: dict | None) -> str:

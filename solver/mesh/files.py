@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.config import CaseError
+from solver.console import reinstall_signal_handlers
 from solver.mesh.tags import CELL_NAMES, CONTACT_LEFT, CONTACT_RIGHT, FACET_NAMES
 
 
@@ -105,6 +106,7 @@ def _inspect_msh(path: Path) -> MeshFileInfo:
     own = not gmsh.isInitialized()
     if own:
         gmsh.initialize(interruptible=False)
+        reinstall_signal_handlers()  # gmsh reset SIGTERM to its default action
     previous = None if own else gmsh.model.getCurrent()
     try:
         gmsh.option.setNumber("General.Terminal", 0)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.config import CaseError
+from solver.console import reinstall_signal_handlers
 from solver.mesh.files import _meshio_problem
 from solver.mesh.tags import (
     CELL_NAMES,
@@ -85,7 +86,8 @@ def generate_nanowire(comm, *, length, width, height, electrodes, interface, h_m
     from solver.mesh.gmsh_nanowire import build_model, build_structured_model
 
     if comm.rank == 0:
-        gmsh.initialize()
+        gmsh.initialize(interruptible=False)  # keep the run's SIGINT handler
+        reinstall_signal_handlers()  # gmsh reset SIGTERM to its default action
         gmsh.option.setNumber("General.Terminal", 0)
         gmsh.model.add("nanowire")
         if axial_layer:
