@@ -118,8 +118,9 @@ def main(argv=None) -> int:
         "",
     ]
     lines += [
-        "L_m is the distance the y = 0.5 crossing of the cross-section-averaged composition has "
-        "moved. Across a tilted front the averaged profile has a shoulder near y = 0.5, so this "
+        f"L_m is the distance the y = {observables.FRONT_LEVEL:g} crossing (the front, "
+        "docs/model.md \"Observables\") of the cross-section-averaged composition has "
+        "moved. Across a tilted front the averaged profile has a shoulder near that level, so this "
         "crossing can move by tens of nm while the profile moves little; the displaced Br "
         "(the same transport, integrated over the Br-rich part of the gap) does not depend on "
         "that shape.",

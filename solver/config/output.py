@@ -20,7 +20,7 @@ class Output(BaseModel):
     model_config = _MODEL_CONFIG
 
     vtx: bool = Field(
-        True, description="write fields for ParaView (VTX/ADIOS2 if available, else XDMF)"
+        True, description="write y, x_V, psi_V at the output times to fields/state.bp (VTX/ADIOS2)"
     )
     figures: bool = Field(True, description="write PNG figures")
 

@@ -27,7 +27,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from solver.analysis.observables import FRONT_LEVEL
-from solver.figures.device import Device, br_left, front_level, labels, mark_device
+from solver.figures.device import (
+    Device,
+    br_left,
+    front_level,
+    labels,
+    mark_device,
+    x_v_axis_label,
+)
 from solver.figures.style import (
     FORWARD_COLOUR,
     MINUS,
@@ -199,7 +206,7 @@ def profiles_comparison_figure(forward: Mapping, reverse: Mapping, *, device: De
     axes[0].set_ylabel(names["y"])
     axes[0].set_ylim(-0.02, 1.08)
     axes[1].set_yscale("log")
-    axes[1].set_ylabel(names["x_v_rescaled"] if x_v_cl_ref is not None else r"$x_V$")
+    axes[1].set_ylabel(x_v_axis_label(device, x_v_cl_ref))
     axes[-1].set_xlabel("z [µm]")
     for ax in axes:
         ax.grid(True, alpha=0.3)
@@ -274,7 +281,8 @@ def plot_profiles_comparison(forward: Mapping, reverse: Mapping, path, *,
         path: output PNG path.
         device: geometry, bias magnitude and temperature, or None.
         initial: the t = 0 profile (same keys), or None.
-        x_v_cl_ref: x_V of the chloride segment [-] for the rescaled vacancy panel, or None.
+        x_v_cl_ref: divisor of x_V [-], x_V,eq(y_Cl) of the Cl-rich segment (named with its
+            value in the axis label; :func:`_x_v_cl`), or None: x_V unscaled.
         level: front composition level [-].
         title: first title line.
 

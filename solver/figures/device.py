@@ -23,7 +23,7 @@ from solver.figures.style import ELECTRODE_COLOUR, GAP_COLOUR, MINUS
 from solver.model.protocols import BiasProtocol, BiasValues, Schedule
 from solver.model.species import BR_CL, HalidePair, pair_named
 
-__all__ = ["Device", "br_left", "front_level", "labels", "mark_device"]
+__all__ = ["Device", "br_left", "front_level", "labels", "mark_device", "x_v_axis_label"]
 
 
 def _held_field(schedule: Schedule) -> float | None:
@@ -234,12 +234,25 @@ def mark_device(ax, device: Device, *, labels: bool = True,
 
 def labels(device: Device | None) -> dict[str, str]:
     """Figure labels that name the halides, from the device's pair (Br/Cl without a device):
-    ``y`` (the composition axis), ``x_v_rescaled`` (x_V over its value in the B-rich segment),
-    ``b_rich`` / ``a_rich`` (``"Cl-rich"`` / ``"Br-rich"``)."""
+    ``y`` (the composition axis), ``x_v_rescaled`` (x_V over x_V,eq(y_Cl), the equilibrium
+    vacancy fraction at the B-rich segment's composition ``material.y_cl_segment``: not
+    ``material.x_v_cl``, the pure-Cl end member), ``b_rich`` / ``a_rich`` (``"Cl-rich"`` /
+    ``"Br-rich"``)."""
     pair = BR_CL if device is None else device.pair
     b = pair.b.symbol
-    return {"y": pair.composition_tex(), "x_v_rescaled": rf"$x_V / x_{{V,{b}}}$",
+    return {"y": pair.composition_tex(), "x_v_rescaled": rf"$x_V\,/\,x_{{V,eq}}(y_{{{b}}})$",
             "b_rich": pair.symbols("{}-rich", "b"), "a_rich": pair.symbols("{}-rich", "a")}
+
+
+def x_v_axis_label(device: Device | None, x_v_ref: float | None) -> str:
+    """Label of the vacancy panel: ``$x_V$``, or with ``x_v_ref`` (the divisor, x_V,eq at the
+    B-rich segment's composition) the rescaled quantity and the divisor's value, e.g.
+    ``x_V / x_V,eq(y_Cl)`` over ``(÷ 1.82e-07 = x_V,eq of the Cl-rich segment)``."""
+    if x_v_ref is None:
+        return r"$x_V$"
+    b = (BR_CL if device is None else device.pair).b.symbol
+    return (f"{labels(device)['x_v_rescaled']}\n"
+            rf"(÷ {float(x_v_ref):.3g} = $x_{{V,eq}}$ of the {b}-rich segment)")
 
 
 def front_level(ax, level: float, device: Device | None) -> None:

@@ -21,7 +21,14 @@ import matplotlib.ticker
 import numpy as np
 
 from solver.analysis.observables import FRONT_LEVEL
-from solver.figures.device import Device, br_left, front_level, labels, mark_device
+from solver.figures.device import (
+    Device,
+    br_left,
+    front_level,
+    labels,
+    mark_device,
+    x_v_axis_label,
+)
 from solver.figures.style import MINUS, S_PER_H, hours, positive, save, suptitle, time_colours
 
 __all__ = [
@@ -64,7 +71,7 @@ def profiles_figure(profiles: list[dict], title: str = "", *, x_v_cl_ref: float 
     electrode_labels, polarity_text = _profile_polarities(profiles, device)
     ax_e = _draw_profiles(axes, profiles, scale, polarity_text, with_field)
     front_level(axes[0], level, device)
-    _label_profile_axes(axes, ax_e, x_v_cl_ref is not None, with_field, device)
+    _label_profile_axes(axes, ax_e, x_v_cl_ref, with_field, device)
     for ax in axes:
         ax.grid(True, which="major", alpha=0.3)
         if device is not None:
@@ -99,15 +106,16 @@ def _draw_profiles(axes, profiles, scale: float, polarity_text, with_field: bool
     return ax_e
 
 
-def _label_profile_axes(axes, ax_e, rescaled: bool, with_field: bool,
+def _label_profile_axes(axes, ax_e, x_v_ref: float | None, with_field: bool,
                         device: Device | None = None) -> None:
-    """Axis labels and scales of :func:`profiles_figure` (``rescaled``: x_V / x_V,Cl; the
-    halides named after the device's pair)."""
+    """Axis labels and scales of :func:`profiles_figure` (``x_v_ref``: the divisor of x_V,
+    named with its value by :func:`~solver.figures.device.x_v_axis_label`; the halides named
+    after the device's pair)."""
     names = labels(device)
     axes[0].set_ylabel(names["y"])
     axes[0].set_ylim(-0.02, 1.08)
     axes[1].set_yscale("log")
-    axes[1].set_ylabel(names["x_v_rescaled"] if rescaled else r"$x_V$")
+    axes[1].set_ylabel(x_v_axis_label(device, x_v_ref))
     if with_field:
         axes[2].set_ylabel(r"potential $\psi$ [V] (solid)")
         if ax_e is not None:
@@ -171,7 +179,7 @@ def plot_profiles(profiles: list[dict], path, title: str = "", *,
     """Composition, vacancy, potential and field profiles at several times (seed 001 Fig. 3).
 
     Panels: y(z) coloured by time with the front level dotted; x_V(z) / x_v_cl_ref on a log axis
-    (x_V rescaled by its value in the chloride segment, plain x_V if None); and, when every
+    (x_V / x_V,eq(y_Cl), the Cl-rich segment's equilibrium, plain x_V if None); and, when every
     profile has ``psi_V`` and ``E_V_per_um``, the potential (solid, left axis) and the field
     (dashed, right axis). With ``device`` the electrodes and the gap are shaded and the
     title carries the bias and the temperature. The electrodes are labelled + / − for a
@@ -184,7 +192,9 @@ def plot_profiles(profiles: list[dict], path, title: str = "", *,
             optionally ``psi_V`` [V], ``E_V_per_um`` [V/µm].
         path: output PNG path.
         title: figure title (the case name; the device adds bias and temperature).
-        x_v_cl_ref: reference vacancy fraction of the chloride segment [-] (> 0) or None.
+        x_v_cl_ref: divisor of x_V [-] (> 0), x_V,eq(y_Cl) = the equilibrium vacancy fraction
+            at the Cl-rich segment's composition (not ``material.x_v_cl``, the y = 0 end
+            member); named with its value in the axis label; None: x_V unscaled.
         level: front composition level to mark [-].
         device: electrodes, bias and temperature, or None.
 

@@ -455,3 +455,76 @@ def test_protocol_profiles_of_one_polarity_keep_signed_labels():
         assert fig.axes[0].get_legend().get_texts()[0].get_text() == "0 h"
     finally:
         plt.close(fig)
+
+
+# --------------------------------------------------------------------------- x_V scaling
+
+
+@pytest.mark.parametrize("case_name", ["reference_forward", "wire_br_i"])
+def test_vacancy_panel_divides_by_x_v_eq_of_the_b_segment_and_its_label_says_so(
+        case_name, tmp_path, monkeypatch):
+    """The vacancy panel shows x_V / x_V,eq(y_Cl): the equilibrium vacancy fraction at the
+    Cl-rich (I-rich) segment's composition material.y_cl_segment, as the run passes it
+    (recording.write_figures) and as compare computes it from summary.json; the label names
+    that quantity and its value, and the curve is x_V divided by it."""
+    import math
+    from types import SimpleNamespace
+
+    from solver import recording
+    from solver.model.parameters import from_case
+
+    case = load_case(REPO / "cases" / f"{case_name}.yaml")
+    params = from_case(case)
+    material = case_to_dict(case)["material"]
+    pair = figures_device.Device.from_case_dict(case_to_dict(case)).pair
+    b = pair.b.symbol
+    y_b = material[pair.key("y_{}_segment", "b")]
+    x_a, x_b = (material[pair.key("x_v_{}", w)] for w in ("a", "b"))
+    expected = math.exp(y_b * math.log(x_a) + (1.0 - y_b) * math.log(x_b))
+    assert expected != pytest.approx(x_b, rel=0.05)  # not the pure end member material.x_v_cl
+
+    captured = {}
+    monkeypatch.setattr(figures_run, "plot_profiles",
+                        lambda profiles, path, **kw: captured.update(kw))
+    recording.write_figures(SimpleNamespace(params=params, case=case, profiles=[], rows=[]),
+                            tmp_path)
+    assert captured["x_v_cl_ref"] == pytest.approx(expected, rel=1e-12)
+    assert compare._x_v_cl(case_to_dict(case)) == pytest.approx(expected, rel=1e-12)
+
+    dev = figures_device.Device.from_case_dict(case_to_dict(case))
+    profs = make_profiles()
+    for fig, shown in ((figures_run.profiles_figure(profs, x_v_cl_ref=expected, device=dev),
+                        profs),
+                       (compare.profiles_comparison_figure(profs[1], profs[2], device=dev,
+                                                           x_v_cl_ref=expected), profs[1:])):
+        try:
+            label = fig.axes[1].get_ylabel()
+            assert rf"x_V\,/\,x_{{V,eq}}(y_{{{b}}})" in label
+            assert f"÷ {expected:.3g} " in label and f"{b}-rich segment" in label
+            assert f"{x_b:.3g}" not in label
+            curves = [np.asarray(line.get_ydata(), float) for line in fig.axes[1].get_lines()]
+            for p in shown:  # each profile's curve is x_V / expected
+                want = p["x_v"] / expected
+                assert any(c.shape == want.shape and np.allclose(c, want, rtol=1e-12)
+                           for c in curves)
+        finally:
+            plt.close(fig)
+    fig = figures_run.profiles_figure(profs, device=dev)  # no divisor: plain x_V
+    assert fig.axes[1].get_ylabel() == r"$x_V$"
+    plt.close(fig)
+
+
+def test_every_text_gives_the_front_level_the_code_uses():
+    """"the y = <level> crossing" (the front) in README, docs, reports and code comments is the
+    code's FRONT_LEVEL (issue 27: README and the 3D convergence report said 0.5)."""
+    import re
+
+    from solver.analysis.observables import FRONT_LEVEL
+
+    pattern = re.compile(r"y\s*=\s*(\d*\.\d+)\s+crossing(?!s)")
+    paths = [REPO / "README.md", *(REPO / "docs").glob("*.md"), *(REPO / "validation").glob("*.py"),
+             *(REPO / "solver").rglob("*.py")]
+    found = [(p.relative_to(REPO), float(m.group(1))) for p in paths
+             for m in pattern.finditer(p.read_text(encoding="utf-8"))]
+    assert len(found) >= 4  # README, case_format, model-level reports, observables
+    assert [f for f in found if f[1] != FRONT_LEVEL] == []

@@ -179,7 +179,7 @@ def test_figure_labels_follow_the_pair():
 
     br_i = Device(7.0, (0.0, 1.5), (5.5, 7.0), 2.0, 300.0, name="w", halides="Br/I")
     assert labels(br_i)["y"] == r"$y = x_{Br}/(x_{Br}+x_{I})$"
-    assert labels(br_i)["x_v_rescaled"] == r"$x_V / x_{V,I}$"
+    assert labels(br_i)["x_v_rescaled"] == r"$x_V\,/\,x_{V,eq}(y_{I})$"
     assert labels(br_i)["b_rich"] == "I-rich"
     assert labels(None)["y"] == r"$y = x_{Br}/(x_{Br}+x_{Cl})$"
     assert br_i.title().startswith("w (CsPbBr3-CsPbI3): ")
