@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import yaml
 from mpi4py import MPI
 
-from solver.cli_common import OneLineParser, jobs_count
+from solver.cli_common import OneLineParser, jobs_count, output_dir_arg
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
 from solver.console import flush, python_sigpipe, write
 from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
@@ -46,6 +46,7 @@ examples:
   run_case.py cases/reference_forward.yaml --output results/f2 --restart
   mpirun -n 4 run_case.py cases/reference_forward.yaml
   run_case.py campaigns/fig1e.yaml -j 2
+  run_case.py campaigns/fig1e.yaml --check                 # every member, one line each
   run_case.py --fit fits/fig1e_synthetic.yaml -j 2    # = perovskite-ions fit FIT -j 2
 """
 
@@ -55,7 +56,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="run_case.py",
         usage="%(prog)s CASE [--set KEY=VALUE ...] [options]\n"
-        "       %(prog)s CAMPAIGN [-j N] [--output DIR] [--force]\n"
+        "       %(prog)s CAMPAIGN [-j N] [--output DIR] [--force] [--check]\n"
         "       %(prog)s fit FIT [-j N] [--output DIR] [--force] [--check]  (= --fit FIT; "
         "see: %(prog)s fit --help)\n"
         "       %(prog)s --list-presets | --print-schema",
@@ -80,12 +81,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "(repeatable, applied in order)",
     )
     parser.add_argument(
-        "--output", metavar="DIR", help="output directory (default: results/<case name>)"
+        "--output", metavar="DIR", type=output_dir_arg,
+        help="output directory (default: results/<case name>; not empty)"
     )
     parser.add_argument(
         "--check", action="store_true",
         help="validate, print the resolved case and the derived parameters with units, and exit "
-        "(nothing is written)",
+        "(nothing is written); for a campaign: check every member, one line each",
     )
     parser.add_argument(
         "--list-presets", action="store_true",
@@ -323,14 +325,19 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 
 def _campaign(args: argparse.Namespace, con: _Console) -> int:
-    """Run (or resume) the campaign file ``args.case``; exit code as :func:`main`."""
+    """Run (or resume) the campaign file ``args.case``, or with ``--check`` validate every
+    member (:func:`solver.campaign.check.check_campaign`); exit code as :func:`main`."""
     from solver.campaign import run_campaign
+    from solver.campaign.check import check_campaign
 
-    if args.restart or args.check:
-        con.error(f"{args.case}: --restart and --check apply to single cases, not campaigns "
+    if args.restart:
+        con.error(f"{args.case}: --restart applies to single cases, not campaigns "
                   "(rerunning a campaign resumes it)")
         return EXIT_INPUT
     try:
+        if args.check:
+            return check_campaign(args.case, output=args.output,
+                                  extra_overrides=args.overrides)
         return run_campaign(args.case, jobs=args.jobs, output=args.output, force=args.force,
                             extra_overrides=args.overrides, quiet=args.quiet)
     except (CaseError, OutputError) as exc:

@@ -1,5 +1,5 @@
 """Command-line pieces shared by ``run_case.py`` (:mod:`solver.cli`) and the fit command
-(:mod:`solver.fitting.cli`): the one-line argument parser and the ``-j`` type.
+(:mod:`solver.fitting.cli`): the one-line argument parser, the ``-j`` and ``--output`` types.
 
 Kept apart so that the two command lines import it without importing each other.
 """
@@ -23,6 +23,15 @@ def jobs_count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1 (runs at the same time), "
                                          f"got {value}")
     return value
+
+
+def output_dir_arg(text: str) -> str:
+    """``--output DIR``: a directory name, not empty or only whitespace (argparse type; an
+    empty name would silently mean the default ``results/<name>``)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a directory, got {text!r} (leave --output "
+                                         "out for the default results/<name>)")
+    return text
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -25,7 +25,11 @@ edited base case file, or a changed solver, reruns the members it changes (conso
 (interrupted by SIGTERM/SIGINT, killed hard, stopped by a full disk) continues from it
 (``--restart``), and starts over (``--force``) if that checkpoint is unusable or belongs to
 other inputs; with ``--force`` every member starts over. ``campaign.csv`` (one row per member:
-swept values, status and the summary observables) and ``campaign.json`` aggregate the results.
+swept values, status, the summary observables and the member's warnings) and ``campaign.json``
+aggregate the results. The members' warnings (their ``warning: ...`` lines, e.g. "did you give
+°C?") are shown on the campaign's console as ``warning: <member>: ...``, also for reused members
+(read back from their logs). ``run_case.py CAMPAIGN --check`` validates every member without
+running any (:mod:`solver.campaign.check`).
 
 Signals (:mod:`solver.campaign.stop`): SIGTERM or SIGINT (Ctrl-C) to a campaign starts no
 further member, forwards the signal to the running ones (they checkpoint and exit 4, as single
@@ -39,6 +43,7 @@ checked to resolve inside the campaign directory. The campaign directory is lock
 campaign runs (:class:`solver.outputs.OutputDir`), and every member's directory by its run.
 
 Modules: :mod:`~solver.campaign.spec` (the file and its members),
+:mod:`~solver.campaign.check` (``--check``),
 :mod:`~solver.campaign.reuse` (reuse keys), :mod:`~solver.campaign.stop` (signals),
 :mod:`~solver.campaign.members` (member processes, also used by fits),
 :mod:`~solver.campaign.runner` (:func:`run_campaign`).

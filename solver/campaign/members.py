@@ -4,7 +4,8 @@
 --set ... --output DIR --quiet`` with the campaign's own ``solver`` package, so a failing member
 cannot take the others down. A member that left a checkpoint continues from it (``--restart``;
 if the run refuses that checkpoint, exit 2, it starts over with ``--force``) unless it must
-start over (``fresh``). Its console output goes to ``<root>/logs/<member>.log``, and a reuse
+start over (``fresh``). Its console output goes to ``<root>/logs/<member>.log`` (its
+``warning: ...`` lines also into :attr:`MemberResult.warnings`), and a reuse
 record (:mod:`solver.campaign.reuse`) to ``<root>/logs/<member>.reuse.json``.
 
 Signals: started through a :class:`solver.campaign.stop.StopRequest`, no member starts after
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import site
 import subprocess
 import sys
@@ -30,7 +32,7 @@ from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK
 from solver.io import files, output_dir
 from solver.io.checkpoint import has_checkpoint
 
-__all__ = ["MemberResult", "run_members"]
+__all__ = ["MemberResult", "logged_warnings", "member_warnings", "run_members"]
 
 #: Seconds between looks at the stop request while members run.
 POLL_S = 0.2
@@ -46,6 +48,44 @@ class MemberResult:
     status: str  # completed | reused | failed | interrupted | not started
     summary: dict = field(default_factory=dict)
     message: str = ""
+    #: The member's warnings (its ``warning: ...`` lines on stderr, without the prefix), in
+    #: order, each once.
+    warnings: tuple[str, ...] = ()
+
+
+#: Where a member's console warnings start: ``warning: <key>: <message>`` (solver/cli.py).
+WARNING_PREFIX = "warning: "
+
+
+#: A logged warning of a member (solver/logging_setup.py without a terminal):
+#: ``2025-01-31 12:00:00,123 WARNING <message>``.
+_LOGGED_WARNING = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ WARNING (.+)")
+
+
+def member_warnings(text: str) -> tuple[str, ...]:
+    """The warnings of a member's console output or log ``text``, each once, in order: every
+    line that starts with ``warning: `` (the plausibility warnings a run prints before it
+    starts, e.g. "did you give °C?"), without the prefix, and every logged warning (e.g. an
+    unusable form cache), without its time stamp."""
+    found = []
+    for line in text.splitlines():
+        line = line.strip()
+        logged = _LOGGED_WARNING.fullmatch(line)
+        if line.startswith(WARNING_PREFIX):
+            found.append(line[len(WARNING_PREFIX):].strip())
+        elif logged:
+            found.append(logged.group(1).strip())
+    return tuple(dict.fromkeys(w for w in found if w))
+
+
+def logged_warnings(root: Path, name: str) -> tuple[str, ...]:
+    """The warnings in member ``name``'s log ``<root>/logs/<name>.log`` (a reused member:
+    :func:`member_warnings`); () if there is no readable log."""
+    try:
+        text = (root / "logs" / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    return member_warnings(text)
 
 
 def _resumable(out: Path, fresh: bool) -> bool:
@@ -126,16 +166,20 @@ def _run_member(member: Member, base: Path, root: Path, fresh: bool,
 
 def _result(member: Member, proc: subprocess.CompletedProcess, out: Path, root: Path,
             stop: StopRequest) -> MemberResult:
-    """The member's result from its process's exit code and ``summary.json``."""
+    """The member's result from its process's exit code and ``summary.json``, with the
+    warnings it printed."""
+    warnings = member_warnings(proc.stderr)
     if proc.returncode == EXIT_OK:
         write_completed_record(root, member.name, member.case_sha)
-        return MemberResult(member, "completed", json.loads((out / "summary.json").read_text()))
-    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        return MemberResult(member, "completed", json.loads((out / "summary.json").read_text()),
+                            warnings=warnings)
+    lines = [ln for ln in proc.stderr.strip().splitlines()
+             if ln.strip() and not ln.startswith(WARNING_PREFIX)]
     message = f"exit {proc.returncode}: " + (lines[-1] if lines else "no message")
     if proc.returncode == EXIT_INTERRUPTED or stop.requested:
         _clear_stale_lock(out)
-        return MemberResult(member, "interrupted", message=message)
-    return MemberResult(member, "failed", message=message)
+        return MemberResult(member, "interrupted", message=message, warnings=warnings)
+    return MemberResult(member, "failed", message=message, warnings=warnings)
 
 
 def run_members(members: list[Member], base: Path, root: Path, *, jobs: int = 1,

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from solver.campaign.members import UNFINISHED, MemberResult, run_members
+from solver.campaign.members import UNFINISHED, MemberResult, logged_warnings, run_members
 from solver.campaign.reuse import case_sha, reuse_decision
 from solver.campaign.spec import (
     CampaignSpec,
@@ -49,6 +49,7 @@ def _rows(results: list[MemberResult]) -> list[dict]:
         row["cl_max_fraction_ahead"] = uptake.get("max_cl_fraction", float("nan"))
         row["cl_mean_increase"] = uptake.get("mean_cl_increase", float("nan"))
         row["message"] = r.message
+        row["warnings"] = " | ".join(r.warnings)  # the member's warnings (campaign.csv)
         rows.append(row)
     return rows
 
@@ -65,7 +66,10 @@ def _progress(total: int, quiet: bool):
             if r.status == "not started":
                 return
             counter["n"] += 1
-            extra = f" ({r.message})" if r.message else ""
+            notes = [r.message] if r.message else []
+            if r.warnings:
+                notes.append(f"{len(r.warnings)} warning{'s' if len(r.warnings) > 1 else ''}")
+            extra = f" ({'; '.join(notes)})" if notes else ""
             write(f"[{counter['n']}/{total}] {r.member.name}: {r.status}{extra}")
 
         return None, line
@@ -106,6 +110,9 @@ def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool 
         OutputError: the campaign directory cannot be created or written, or another process
             (a campaign or run) holds it.
     """
+    if output is not None and not str(output).strip():
+        raise CaseError("--output", f"expected a directory, got {output!r} (leave it out for "
+                        "the default results/<campaign name>)")
     with StopRequest() as stop:
         spec, base = load_campaign(path)
         members = _resolved(base, expand_members(spec, extra_overrides))
@@ -124,7 +131,8 @@ def _plan(members: list[Member], root: Path, force: bool, quiet: bool):
     for m in members:
         summary, reason = (None, "") if force else reuse_decision(root, m.name, m.case_sha)
         if summary is not None:
-            results[m.name] = MemberResult(m, "reused", summary)
+            results[m.name] = MemberResult(m, "reused", summary,
+                                           warnings=logged_warnings(root, m.name))
             continue
         if reason:
             if not quiet:
@@ -168,7 +176,12 @@ def _run_locked(spec: CampaignSpec, members: list[Member], path, base: Path, roo
 
 
 def _report(name: str, ordered: list[MemberResult], ran: int, root: Path, quiet: bool) -> int:
-    """Print the outcome (one line on stderr if interrupted); return the exit code."""
+    """Print the members' warnings (``warning: <member>: ...`` on stderr, also with
+    ``quiet``, as single runs print theirs) and the outcome (one line on stderr if
+    interrupted); return the exit code."""
+    for r in ordered:
+        for text in r.warnings:
+            write(f"warning: {r.member.name}: {text}", sys.stderr)
     failed = [r for r in ordered if r.status == "failed"]
     if any(r.status in UNFINISHED for r in ordered):
         done = sum(r.status in ("completed", "reused") for r in ordered)
@@ -177,8 +190,10 @@ def _report(name: str, ordered: list[MemberResult], ran: int, root: Path, quiet:
               f"{also} -> {root}/campaign.csv; rerun to resume", sys.stderr)
         return EXIT_INTERRUPTED
     if not quiet:
+        warned = sum(bool(r.warnings) for r in ordered)
+        also = f", {warned} with warnings (above)" if warned else ""
         write(f"campaign {name}: {len(ordered)} members, ran {ran}, "
-              f"reused {len(ordered) - ran}, failed {len(failed)} -> {root}/campaign.csv")
+              f"reused {len(ordered) - ran}, failed {len(failed)}{also} -> {root}/campaign.csv")
         for r in failed:
             write(f"  failed: {r.member.name}: {r.message}", sys.stderr)
     return EXIT_SOLVER if failed else EXIT_OK

@@ -54,7 +54,15 @@ from solver.config.loading import (
 )
 from solver.config.numerics import Checkpoint, Mesh, Solver, Time
 from solver.config.output import PL, Output
-from solver.config.plausible import PLAUSIBLE, Plausible, range_hint, unit_of_key
+from solver.config.plausible import (
+    PLAUSIBLE,
+    Plausible,
+    plausibility_warnings,
+    plausible_key,
+    range_hint,
+    unit_hint_first,
+    unit_of_key,
+)
 from solver.config.translate import first_error, unknown_key_message
 
 __all__ = [
@@ -85,9 +93,12 @@ __all__ = [
     "first_error",
     "format_loc",
     "load_case",
+    "plausibility_warnings",
+    "plausible_key",
     "range_hint",
     "read_section_file",
     "schema_json",
+    "unit_hint_first",
     "unit_of_key",
     "unknown_key_message",
 ]

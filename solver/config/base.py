@@ -10,7 +10,7 @@ import itertools
 
 from pydantic import ConfigDict
 
-from solver.config.errors import _rule
+from solver.config.errors import _rule, apart
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
@@ -20,6 +20,7 @@ def _check_output_times(times, end: float, end_name: str, note: str = "") -> Non
     section and of protocol segments); raises the one-line rule error naming the entry."""
     for i, t in enumerate(times):
         if not 0.0 <= t <= end:
-            raise _rule(f"output_times_s[{i}]", f"{t:g} not in [0, {end_name} = {end:g}]{note}")
+            value, bound = apart(t, end)
+            raise _rule(f"output_times_s[{i}]", f"{value} not in [0, {end_name} = {bound}]{note}")
     if any(b <= a for a, b in itertools.pairwise(times)):
         raise _rule("output_times_s", "must be strictly increasing")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 from solver.config.base import _MODEL_CONFIG
 from solver.config.device import Electrodes, Geometry, Material, Sources, Transport
 from solver.config.drive import Bias, Temperature
-from solver.config.errors import _rule
+from solver.config.errors import _rule, apart
 from solver.config.numerics import Checkpoint, Mesh, Solver, Time
 from solver.config.output import PL, Output
 from solver.config.surfaces import SurfaceExchange
@@ -59,16 +59,14 @@ class Case(BaseModel):
             if zone.start_um < 0.0:
                 raise _rule(f"electrodes.{side}.start_um", "must be >= 0 (inside the wire)")
             if zone.end_um > length:
-                raise _rule(
-                    f"electrodes.{side}.end_um",
-                    f"must be <= geometry.length_um = {length:g} (inside the wire)",
-                )
+                v, n = apart(zone.end_um, length)
+                raise _rule(f"electrodes.{side}.end_um", f"{v} µm is above geometry.length_um "
+                            f"= {n} µm (must be <= it: inside the wire)")
         lo, hi = self.contact_left_um, self.contact_right_um
         if not lo < self.geometry.interface_um < hi:
-            raise _rule(
-                "geometry.interface_um",
-                f"must lie strictly inside the gap between the contact lines ({lo:g}, {hi:g})",
-            )
+            v, a, b = apart(self.geometry.interface_um, lo, hi)
+            raise _rule("geometry.interface_um", f"{v} µm must lie strictly inside the gap "
+                        f"between the contact lines ({a}, {b}) µm")
         return self
 
     @model_validator(mode="after")
@@ -80,8 +78,9 @@ class Case(BaseModel):
         why = ("a continuum cell below a hundredth of a lattice constant means nothing, and far "
                "below it the mesh coordinates drown in round-off")
         if m.h_min_nm < floor_nm:
-            raise _rule("mesh.h_min_nm", f"{m.h_min_nm:g} nm is below 0.01 x "
-                        f"material.lattice_constant_nm = {floor_nm:g} nm (expected {floor_nm:g} "
+            v, f = apart(m.h_min_nm, floor_nm)
+            raise _rule("mesh.h_min_nm", f"{v} nm is below 0.01 x "
+                        f"material.lattice_constant_nm = {f} nm (expected {f} "
                         f"nm <= h_min_nm <= mesh.h_max_um: {why})")
         for name in ("h_max_um", "h3d_max_um", "h3d_min_um", "h3d_axial_um",
                      "grading_distance_um"):
@@ -90,12 +89,13 @@ class Case(BaseModel):
                 continue
             expected = f"expected {floor_nm * 1e-3:g} <= {name} <= {length:g} µm"
             if value * 1e3 < floor_nm:
-                raise _rule(f"mesh.{name}", f"{value:g} µm is below 0.01 x "
-                            f"material.lattice_constant_nm = {floor_nm * 1e-3:g} µm ({expected}: "
-                            f"{why})")
+                v, f = apart(value, floor_nm * 1e-3)
+                raise _rule(f"mesh.{name}", f"{v} µm is below 0.01 x "
+                            f"material.lattice_constant_nm = {f} µm ({expected}: {why})")
             if value > length and name != "grading_distance_um":
-                raise _rule(f"mesh.{name}", f"{value:g} µm is above geometry.length_um = "
-                            f"{length:g} µm ({expected}: a cell cannot be longer than the wire)")
+                v, f = apart(value, length)
+                raise _rule(f"mesh.{name}", f"{v} µm is above geometry.length_um = "
+                            f"{f} µm ({expected}: a cell cannot be longer than the wire)")
         if m.file is not None:
             if not m.file.strip():
                 raise _rule("mesh.file", "must be a mesh file path, or null to generate the mesh")

@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from solver.config.base import _MODEL_CONFIG, _check_output_times
-from solver.config.errors import _rule
+from solver.config.errors import _rule, apart
 
 __all__ = ["Bias", "BiasSegment", "Temperature", "TemperatureSegment"]
 
@@ -33,8 +33,9 @@ def _check_segment(seg: BaseModel, uses: dict, required: dict) -> None:
             used = ", ".join(uses[kind]) or "no level keys"
             raise _rule(key, f"not used by kind {kind} (it uses {used})")
     if seg.kind == "square" and seg.period_s > seg.duration_s:
-        raise _rule("period_s", f"{seg.period_s:g} s is longer than duration_s = "
-                    f"{seg.duration_s:g} s (at least one period per square segment)")
+        period, duration = apart(seg.period_s, seg.duration_s)
+        raise _rule("period_s", f"{period} s is longer than duration_s = "
+                    f"{duration} s (at least one period per square segment)")
     _check_output_times(seg.output_times_s, seg.duration_s, "duration_s",
                         " (times from the segment start)")
 
@@ -54,7 +55,7 @@ class BiasSegment(BaseModel):
 
     kind: Literal["hold", "step", "ramp", "square", "reversal"] = Field(
         description=_SEGMENT_KIND_DOC + ", reversal (the previous field with the opposite "
-        "sign, or |field_V_per_um| against the previous sign)")
+        "sign, or |field_V_per_um| against the previous sign; refused after 0 V/µm)")
     duration_s: float = Field(gt=0, le=1.0e10, description="[s] duration of the segment")
     field_V_per_um: float | None = Field(
         None, ge=-1000.0, le=1000.0, description="[V/µm] hold/step/reversal: field over the gap "

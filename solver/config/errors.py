@@ -11,7 +11,7 @@ This module imports nothing from the solver, so any layer may raise ``CaseError`
 
 from pydantic_core import PydanticCustomError
 
-__all__ = ["CaseError"]
+__all__ = ["CaseError", "apart"]
 
 
 class CaseError(Exception):
@@ -34,6 +34,24 @@ class CaseError(Exception):
         self.key = " ".join(str(key).split())
         self.message = " ".join(str(message).split())
         super().__init__(f"{self.key}: {self.message}")
+
+
+def apart(value: float, *others: float) -> tuple[str, ...]:
+    """``value`` and ``others`` as ``%g`` texts with enough significant digits that a number
+    differing from another never reads the same (6 digits if they already differ, up to 17).
+
+    For messages comparing a value with a bound: 100.0000001 against 100 gives
+    ``("100.0000001", "100")``, never "100 is above 100". Equal numbers stay equal
+    ("0 is not above 0").
+    """
+    numbers = (value, *others)
+    for digits in range(6, 18):
+        texts = tuple(f"{x:.{digits}g}" for x in numbers)
+        clash = any(texts[i] == texts[j] and numbers[i] != numbers[j]
+                    for i in range(len(numbers)) for j in range(i))
+        if not clash:
+            break
+    return texts
 
 
 def _rule(key: str, message: str) -> PydanticCustomError:

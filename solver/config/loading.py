@@ -22,7 +22,8 @@ from solver.config.case import Case
 from solver.config.errors import CaseError
 from solver.config.halides import HALIDE_PAIRS, HalidePair, from_canonical, pair_named, to_canonical
 from solver.config.keys import _model_at
-from solver.config.translate import _case_error_from_validation, _got
+from solver.config.plausible import unit_hint_first
+from solver.config.translate import _case_error_from_validation, _got, first_error
 
 __all__ = ["apply_overrides", "case_from_dict", "case_to_dict", "load_case", "read_section_file",
            "schema_json"]
@@ -224,7 +225,10 @@ def case_from_dict(data: Mapping[str, Any]) -> Case:
     try:
         return Case.model_validate(canonical, context={"halides": pair.name})
     except ValidationError as exc:
-        raise _case_error_from_validation(exc, written) from None
+        error = _case_error_from_validation(exc, written)
+        if first_error(exc)["type"] == "case_rule":  # a cross-key rule: a unit slip first
+            error = unit_hint_first(error, canonical)
+        raise error from None
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:

@@ -11,16 +11,18 @@ both the error and the warning can say "did you give °C?".
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import annotated_types
 from pydantic.fields import FieldInfo
 
+from solver.config.errors import CaseError, apart
 from solver.config.keys import _model_at, format_loc
 
-__all__ = ["PLAUSIBLE", "Plausible", "range_hint", "unit_of_key"]
+__all__ = ["PLAUSIBLE", "Plausible", "plausibility_warnings", "plausible_key", "range_hint",
+           "unit_hint_first", "unit_of_key"]
 
 @dataclass(frozen=True)
 class Plausible:
@@ -126,6 +128,31 @@ _RANGE_WHY: dict[str, str] = {
 }
 
 
+#: Level keys of protocol segments -> the constant key whose ranges they share.
+_SEGMENT_LEVELS = {
+    "temperature.protocol": ("temperature.T_K", ("T_K", "T_start_K", "T_end_K", "T_high_K",
+                                                 "T_low_K")),
+    "bias.protocol": ("bias.field_V_per_um", ("field_V_per_um", "field_start_V_per_um",
+                                              "field_end_V_per_um", "field_high_V_per_um",
+                                              "field_low_V_per_um")),
+}
+
+
+def plausible_key(dotted: str) -> str:
+    """The key of :data:`PLAUSIBLE` and of the range reasons that ``dotted`` shares.
+
+    A protocol segment's level (``temperature.protocol[2].T_high_K``) is a temperature like
+    ``temperature.T_K`` (``bias.protocol[i].field_*_V_per_um``: like ``bias.field_V_per_um``);
+    every other key is its own.
+    """
+    head, _, rest = dotted.partition("[")
+    if head in _SEGMENT_LEVELS and "]." in rest:
+        parent, names = _SEGMENT_LEVELS[head]
+        if rest.partition("].")[2] in names:
+            return parent
+    return dotted
+
+
 def _unit_of(description: str | None) -> str:
     """The unit in a field description's leading ``[unit]`` (``""`` for ``[-]`` or none)."""
     match = re.match(r"\[([^\]]*)\]", description or "")
@@ -203,10 +230,10 @@ def _violation(value: float, u: str, lower: _Bound | None, upper: _Bound | None)
     Or "not above", "above", "not below"; the lower bound before the upper; None if ``value``
     breaks neither. ``u`` is ``" <unit>"`` or ``""``.
     """
-    if lower and not lower[2]:
-        return f"{value:g}{u} is {'not above' if lower[1] == '<' else 'below'} {lower[0]:g}{u}"
-    if upper and not upper[2]:
-        return f"{value:g}{u} is {'not below' if upper[1] == '<' else 'above'} {upper[0]:g}{u}"
+    for bound, words in ((lower, ("not above", "below")), (upper, ("not below", "above"))):
+        if bound and not bound[2]:
+            v, b = apart(value, bound[0])  # never "100 µm is above 100 µm"
+            return f"{v}{u} is {words[0] if bound[1] == '<' else words[1]} {b}{u}"
     return None
 
 
@@ -232,8 +259,87 @@ def _bound_message(loc: Sequence[Any], value: Any) -> str | None:
     head = _violation(value, u, lower, upper)
     if head is None:
         return None
-    dotted = format_loc(loc)
+    dotted = plausible_key(format_loc(loc))
     why = _RANGE_WHY.get(dotted)
     text = f"{head} (expected {_expected(loc[-1], lower, upper)}{u}{': ' + why if why else ''})"
     hint = range_hint(dotted, float(value), unit)
     return f"{text}; {hint}" if hint else text
+
+
+def _get(node: Any, part: str) -> Any:
+    """``node[part]`` of a raw case mapping, or ``node.part`` of a validated section (None if
+    absent)."""
+    if isinstance(node, Mapping):
+        return node.get(part)
+    return getattr(node, part, None)
+
+
+def _at(node: Any, dotted: str) -> Any:
+    """The value of a dotted key (no indices) in a raw case mapping or a :class:`Case`."""
+    for part in dotted.split("."):
+        node = _get(node, part)
+    return node
+
+
+def _plausible_values(case: Any) -> Iterator[tuple[str, Plausible, Any]]:
+    """``(key as written, its Plausible, value)`` for every key with a usual range: the keys of
+    :data:`PLAUSIBLE` and every protocol segment's level keys (under the segment's own key,
+    ``temperature.protocol[1].T_K``). ``case``: a raw case mapping or a validated Case. The
+    formation-energy keys only count when ``material.vacancy_model`` uses them."""
+    formation_model = _at(case, "material.vacancy_model") == "formation_energy"
+    for key, p in PLAUSIBLE.items():
+        if ("formation" in key or "chemical_potential" in key) and not formation_model:
+            continue
+        yield key, p, _at(case, key)
+    for head, (parent, names) in _SEGMENT_LEVELS.items():
+        segments = _at(case, head)
+        if not isinstance(segments, (list, tuple)):
+            continue
+        for i, seg in enumerate(segments):
+            for name in names:
+                yield f"{head}[{i}].{name}", PLAUSIBLE[parent], _get(seg, name)
+
+
+def _warning(key: str, p: Plausible, value: Any) -> str | None:
+    """``"<key>: <value> <unit> is below the usual range ... (why); did you give <unit>?"``
+    for a number outside ``p``'s usual range, else None."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    size = abs(value) if p.signed else value
+    if not math.isfinite(size) or p.lo <= size <= p.hi:
+        return None
+    unit = unit_of_key(plausible_key(key))
+    u = f" {unit}" if unit else ""
+    side = "below" if size < p.lo else "above"
+    what = f"|{key.rsplit('.', 1)[-1]}| = " if p.signed else ""
+    text = (f"{key}: {what}{value:g}{u} is {side} the usual range {p.lo:g} ... {p.hi:g}{u} "
+            f"({p.why})")
+    hint = range_hint(plausible_key(key), float(value), unit)
+    return f"{text}; {hint}" if hint else text
+
+
+def plausibility_warnings(case: Any) -> list[str]:
+    """``"<key>: <message>"`` for every value outside its usual range (:data:`PLAUSIBLE`, also
+    protocol segment levels, named by their own key), with the wrong unit it was probably given
+    in ("did you give °C?"). ``case``: a raw case mapping or a validated Case."""
+    found = (_warning(key, p, value) for key, p, value in _plausible_values(case))
+    return [w for w in found if w]
+
+
+#: How a warning with a unit hint and the error it explains are joined.
+_THEN = "; with this value: "
+
+
+def unit_hint_first(error: CaseError, case: Any) -> CaseError:
+    """``error`` (a derived or cross-key check) led by the first value of ``case`` that looks
+    given in another unit, since that is the fix: ``"geometry.length_um: 7000 µm is above the
+    usual range ...; did you give nm? (7000 nm = 7 µm); with this value: mesh.max_cells: ..."``.
+    ``error`` itself if no value has a unit hint, or if ``error`` already names the hint."""
+    if "did you give " in error.message:
+        return error
+    for text in plausibility_warnings(case):
+        if "; did you give " in text:
+            key, _, message = text.partition(": ")
+            then = error.message if error.key == key else str(error)
+            return CaseError(key, f"{message}{_THEN}{then}")
+    return error

@@ -6,6 +6,7 @@ positions in µm.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -42,11 +43,23 @@ MINUS = "\u2212"
 
 
 def save(fig, path) -> Path:
-    """Write ``fig`` as PNG to ``path`` (parent directories created) and close it."""
+    """Write ``fig`` as PNG to ``path`` (parent directories created) and close it.
+
+    Raises:
+        OSError: the file cannot be written (a full disk: ENOSPC); its ``filename`` is
+            ``path`` (matplotlib's own error names no file), and a partly written file is
+            removed.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fig.savefig(os.fspath(path), dpi=DPI, format="png")
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        if exc.filename is None:  # name the figure, not the run directory
+            raise OSError(exc.errno, exc.strerror or str(exc), os.fspath(path)) from exc
+        raise
     finally:
         plt.close(fig)
     return path

@@ -15,7 +15,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from solver.cli_common import OneLineParser, jobs_count
+from solver.cli_common import OneLineParser, jobs_count, output_dir_arg
 from solver.config import CaseError
 from solver.console import write
 from solver.exit_codes import EXIT_INPUT, EXIT_OK
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "outputs: docs/fitting.md).")
     parser.add_argument("fit_file", metavar="FIT", help="fit file (top-level key 'fit'), or a "
                         "shipped one by the name --list-presets shows (fits/<file>)")
-    parser.add_argument("--output", metavar="DIR",
+    parser.add_argument("--output", metavar="DIR", type=output_dir_arg,
                         help="fit directory (default: results/fits/<name>)")
     parser.add_argument("-j", "--jobs", type=jobs_count, default=1, metavar="N",
                         help="model runs at the same time (one process each; default 1)")

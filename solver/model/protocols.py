@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.config.errors import CaseError
+
 #: Relative tolerance of a level comparison (jump detection) [-].
 _SAME_LEVEL_RTOL = 1e-14
 
@@ -251,7 +253,8 @@ class Schedule:
 
 
 def resolve_segments(segments, initial: float, level_keys: dict, *, sign=None,
-                     reversal: bool = False) -> tuple[Schedule, list[float]]:
+                     reversal: bool = False, key: str = "bias.protocol",
+                     unit: str = "V/µm") -> tuple[Schedule, list[float]]:
     """Turn validated case segments into a :class:`Schedule` and absolute output times.
 
     Args:
@@ -261,13 +264,19 @@ def resolve_segments(segments, initial: float, level_keys: dict, *, sign=None,
         level_keys: names of the level keys: ``{"level", "start", "end", "high", "low"}``.
         sign: optional callable(segment) -> ±1 applied to the levels (bias polarity).
         reversal: whether the ``reversal`` kind is allowed.
+        key, unit: the protocol's dotted key and the unit of its levels (for errors).
 
     Returns:
         (schedule, output times [s] from the segments' ``output_times_s``).
+
+    Raises:
+        CaseError: (``<key>[i].kind``) a ``reversal`` whose previous level is 0 (the first
+            segment, which starts from no bias, or one after a segment ending at 0): there is
+            no sign to reverse, with or without ``field_V_per_um``.
     """
     pieces, outputs, t, prev = [], [], 0.0, initial
     k = level_keys
-    for seg in segments:
+    for i, seg in enumerate(segments):
         s = sign(seg) if sign is not None else 1.0
         t1 = t + seg.duration_s
         kind = seg.kind
@@ -283,8 +292,10 @@ def resolve_segments(segments, initial: float, level_keys: dict, *, sign=None,
             piece = Piece(t, t1, "square", s * getattr(seg, k["high"]),
                           s * getattr(seg, k["low"]), seg.period_s, seg.duty, label=kind)
         elif kind == "reversal" and reversal:
+            if prev == 0.0:
+                raise _nothing_to_reverse(key, i, unit)
             given = getattr(seg, k["level"])
-            level = -prev if given is None else -math.copysign(abs(given), prev or 1.0)
+            level = -prev if given is None else -math.copysign(abs(given), prev)
             piece = Piece(t, t1, "constant", level, level, label=kind)
         else:
             raise ValueError(f"unknown segment kind {kind!r}")
@@ -292,6 +303,15 @@ def resolve_segments(segments, initial: float, level_keys: dict, *, sign=None,
         outputs += [t + dt for dt in seg.output_times_s]
         prev, t = piece.end(), t1
     return Schedule(pieces), outputs
+
+
+def _nothing_to_reverse(key: str, i: int, unit: str) -> CaseError:
+    """The error of a ``reversal`` at segment ``i`` of protocol ``key`` after a zero level."""
+    before = (f"the protocol starts from 0 {unit}" if i == 0
+              else f"{key}[{i - 1}] ends at 0 {unit}")
+    return CaseError(f"{key}[{i}].kind", f"reversal has nothing to reverse: {before}; use "
+                     "kind: step with a signed field_V_per_um (or give the previous segment "
+                     "a field)")
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,10 @@ def plot_wavelength_map(panels: Sequence[tuple], path, *,
                                 electrodes=electrodes, title=title)
     try:
         fig.savefig(path, dpi=120, format="png")
+    except OSError as exc:  # a full disk: name the figure (matplotlib's error names no file)
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
     finally:
         plt.close(fig)
     return path

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from solver.config import Case
+from solver.config import Case, CaseError, unit_hint_first
 from solver.preflight.bounds import check_counts
 from solver.preflight.mesh import check_mesh
 from solver.preflight.parameters import (
     check_onsager_table,
-    check_params,
     check_temperature_levels,
     model_parameters,
 )
@@ -43,16 +42,22 @@ def check(case: Case, comm=None) -> Checked:
     Returns:
         The cell count and the plausibility warnings.
 
+    A refusal by a derived check (counts, mesh, derived parameters, protocol temperatures)
+    while a value looks given in another unit (a wire length in nm: "did you give nm?") names
+    that value and its unit first, then the refusal (:func:`solver.config.unit_hint_first`).
+
     Raises:
         CaseError: a count bound (protocol milestones, output times, PL probes, time steps:
             :mod:`~solver.preflight.bounds`, checked first), the mesh (size, user mesh file), a
             derived parameter or a PETSc option.
     """
-    check_counts(case)
-    n, note = check_mesh(case, comm)
-    params = model_parameters(case)
-    check_params(params)
-    check_temperature_levels(case, params)
+    try:
+        check_counts(case)
+        n, note = check_mesh(case, comm)
+        params = model_parameters(case)
+        check_temperature_levels(case, params)  # T(0), then every protocol level
+    except CaseError as exc:  # a value given in the wrong unit is the fix: say that first
+        raise unit_hint_first(exc, case) from None
     check_onsager_table(case, params)
     check_petsc_options(case, 1 if comm is None else comm.size)
     return Checked(n, note, case_warnings(case))

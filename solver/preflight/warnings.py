@@ -6,9 +6,7 @@ them as ``warning:`` lines. The usual ranges are :data:`solver.config.PLAUSIBLE`
 
 from __future__ import annotations
 
-from typing import Any
-
-from solver.config import PLAUSIBLE, Case, range_hint, unit_of_key
+from solver.config import Case, plausibility_warnings
 
 __all__ = ["case_warnings"]
 
@@ -19,41 +17,16 @@ _F0_UNUSED = {
 }
 
 
-def _value_at(case: Case, dotted: str) -> Any:
-    """The value of a dotted key of ``case`` (None if absent)."""
-    node: Any = case
-    for part in dotted.split("."):
-        node = getattr(node, part, None)
-    return node
-
-
 def case_warnings(case: Case) -> list[str]:
-    """``"<key>: <message>"`` for every value outside its usual range (``PLAUSIBLE``), and for
-    a key the chosen model ignores (``transport.f0`` with ``onsager_model`` kmc or ideal).
+    """``"<key>: <message>"`` for every value outside its usual range (``PLAUSIBLE``, also the
+    levels of protocol segments, named by their own key: ``temperature.protocol[1].T_K``;
+    :func:`solver.config.plausibility_warnings`), and for a key the chosen model ignores
+    (``transport.f0`` with ``onsager_model`` kmc or ideal).
 
     Legal but unusual: the run goes ahead, the CLI prints these as ``warning:`` lines. The
     formation-energy keys are only looked at when ``material.vacancy_model`` uses them.
     """
-    out = []
-    for key, p in PLAUSIBLE.items():
-        formation = "formation" in key or "chemical_potential" in key
-        if formation and case.material.vacancy_model != "formation_energy":
-            continue
-        value = _value_at(case, key)
-        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
-            continue
-        size = abs(value) if p.signed else value
-        if p.lo <= size <= p.hi:
-            continue
-        unit = unit_of_key(key)
-        u = f" {unit}" if unit else ""
-        side = "below" if size < p.lo else "above"
-        what = f"|{key.rsplit('.', 1)[-1]}| = " if p.signed else ""
-        text = (f"{key}: {what}{value:g}{u} is {side} the usual range {p.lo:g} ... {p.hi:g}{u} "
-                f"({p.why})")
-        hint = range_hint(key, float(value), unit)
-        out.append(f"{text}; {hint}" if hint else text)
-    return out + _unused_key_warnings(case)
+    return plausibility_warnings(case) + _unused_key_warnings(case)
 
 
 def _unused_key_warnings(case: Case) -> list[str]:

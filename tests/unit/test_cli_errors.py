@@ -42,7 +42,8 @@ EXPECTED = {
     "top_level_list.yaml": "top_level_list.yaml: the top level must be a mapping",
     "empty.yaml": "empty.yaml: empty case file",
     "huge_mesh.yaml": "mesh.max_cells: the mesh would have about",
-    "hop_rate_underflow.yaml": "temperature.T_K: derived hop rate",
+    # the unit hint first (1 °C = 274.15 K is usual), then the derived refusal
+    "hop_rate_underflow.yaml": "temperature.T_K: 1 K is below the usual range",
     "checkpoint_negative.yaml": "checkpoint.every_steps:",
 }
 

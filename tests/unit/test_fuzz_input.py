@@ -193,7 +193,7 @@ def test_fuzz_overrides(stub_run, key, raw):
     (["mesh.h_min_nm=1e-300", "mesh.h_max_um=1e-300", "mesh.growth=1.0000000001"],
      "mesh.h_min_nm: 1e-300 nm is below 0.01 x material.lattice_constant_nm"),
     (["mesh.max_cells=100"], "mesh.max_cells: the mesh would have 916 cells"),
-    (["temperature.T_K=1"], "temperature.T_K: derived hop rate"),
+    (["temperature.T_K=1"], "temperature.T_K: 1 K is below the usual range"),  # °C hint first
     (["temperature.T_K=1e300", "material.hop_activation_eV=1e300"],
      "temperature.T_K: 1e+300 K is above 900 K"),
 ])

@@ -206,7 +206,8 @@ def test_check_prints_a_segment_table_for_a_bias_protocol():
     text = check_text({"bias": {"protocol": [
         {"kind": "step", "duration_s": 100.0, "field_V_per_um": 2.0},
         {"kind": "ramp", "duration_s": 50.0, "field_end_V_per_um": 1.0, "polarity": "reverse"},
-        {"kind": "square", "duration_s": 40.0, "field_high_V_per_um": 3.0, "period_s": 20.0},
+        {"kind": "square", "duration_s": 40.0, "field_high_V_per_um": 3.0, "period_s": 20.0,
+         "field_low_V_per_um": 1.0},
         {"kind": "reversal", "duration_s": 500.0}]},
         "time": {"t_end_s": 400.0}})
     lines = text.splitlines()
@@ -216,10 +217,11 @@ def test_check_prints_a_segment_table_for_a_bias_protocol():
         "# seg start [s] end [s] kind level",
         "# 0 0 100 step 2 V/um",
         "# 1 100 150 ramp 2 -> -1 V/um",  # start = the previous level, polarity applied
-        "# 2 150 190 square high 3 V/um, low 0 V/um, period 20 s, duty 0.5",
-        "# 3 190 690 reversal 0 V/um (cut at time.t_end_s)",  # reverses the square's last 0
+        "# 2 150 190 square high 3 V/um, low 1 V/um, period 20 s, duty 0.5",
+        "# 3 190 690 reversal -1 V/um (cut at time.t_end_s)",  # reverses the square's last 1
+        # (a square ending at 0 V/um has nothing to reverse: tests/unit/test_messages.py)
     ]
-    assert "4 segments   (6 milestones, 4 jumps before t_end; table below)" in text
+    assert "4 segments   (6 milestones, 5 jumps before t_end; table below)" in text
     assert "1 milestones" not in check_text({"bias": {"protocol": [
         {"kind": "step", "duration_s": 10.0, "field_V_per_um": 1.0},
         {"kind": "reversal", "duration_s": 10.0}]}})
