@@ -44,9 +44,10 @@ def _assert_same_run(got: Path, ref: Path) -> None:
 
 @pytest.mark.mpi
 @pytest.mark.skipif(not MPIRUN.exists(), reason="mpirun from the mpich wheel not found")
-def test_3d_two_ranks_match_serial(tmp_path):
-    serial, parallel = tmp_path / "s", tmp_path / "p"
-    assert run(["cases/wire3d.yaml", *COARSE], serial).returncode == 0
+def test_3d_two_ranks_match_serial(tmp_path, wire3d_coarse):
+    """The serial side is the session's shared coarse 3D run (conftest.py, WIRE3D_COARSE: the
+    same arguments as COARSE here)."""
+    serial, parallel = wire3d_coarse, tmp_path / "p"
     proc = run(["cases/wire3d.yaml", *COARSE], parallel, ranks=2)
     assert proc.returncode == 0, proc.stderr
     _assert_same_run(parallel, serial)
@@ -57,10 +58,17 @@ def test_3d_two_ranks_match_serial(tmp_path):
     assert (parallel / "fields" / "state.bp").is_dir()
 
 
+@pytest.mark.slow
 @pytest.mark.mpi
 @pytest.mark.skipif(not MPIRUN.exists(), reason="mpirun from the mpich wheel not found")
 def test_3d_two_level_krylov_matches_lu(tmp_path):
-    """gmres_twolevel (GMRES; Schwarz ILU(0) smoothing + cross-section coarse space) on 2
+    """In the slow suite (four 3D runs, three on 2 ranks, ~40 CPU-s). The default suite keeps
+    the preset's answer = LU's (tests/unit/test_linear_solvers.py,
+    test_every_preset_gives_the_lu_answer[gmres_twolevel], to 1e-8), its coarse space
+    (tests/unit/test_coarse_space.py) and 2 ranks = serial in 3D (test_3d_two_ranks_match_serial
+    above); what only this test measures is the 3D 2-rank iteration count against ILU(0) alone.
+
+    gmres_twolevel (GMRES; Schwarz ILU(0) smoothing + cross-section coarse space) on 2
     ranks gives serial LU's answer, and its coarse space keeps the Krylov iterations per
     Newton step few: without it (Schwarz/ILU(0) alone) the same run needs many more.
 
@@ -113,11 +121,16 @@ def _write_mesh(path: Path):
     gmsh.finalize()
 
 
+#: The user-mesh runs: the first ~10 steps (from dt_initial_s = 1 ns), enough for the two files
+#: of one mesh to give one result (to 1e-12), not the 80 steps of 0.01 s (~11 CPU-s each).
+USER_MESH_RUN = ["--set", "time.t_end_s=1e-6", "--set", "output.vtx=false"]
+
+
 def test_user_msh_and_vtu_meshes(tmp_path):
     msh = tmp_path / "wire.msh"
     _write_mesh(msh)
     out = tmp_path / "from_msh"
-    args = ["cases/wire3d.yaml", *COARSE, "--set", "time.t_end_s=0.01", "--set", f"mesh.file={msh}"]
+    args = ["cases/wire3d.yaml", *COARSE, *USER_MESH_RUN, "--set", f"mesh.file={msh}"]
     proc = run(args, out)
     assert proc.returncode == 0, proc.stderr
     import meshio
@@ -138,12 +151,13 @@ def test_user_msh_and_vtu_meshes(tmp_path):
                                   cell_data={"cell_tags": [ctag, np.zeros(len(tris), np.int32)],
                                              "facet_tags": [np.zeros(len(tets), np.int32), ftag]}))
     out2 = tmp_path / "from_vtu"
-    proc2 = run(["cases/wire3d.yaml", *COARSE, "--set", "time.t_end_s=0.01", "--set",
-                 f"mesh.file={vtu}"], out2)
+    proc2 = run(["cases/wire3d.yaml", *COARSE, *USER_MESH_RUN, "--set", f"mesh.file={vtu}"],
+                out2)
     assert proc2.returncode == 0, proc2.stderr
     a = json.loads((out / "summary.json").read_text())
     b = json.loads((out2 / "summary.json").read_text())
     assert a["n_cells"] == b["n_cells"]
+    assert a["steps"] == b["steps"] > 5 and a["newton_iterations"] == b["newton_iterations"]
     # Tetrahedra: exponential fitting (the case default) with edge-averaged fluxes, no fallback.
     assert (a["cell_type"], a["flux_scheme"]) == ("tetrahedron", "exponential_fitting")
     assert "uses galerkin fluxes" not in proc.stderr

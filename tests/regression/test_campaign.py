@@ -73,7 +73,12 @@ def test_broken_member_reported_others_finish_and_rerun_does_no_work(tmp_path):
     assert second.returncode == 3
 
 
+@pytest.mark.slow
 def test_finished_campaign_reruns_nothing(tmp_path):
+    """In the slow suite: the default suite proves it in
+    test_campaign_reuse.py::test_edited_base_case_content_reruns_the_member_with_the_new_values
+    (its third run: exit 0, 'ran 0, reused 1') and, per member, in
+    test_broken_member_reported_others_finish_and_rerun_does_no_work above."""
     path = write_campaign(tmp_path, [{"name": "only"}])
     out = tmp_path / "out"
     assert run(path, out).returncode == 0

@@ -40,7 +40,18 @@ def short_args(case: Path) -> list[str]:
     return args
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+#: Cases that differ from another case here only in a number (temperature.T_K from
+#: thermal_75C): their outputs are written by the same paths, and their runs are checked in the
+#: default suite by the gold values (test_reference_values.py); they run here in the slow suite.
+SAME_PATHS_AS_ANOTHER = {"thermal_100C", "thermal_125C"}
+
+
+def _case_param(case: Path):
+    marks = [pytest.mark.slow] if case.stem in SAME_PATHS_AS_ANOTHER else []
+    return pytest.param(case, id=case.stem, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_case_param(c) for c in CASES])
 def test_case_runs_and_writes_outputs(case, tmp_path):
     out = tmp_path / case.stem
     assert main([str(case), "--output", str(out), *short_args(case)]) == 0

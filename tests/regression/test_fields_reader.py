@@ -28,22 +28,9 @@ pytestmark = pytest.mark.skipif(
     reason="adios2 not installed: the VTX reader needs the fields extra "
            "(.venv/bin/pip install -e '.[fields]'; part of .[test])")
 
-QUICK = ["--set", "output.vtx=true", "--set", "output.figures=false",
-         "--set", "pl.enabled=false", "--quiet"]
-RUN_1D = ["cases/reference_forward.yaml", "--set", "time.t_end_s=30",
-          "--set", "mesh.h_max_um=0.05", *QUICK]
-RUN_3D = ["cases/wire3d.yaml", "--set", "mesh.h3d_max_um=0.1", "--set", "mesh.h3d_min_um=0.025",
-          "--set", "mesh.h3d_axial_um=0.05", "--set", "time.t_end_s=0.05", *QUICK]
-
-
-def run(args, out: Path, ranks: int = 1) -> Path:
-    cmd = [sys.executable, str(REPO / "run_case.py"), *args, "--output", str(out)]
-    if ranks > 1:
-        cmd = [str(MPIRUN), "-n", str(ranks), *cmd]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO,
-                          check=False)
-    assert proc.returncode == 0, proc.stderr
-    return out
+# The runs read here are the session's shared ones (tests/regression/conftest.py): the 1D
+# reference_forward (600 s, 50 nm mesh) serial and on 2 ranks, and the coarse 3D wire (0.05 s);
+# each writes VTX fields (output.vtx, true by default and in cases/wire3d.yaml).
 
 
 def profiles(out: Path) -> list[tuple[float, dict]]:
@@ -51,8 +38,9 @@ def profiles(out: Path) -> list[tuple[float, dict]]:
 
 
 @pytest.fixture(scope="module")
-def run_1d(tmp_path_factory) -> Path:
-    return run(RUN_1D, tmp_path_factory.mktemp("fields") / "r1")
+def run_1d(forward_600s) -> Path:
+    assert (forward_600s / "fields" / "state.bp").is_dir()
+    return forward_600s
 
 
 def test_1d_fields_equal_the_profiles_at_every_output_time(run_1d):
@@ -76,7 +64,7 @@ def test_1d_fields_equal_the_profiles_at_every_output_time(run_1d):
     np.testing.assert_array_equal(read_fields(run_1d)["y"], f["y"])
 
 
-def test_3d_mesh_x_is_the_profiles_z_and_the_fields_average_to_the_profiles(tmp_path):
+def test_3d_mesh_x_is_the_profiles_z_and_the_fields_average_to_the_profiles(wire3d_coarse):
     """In 3D the mesh's x is the wire axis (the profiles' z_um), y across (centred), z up
     (0 on the electrodes); the profiles are the mean of the Q1 fields over the 3 x 3 sample
     lines (solver.recording.line_sampler), recomputed here from the VTX nodes."""
@@ -84,7 +72,7 @@ def test_3d_mesh_x_is_the_profiles_z_and_the_fields_average_to_the_profiles(tmp_
 
     from solver.mesh.sampling import cross_section_grid
 
-    out = run(RUN_3D, tmp_path / "r3")
+    out = wire3d_coarse
     f = read_fields(out)
     xyz = f["coordinates_um"]
     lo, hi = xyz.min(axis=0), xyz.max(axis=0)
@@ -112,10 +100,10 @@ def test_3d_mesh_x_is_the_profiles_z_and_the_fields_average_to_the_profiles(tmp_
 
 @pytest.mark.mpi
 @pytest.mark.skipif(not MPIRUN.exists(), reason="mpirun from the mpich wheel not found")
-def test_two_rank_file_reads_as_the_serial_one(run_1d, tmp_path):
+def test_two_rank_file_reads_as_the_serial_one(run_1d, forward_600s_two_ranks):
     """Each rank writes its block with ghost nodes; the reader keeps every node once."""
     serial = read_fields(run_1d)
-    parallel = read_fields(run(RUN_1D, tmp_path / "p", ranks=2))
+    parallel = read_fields(forward_600s_two_ranks)
     assert set(parallel) == set(serial)
     np.testing.assert_array_equal(parallel["coordinates_um"], serial["coordinates_um"])
     np.testing.assert_array_equal(parallel["t_s"], serial["t_s"])

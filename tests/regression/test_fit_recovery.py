@@ -4,7 +4,15 @@ composition) from synthetic noisy L_m(E) data made by the solver (issue 13 accep
 run and gives the same result; the fitted case file is a valid case with the fitted values.
 
 The fast test uses a coarse mesh, 30 min and two fields (-4 and +4 V/µm: the reverse one sets
-α_Cl, the forward one α_Br); the slow one the example's 4 h and eight fields.
+α_Cl, the forward one α_Br); the slow one the example's 4 h and eight fields. Both are in the
+slow suite (``make test-slow``): the fast one runs ~48 model runs (~85 CPU-s). The default suite
+keeps each property covered by a cheaper test: recovery within 2 SE, standard errors that shrink
+with the noise and cover the truth at the stated rate (tests/unit/test_fitting.py, an analytic
+model through the same optimiser and uncertainty code); a fit through the solver's model runs to
+completion and resumes reusing its runs (tests/regression/test_campaign_signals.py,
+test_signal_stops_a_fit_and_a_rerun_resumes); model runs reused only for the same resolved case
+and code (tests/regression/test_campaign_reuse.py); the fitted case file and the fit figure
+(tests/unit/test_fitting.py).
 """
 
 from __future__ import annotations
@@ -85,6 +93,7 @@ def recover(tmp_path, fields, t_s, noise_levels, initial, tol=1e-6):
     return out, report
 
 
+@pytest.mark.slow
 def test_fit_recovers_injection_rates_fast(tmp_path):
     out, report = recover(tmp_path, [-4.0, 4.0], 1800.0, (1.0, 0.25), (1.0e-5, 4.0e-7),
                           tol=1e-4)

@@ -1,8 +1,11 @@
-"""The same case under ``mpirun -n 2`` (distributed 1D mesh) gives the serial result."""
+"""The same case under ``mpirun -n 2`` (distributed 1D mesh) gives the serial result.
+
+Both runs are the session's shared ones (tests/regression/conftest.py: reference_forward, 600 s,
+50 nm mesh), also read by test_fields_reader.py and test_restart.py.
+"""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,17 +15,12 @@ import pytest
 from solver.io.files import read_profile_csv, read_timeseries_csv
 
 MPIRUN = Path(sys.executable).parent / "mpirun"
-ARGS = ["run_case.py", "cases/reference_forward.yaml", "--quiet", "--set", "time.t_end_s=600",
-        "--set", "mesh.h_max_um=0.05", "--set", "output.figures=false"]
 
 
 @pytest.mark.mpi
 @pytest.mark.skipif(not MPIRUN.exists(), reason="mpirun from the mpich wheel not found")
-def test_two_ranks_match_serial(tmp_path):
-    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
-    subprocess.run([sys.executable, *ARGS, "--output", str(serial)], check=True, timeout=600)
-    subprocess.run([str(MPIRUN), "-n", "2", sys.executable, *ARGS, "--output", str(parallel)],
-                   check=True, timeout=600)
+def test_two_ranks_match_serial(forward_600s, forward_600s_two_ranks):
+    serial, parallel = forward_600s, forward_600s_two_ranks
     ts_s = read_timeseries_csv(serial / "timeseries.csv")
     ts_p = read_timeseries_csv(parallel / "timeseries.csv")
     assert len(ts_s["t_s"]) == len(ts_p["t_s"])

@@ -90,10 +90,10 @@ def same_result(a: Path, b: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("locking") / "reference"
-    assert main([CASE, "--quiet", *FAST, "--output", str(out)]) == 0
-    return out
+def reference(forward_600s) -> Path:
+    """The uninterrupted run of CASE with FAST: the session's shared run (the same case, t_end
+    and mesh; it also writes VTX fields, which change no number; tests/regression/conftest.py)."""
+    return forward_600s
 
 
 # --------------------------------------------------------------------------------------------

@@ -67,11 +67,14 @@ def assert_same_result(out: Path, ref: Path, rtol: float = RTOL, atol: float = 0
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> Path:
-    """The uninterrupted run."""
-    out = tmp_path_factory.mktemp("restart") / "uninterrupted"
-    assert main([*ARGS, "--output", str(out)]) == 0
-    return out
+def reference(forward_600s) -> Path:
+    """The uninterrupted run: the session's shared run of ARGS (tests/regression/conftest.py,
+    FORWARD_600S; its summary's case must be the one ARGS resolve to)."""
+    from solver.config import load_case
+
+    case = json.loads((forward_600s / "summary.json").read_text())["case"]
+    assert case == load_case(CASE, [a for a in ARGS[2:] if a != "--set"]).model_dump(mode="json")
+    return forward_600s
 
 
 @pytest.fixture(scope="module")
@@ -229,14 +232,19 @@ def test_sigterm_then_restart(reference, tmp_path):
 
 @pytest.mark.mpi
 @pytest.mark.skipif(not MPIRUN.exists(), reason="mpirun from the mpich wheel not found")
-@pytest.mark.parametrize("ranks", [0, 2])
+@pytest.mark.parametrize("ranks", [0, pytest.param(2, marks=pytest.mark.slow)])
 def test_sigterm_stops_a_3d_run_with_a_checkpoint(tmp_path, ranks):
     """The 3D mesh comes from gmsh, whose initialisation resets SIGTERM to its default action:
     without the handlers installed again after the mesh is built, SIGTERM killed 3D runs (exit
     143 serial, 15 under mpirun) with no final checkpoint. Signal the ranks, as a batch system
     does; then --restart runs to the end. (A 3D checkpoint holds its profiles' y along several
     lines of the section, a 2D array: the restart check refused every 3D checkpoint as
-    "profile 0 is missing or its columns differ in length" until they were allowed.)"""
+    "profile 0 is missing or its columns differ in length" until they were allowed.)
+
+    The 2-rank case (~24 CPU-s) is in the slow suite; the default suite keeps the serial one
+    (gmsh's reset undone, the 3D checkpoint and its restart) and 2 ranks stopping together,
+    checkpointing and restarting (test_two_ranks_interrupt_and_restart, 1D, the stop handled as
+    SIGTERM's)."""
     if ranks and not MPIRUN.exists():
         pytest.skip("mpirun from the mpich wheel not found")
     out = tmp_path / "wire"
@@ -300,9 +308,14 @@ def test_two_ranks_interrupt_and_restart(reference, tmp_path):
     assert_same_result(out, reference, rtol=1e-8, atol=1e-12, skip=("E_V_per_um",))
 
 
+@pytest.mark.slow
 def test_campaign_continues_interrupted_members(tmp_path):
     """Members stopped as by SIGTERM (exit 4) continue from their checkpoints on the rerun and
-    end with the result of an uninterrupted member."""
+    end with the result of an uninterrupted member.
+
+    In the slow suite: tests/regression/test_campaign_signals.py proves the same in the default
+    suite with real signals (exit 4 and the one 'interrupted: campaign ...' line, members
+    continued with --restart, the resumed table equal to an uninterrupted campaign's)."""
     import yaml
 
     fast = {"time.t_end_s": 120, "mesh.h_max_um": 0.05, "output.figures": False,

@@ -75,7 +75,14 @@ def test_cell_kernels_where_edges_do_not_apply():
     assert problem("solver.edge_assembly=false").edge_fluxes is None
 
 
+@pytest.mark.slow
 def test_short_run_same_answer(tmp_path):
+    """In the slow suite (two 3D runs of 2 s, ~11 CPU-s). The default suite keeps: the residual
+    and Jacobian of both paths equal to 1e-12 at a perturbed state
+    (test_edge_and_cell_assembly_agree_to_round_off: the same Newton iterates, so the same run),
+    the edge path's run pinned to 1e-10 (tests/regression/test_reference_values.py, wire3d),
+    and the 3D 'auto' Newton settings (tests/unit/test_cli_usability.py,
+    test_check_resolves_the_auto_newton_settings)."""
     runs = {}
     for edges in ("true", "false"):
         sets = [*COARSE, "time.t_end_s=2", "output.figures=false", "output.vtx=false",

@@ -110,11 +110,17 @@ def _final_state(preset: str) -> tuple[np.ndarray, str, int]:
     return pb.w.x.array.copy(), pb.linear_solver, pb.problem.solver.getLinearSolveIterations()
 
 
+@pytest.fixture(scope="module")
+def lu_final_state():
+    """The LU reference of test_every_preset_gives_the_lu_answer, computed once."""
+    return _final_state("lu")
+
+
 @pytest.mark.parametrize("preset", ["lu_redundant", "mumps", "mumps_blr", "gmres_twolevel",
                                     "gmres_asm"])
-def test_every_preset_gives_the_lu_answer(preset):
+def test_every_preset_gives_the_lu_answer(preset, lu_final_state):
     """30 s of the forward case (depleted gap forming, nm contact layers) on a coarse mesh."""
-    ref, used_ref, _ = _final_state("lu")
+    ref, used_ref, _ = lu_final_state
     got, used, _ = _final_state(preset)
     assert (used_ref, used) == ("lu", preset)
     np.testing.assert_allclose(got, ref, rtol=1e-8, atol=1e-8)
