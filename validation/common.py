@@ -45,9 +45,28 @@ def md_cell(text: str) -> str:
 def commit_text(git: dict | None) -> str:
     """``"commit <sha>"``, followed by ``" (dirty tree)"`` when the work tree had uncommitted
     changes: the provenance the reports print (``git`` as in
-    :func:`solver.outputs.provenance`'s ``"git"``: ``{"commit", "dirty"}``; None: unknown)."""
+    :func:`report_provenance`'s ``"git"``: ``{"commit", "dirty"}``; None: unknown)."""
     git = git or {}
     return f"commit {git.get('commit')}{' (dirty tree)' if git.get('dirty') else ''}"
+
+
+def report_provenance() -> dict:
+    """:func:`solver.io.provenance.provenance` with the dirty flag of the *code*: uncommitted
+    changes outside ``docs/`` (the reports and figures a validation run writes there itself
+    would otherwise mark every regenerated report dirty, even from a clean commit)."""
+    import subprocess
+
+    from solver.io.provenance import provenance
+
+    prov = provenance()
+    git = dict(prov.get("git") or {})
+    if git.get("commit"):
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+             ":(exclude)docs"], cwd=REPO, capture_output=True, text=True, check=False)
+        git["dirty"] = None if status.returncode != 0 else bool(status.stdout.strip())
+        prov = {**prov, "git": git}
+    return prov
 
 
 def run_campaigns(names, results: Path, jobs: int) -> None:

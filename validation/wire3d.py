@@ -23,8 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from solver.io.files import read_profile_csv, read_timeseries_csv
-from solver.io.provenance import provenance
-from validation.common import commit_text, report_arguments, run_campaigns
+from validation.common import commit_text, report_arguments, report_provenance, run_campaigns
 
 CAMPAIGN = "wire3d_consistency"
 RESOLUTION = "wire3d_resolution"  # the 200 nm wire at +4 V/µm with 4 x 4 cells across
@@ -201,7 +200,7 @@ def main(argv=None) -> int:
     figs.mkdir(parents=True, exist_ok=True)
     fig_profiles(root, figs / "wire3d_profiles.png")
     fig_front(root, figs / "wire3d_front.png")
-    lines, ok = report_lines(root, Path(args.results) / RESOLUTION, provenance())
+    lines, ok = report_lines(root, Path(args.results) / RESOLUTION, report_provenance())
     (docs / "validation_3d.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {docs / 'validation_3d.md'}: thin-wire 1D/3D {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1

@@ -24,8 +24,7 @@ import numpy as np
 from solver.analysis import observables
 from solver.analysis.richardson import richardson
 from solver.io.files import read_profile_csv
-from solver.io.provenance import provenance
-from validation.common import commit_text, report_arguments, run_campaigns
+from validation.common import commit_text, report_arguments, report_provenance, run_campaigns
 
 CAMPAIGN = "wire3d_convergence"
 #: (member, cell size across the section [nm], axial layer [nm]), coarse to fine.
@@ -96,7 +95,7 @@ def main(argv=None) -> int:
     width = [front_width_nm(root, name, s) for (name, _, _), s in zip(MESHES, sums, strict=True)]
     displaced = [displaced_br_um(root, name, s)
                  for (name, _, _), s in zip(MESHES, sums, strict=True)]
-    lines = [*header_lines(provenance()), *mesh_rows(root, sums)]
+    lines = [*header_lines(report_provenance()), *mesh_rows(root, sums)]
     diag_name = DIAGNOSTIC[0]
     diag = summary(root, diag_name) if (root / diag_name / "summary.json").is_file() else None
     if diag is not None and diag["status"] == "completed":

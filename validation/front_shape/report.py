@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from solver.io.provenance import provenance
 from solver.pl.output import CL_UPTAKE_MARGIN_UM
-from validation.common import REPO, commit_text, run_campaigns
+from validation.common import REPO, commit_text, report_provenance, run_campaigns
 from validation.front_shape.figures import fig_3d_profiles, fig_map, fig_profiles
 from validation.front_shape.study import (
     CAMPAIGN_1D,
@@ -282,7 +281,7 @@ def write_report(path: Path, table: dict, verdict: dict, three_d: dict | None, c
         cand: :func:`.study.candidates_study`'s candidates.
         case: the reference case (its PL settings are quoted).
     """
-    L = intro_lines(case, provenance())
+    L = intro_lines(case, report_provenance())
     L += one_d_tables(table, verdict)
     L += one_d_findings(table, verdict)
     L += three_d_section(three_d, table["true composition"])

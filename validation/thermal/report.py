@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from solver.analysis.thermal import SEED_000, vacancy_potential_shift
-from solver.io.provenance import git_info
 from validation import equilibration
-from validation.common import REPO
+from validation.common import REPO, report_provenance
 from validation.thermal.figures import write_figures
 from validation.thermal.study import analyse, run_all
 from validation.thermal.study import metrics as thermal_metrics
@@ -77,7 +76,7 @@ def write_report(path: Path, rows, d_rows, vac_rows, form_row, metrics, p100,
     """Write the Markdown report to ``path``: header with the commit and whether the work tree
     was dirty, the targets table, D(y), Arrhenius, vacancies, formation-energy sensitivity,
     total Br, then ``extra_lines`` (the equilibration scan)."""
-    git = git_info(REPO / "solver")
+    git = report_provenance()["git"]
     lam_d = math.sqrt(p100.debye2_um2)
     debye_br = lam_d * math.sqrt(p100.x_ref / math.exp(p100.ln_x_v_br))
     debye_cl = lam_d * math.sqrt(p100.x_ref / p100.x_v_eq(p100.y_cl))
