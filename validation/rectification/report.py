@@ -11,8 +11,7 @@ import json
 import math
 from pathlib import Path
 
-from solver.io.provenance import provenance
-from validation.common import commit_text, report_arguments, run_campaigns
+from validation.common import commit_text, report_arguments, report_provenance, run_campaigns
 from validation.rectification.figures import write_figures
 from validation.rectification.study import CAMPAIGNS, analyse
 
@@ -208,7 +207,7 @@ def main(argv=None) -> int:
     figs.mkdir(parents=True, exist_ok=True)
     st = analyse(results)
     write_figures(figs, st)
-    lines = report_lines(st, provenance(), (docs / "validation_thermal.md").exists())
+    lines = report_lines(st, report_provenance(), (docs / "validation_thermal.md").exists())
     (docs / "validation.md").write_text("\n".join(lines))
     (docs / "validation_metrics.json").write_text(json.dumps(metrics(st), indent=2,
                                                              default=float))
