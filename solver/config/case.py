@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from solver.config.base import _MODEL_CONFIG
 from solver.config.device import Electrodes, Geometry, Material, Sources, Transport
-from solver.config.drive import Bias, Temperature
+from solver.config.drive import Bias, Temperature, polarity_sign
 from solver.config.errors import _rule, apart
 from solver.config.numerics import Checkpoint, Mesh, Solver, Time
 from solver.config.output import PL, Output
@@ -151,8 +151,7 @@ class Case(BaseModel):
     @property
     def forward_field_V_per_um(self) -> float:
         """Signed forward field [V/µm]: ``field_V_per_um`` times +1 (forward) or -1 (reverse)."""
-        sign = 1.0 if self.bias.polarity == "forward" else -1.0
-        return sign * self.bias.field_V_per_um
+        return polarity_sign(self.bias.polarity) * self.bias.field_V_per_um
 
     @property
     def bias_V(self) -> float:

@@ -14,9 +14,16 @@ from pydantic import BaseModel, Field, model_validator
 from solver.config.base import _MODEL_CONFIG, _check_output_times
 from solver.config.errors import _rule, apart
 
-__all__ = ["Bias", "BiasSegment", "Temperature", "TemperatureSegment"]
+__all__ = ["Bias", "BiasSegment", "Temperature", "TemperatureSegment", "polarity_sign"]
 
 _SEGMENT_COMMON = ("kind", "duration_s", "output_times_s")
+
+
+def polarity_sign(polarity: str | None) -> float:
+    """The sign a ``polarity`` key gives the field: -1 for "reverse", +1 for "forward" (and
+    for a missing key, whose default is forward). The one home of that rule: the constant bias,
+    protocol segments, the case's derived forward field and the figures all use it."""
+    return -1.0 if polarity == "reverse" else 1.0
 
 
 def _check_segment(seg: BaseModel, uses: dict, required: dict) -> None:

@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from solver.analysis.observables import FRONT_LEVEL
+from solver.config.drive import polarity_sign
 from solver.figures.device import (
     Device,
     br_left,
@@ -391,8 +392,7 @@ def _campaign_point(row: Mapping) -> tuple[float, float, str] | None:
         return None
     if not (math.isfinite(field) and math.isfinite(lm)):
         return None
-    sign = -1.0 if row.get("bias.polarity") == "reverse" else 1.0
-    return sign * field, lm, str(row.get("member", ""))
+    return polarity_sign(row.get("bias.polarity")) * field, lm, str(row.get("member", ""))
 
 
 def _x_v_cl(case: Mapping) -> float | None:

@@ -19,6 +19,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from solver.config.drive import polarity_sign
 from solver.figures.style import ELECTRODE_COLOUR, GAP_COLOUR, MINUS
 from solver.model.protocols import BiasProtocol, BiasValues, Schedule
 from solver.model.species import BR_CL, HalidePair, pair_named
@@ -82,12 +83,12 @@ class Device:
         """Build from a resolved case mapping (``solver.config.case_to_dict``, or the ``case``
         entry of ``summary.json``)."""
         el, bias = case["electrodes"], case["bias"]
-        sign = 1.0 if bias.get("polarity", "forward") == "forward" else -1.0
         return cls(
             length_um=float(case["geometry"]["length_um"]),
             electrode_left_um=(float(el["left"]["start_um"]), float(el["left"]["end_um"])),
             electrode_right_um=(float(el["right"]["start_um"]), float(el["right"]["end_um"])),
-            forward_field_V_per_um=sign * float(bias["field_V_per_um"]),
+            forward_field_V_per_um=polarity_sign(bias.get("polarity"))
+            * float(bias["field_V_per_um"]),
             T_K=float(case["temperature"]["T_K"]),
             br_rich_side=str(case["geometry"].get("br_rich_side", "left")),
             sources_on=case.get("sources", {}).get("model", "contact") != "none",

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.config.drive import polarity_sign
 from solver.config.errors import CaseError
 
 #: Relative tolerance of a level comparison (jump detection) [-].
@@ -335,7 +336,31 @@ class BiasValues:
         return self.psi_left_V > self.psi_right_V
 
 
-class BiasProtocol:
+class _Drive:
+    """What the stepper asks of a protocol, answered by its :class:`Schedule` (``schedule``):
+    the times to land on, those where the drive jumps, lazily or as lists."""
+
+    schedule: Schedule
+
+    def milestones(self, t_end: float) -> list[float]:
+        """Times the stepper lands on exactly (segment boundaries, ramp ends, switches) [s]."""
+        return self.schedule.milestones(t_end)
+
+    def jumps(self, t_end: float) -> list[float]:
+        """Times the drive jumps (the stepper restarts small with BDF1 after them) [s]."""
+        return self.schedule.jumps(t_end)
+
+    def next_milestone(self, after: float) -> float | None:
+        """The first protocol time > ``after`` the stepper lands on [s] (None: no more); see
+        :meth:`Schedule.next_milestone`."""
+        return self.schedule.next_milestone(after)
+
+    def is_jump(self, t: float) -> bool:
+        """True if the drive jumps at ``t`` [s] (the stepper restarts after it)."""
+        return self.schedule.is_jump(t)
+
+
+class BiasProtocol(_Drive):
     """The applied bias over the gap as a function of time.
 
     Args:
@@ -358,7 +383,7 @@ class BiasProtocol:
         field (``field_V_per_um`` times the polarity sign), ramped linearly from 0 over
         ``ramp_s`` if ramp_s > 0."""
         if bias.protocol is None:
-            forward = bias.field_V_per_um * (1.0 if bias.polarity == "forward" else -1.0)
+            forward = bias.field_V_per_um * polarity_sign(bias.polarity)
             if bias.ramp_s > 0:
                 pieces = [Piece(0.0, bias.ramp_s, "ramp", 0.0, forward, label="ramp"),
                           Piece(bias.ramp_s, math.inf, "constant", forward, forward,
@@ -370,7 +395,7 @@ class BiasProtocol:
             {"level": "field_V_per_um", "start": "field_start_V_per_um",
              "end": "field_end_V_per_um", "high": "field_high_V_per_um",
              "low": "field_low_V_per_um"},
-            sign=lambda seg: -1.0 if getattr(seg, "polarity", "forward") == "reverse" else 1.0,
+            sign=lambda seg: polarity_sign(getattr(seg, "polarity", None)),
             reversal=True)
         return cls(schedule, gap_um, br_rich_left, outputs)
 
@@ -412,29 +437,12 @@ class BiasProtocol:
                     seen.add(self._left_high(level))
         return seen
 
-    def milestones(self, t_end: float) -> list[float]:
-        """Times the stepper lands on exactly (segment boundaries, ramp ends, switches) [s]."""
-        return self.schedule.milestones(t_end)
-
-    def jumps(self, t_end: float) -> list[float]:
-        """Times the bias jumps (the stepper restarts small with BDF1 after them) [s]."""
-        return self.schedule.jumps(t_end)
-
-    def next_milestone(self, after: float) -> float | None:
-        """The first protocol time > ``after`` the stepper lands on [s] (None: no more); see
-        :meth:`Schedule.next_milestone`."""
-        return self.schedule.next_milestone(after)
-
-    def is_jump(self, t: float) -> bool:
-        """True if the drive jumps at ``t`` [s] (the stepper restarts after it)."""
-        return self.schedule.is_jump(t)
-
     def segments_for_plot(self, t_end: float) -> list[tuple[float, float, str]]:
         """(t0, t1, label) [s] of the segments inside [0, t_end] (one per segment)."""
         return _segments_for_plot(self.schedule, t_end, "V/µm")
 
 
-class TemperatureProtocol:
+class TemperatureProtocol(_Drive):
     """The device temperature T(t) [K].
 
     Args:
@@ -466,23 +474,6 @@ class TemperatureProtocol:
     def T_K(self, t: float) -> float:
         """T at ``t`` [s], in K."""
         return self.schedule.value(t)
-
-    def milestones(self, t_end: float) -> list[float]:
-        """Times the stepper lands on exactly [s]."""
-        return self.schedule.milestones(t_end)
-
-    def jumps(self, t_end: float) -> list[float]:
-        """Times T jumps [s]."""
-        return self.schedule.jumps(t_end)
-
-    def next_milestone(self, after: float) -> float | None:
-        """The first protocol time > ``after`` the stepper lands on [s] (None: no more); see
-        :meth:`Schedule.next_milestone`."""
-        return self.schedule.next_milestone(after)
-
-    def is_jump(self, t: float) -> bool:
-        """True if the drive jumps at ``t`` [s] (the stepper restarts after it)."""
-        return self.schedule.is_jump(t)
 
     def segments_for_plot(self, t_end: float) -> list[tuple[float, float, str]]:
         """(t0, t1, label) [s] of the segments inside [0, t_end]."""
