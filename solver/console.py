@@ -30,7 +30,7 @@ import sys
 import threading
 from typing import TextIO
 
-__all__ = ["ascii_text", "flush", "guard_std_streams", "python_sigpipe",
+__all__ = ["SignalLatch", "ascii_text", "flush", "guard_std_streams", "python_sigpipe",
            "reinstall_signal_handlers", "write"]
 
 #: Error handler of streams that cannot encode the text (registered with :mod:`codecs`).
@@ -101,6 +101,55 @@ def reinstall_signal_handlers() -> None:
         handler = signal.getsignal(sig) if sig is not None else None
         if handler is not None:  # None: set outside Python, leave it
             signal.signal(sig, handler)
+
+
+class SignalLatch:
+    """Context manager: SIGTERM and SIGINT record the first signal (:attr:`signum`) instead of
+    killing the process or raising ``KeyboardInterrupt``; the caller polls and stops cleanly.
+
+    Handlers are installed only in the main thread (elsewhere the context records nothing) and
+    the previous ones are restored on exit. A single run (:mod:`solver.run`) and a campaign or
+    fit (:mod:`solver.campaign.stop`) each extend it with what stopping means for them.
+    """
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        #: The first signal received, else None.
+        self.signum: int | None = None
+        self._old: dict = {}
+
+    @property
+    def requested(self) -> bool:
+        """True once SIGTERM or SIGINT arrived."""
+        return self.signum is not None
+
+    @property
+    def name(self) -> str:
+        """Name of the signal received ("SIGTERM"), or "" if none."""
+        return signal.Signals(self.signum).name if self.signum else ""
+
+    def _handler(self, signum, frame) -> None:
+        if self.signum is None:
+            self.signum = signum
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self._old[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def rearm(self) -> None:
+        """Install the handlers again (keeping the ones to restore on exit): libraries
+        initialised inside the context may replace them at the C level without Python knowing,
+        e.g. ``gmsh.initialize()`` sets SIGTERM back to its default action (terminate)."""
+        for sig in self._old:
+            signal.signal(sig, self._handler)
+
+    def __exit__(self, *exc) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        self._old.clear()
 
 
 def python_sigpipe() -> None:

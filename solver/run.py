@@ -32,16 +32,14 @@ import dataclasses
 import math
 import os
 import signal
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
 
 import numpy as np
 
 from solver.config import case_to_dict
-from solver.console import reinstall_signal_handlers
+from solver.console import SignalLatch, reinstall_signal_handlers
 from solver.io import output_dir as io_output_dir
 from solver.io.checkpoint import (
     STATE_ARRAY,
@@ -483,30 +481,13 @@ def finalise(ctx: RunContext, status: str, message: str) -> RunResult:
     return RunResult(summary)
 
 
-class _StopSignals:
-    """Context manager: SIGTERM/SIGINT set a flag instead of killing the process.
+class _StopSignals(SignalLatch):
+    """SIGTERM/SIGINT during a run (:class:`solver.console.SignalLatch`).
 
     The time loop polls :attr:`signum` after each accepted step (all ranks agree through an
     allreduce), writes a checkpoint and the outputs, and stops; the set-up checks it after each
-    phase (:meth:`check`). Handlers are installed only in
-    the main thread and restored on exit.
+    phase (:meth:`check`).
     """
-
-    SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-    def __init__(self):
-        self.signum: int | None = None
-        self._old = {}
-
-    def _handler(self, signum, frame):
-        if self.signum is None:
-            self.signum = signum
-
-    def __enter__(self) -> Self:
-        if threading.current_thread() is threading.main_thread():
-            for sig in self.SIGNALS:
-                self._old[sig] = signal.signal(sig, self._handler)
-        return self
 
     def check(self, comm, phase: str) -> None:
         """Raise :class:`SetupStopped` on every rank if a signal reached any rank
@@ -518,18 +499,6 @@ class _StopSignals:
             signum = comm.allreduce(signum, op=MPI.MAX)
         if signum:
             raise SetupStopped(signal.Signals(signum).name, phase)
-
-    def rearm(self) -> None:
-        """Install the handlers again (keeping the ones to restore on exit): libraries
-        initialised inside the context may replace them at the C level without Python knowing,
-        e.g. ``gmsh.initialize()`` sets SIGTERM back to its default action (terminate)."""
-        for sig in self._old:
-            signal.signal(sig, self._handler)
-
-    def __exit__(self, *exc) -> None:
-        for sig, old in self._old.items():
-            signal.signal(sig, old)
-        self._old.clear()
 
 
 def _check_same_mesh(problem, arrays: dict) -> None:

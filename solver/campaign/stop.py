@@ -13,54 +13,26 @@ exits 4 (:data:`solver.exit_codes.EXIT_INTERRUPTED`); a rerun resumes.
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import threading
-from typing import Self
+
+from solver.console import SignalLatch
 
 __all__ = ["StopRequest"]
 
 
-class StopRequest:
-    """The stop request of a campaign or fit, and the member processes it must reach.
+class StopRequest(SignalLatch):
+    """The stop request of a campaign or fit (:class:`solver.console.SignalLatch`), and the
+    member processes it must reach.
 
-    Handlers are installed only in the main thread (elsewhere the context does nothing but
-    still tracks processes) and restored on exit. Used without ``with`` it never stops.
+    Outside the main thread the context records no signal but still tracks processes. Used
+    without ``with`` it never stops.
     """
 
-    SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
     def __init__(self) -> None:
-        #: The first signal received, else None.
-        self.signum: int | None = None
-        self._old: dict = {}
+        super().__init__()
         self._lock = threading.Lock()
         self._running: dict[subprocess.Popen, bool] = {}  # process -> signal forwarded
-
-    @property
-    def requested(self) -> bool:
-        """True once SIGTERM or SIGINT arrived."""
-        return self.signum is not None
-
-    @property
-    def name(self) -> str:
-        """Name of the signal received ("SIGTERM"), or "" if none."""
-        return signal.Signals(self.signum).name if self.signum else ""
-
-    def _handler(self, signum, frame) -> None:
-        if self.signum is None:
-            self.signum = signum
-
-    def __enter__(self) -> Self:
-        if threading.current_thread() is threading.main_thread():
-            for sig in self.SIGNALS:
-                self._old[sig] = signal.signal(sig, self._handler)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for sig, old in self._old.items():
-            signal.signal(sig, old)
-        self._old.clear()
 
     def launch(self, cmd: list[str], **popen_kwargs) -> subprocess.Popen | None:
         """Start ``cmd`` (``subprocess.Popen``), unless a stop was requested: then None.
