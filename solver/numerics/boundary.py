@@ -41,7 +41,7 @@ from solver.mesh.tags import (
     boundary_ids,
 )
 from solver.physics.sources import source_terms
-from solver.physics.surfaces import exchange_terms
+from solver.physics.surfaces import exchange_flux, exchange_terms
 
 
 @dataclass
@@ -196,8 +196,6 @@ class SurfaceExchange(BoundaryCondition):
         """UFL form of the halide flux into the crystal through this boundary at the current
         state [µm per unit cross-section in 1D; µm³/s over the faces in 3D]: ∫ k (1 - x_V)
         (y_res - y) ds."""
-        from solver.physics.surfaces import exchange_flux
-
         return exchange_flux(problem.fractions, self.rate, self.y_reservoir) * \
             self.measure(problem)
 

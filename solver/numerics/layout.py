@@ -22,7 +22,7 @@ No dolfinx at module level: the dof maps are computed in :meth:`FieldLayout.bind
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -292,7 +292,3 @@ def tolerances_from_settings(tol_y: float, tol_phi: float, atol_x_v: float,
     return {"y": AbsoluteTolerance(tol_y), "u": LogFractionTolerance(atol_x_v, rtol_x_v),
             "phi": AbsoluteTolerance(tol_phi)}
 
-
-def field_names(layout: FieldLayout | Sequence[Field]) -> tuple[str, ...]:
-    """Names of a layout or a sequence of fields."""
-    return tuple(f.name for f in layout)

@@ -34,6 +34,7 @@ restored stepper continues exactly as the uninterrupted one would have.
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -172,16 +173,17 @@ class StepSettings:
     drives: tuple = ()
     #: First step after a jump [s] (None: dt_initial).
     dt_after_jump: float | None = None
-    #: Tolerances of fields not among y, u, phi, by name (the default fields take theirs from
-    #: tol_y, tol_phi, rtol_x_v, atol_x_v; a field in neither uses its own default).
-    extra_tolerances: tuple = ()
+
+    @functools.cached_property
+    def _tolerances(self) -> dict:
+        """The default fields' error measures from tol_y, tol_phi, rtol_x_v, atol_x_v (built
+        once: the error norm asks for them at every step)."""
+        return tolerances_from_settings(self.tol_y, self.tol_phi, self.atol_x_v, self.rtol_x_v)
 
     def tolerance(self, f):
         """The time-step error measure of field ``f`` (a :class:`solver.numerics.layout.
-        Field`)."""
-        tols = tolerances_from_settings(self.tol_y, self.tol_phi, self.atol_x_v, self.rtol_x_v)
-        tols.update(dict(self.extra_tolerances))
-        return tols.get(f.name, f.tolerance)
+        Field`): the settings' for y, u, phi, the field's own default for any other."""
+        return self._tolerances.get(f.name, f.tolerance)
 
     @classmethod
     def from_config(cls, time_cfg, *, t_end: float | None = None,
