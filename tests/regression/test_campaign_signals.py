@@ -99,6 +99,30 @@ def running_summary(out: Path) -> bool:
     return False
 
 
+def signal_midway(cmd: list[str], runs: Path, signum: int) -> tuple:
+    """Start ``cmd`` in its own session, wait until a member run under ``runs`` is running,
+    send ``signum`` as a user would (SIGINT: Ctrl-C, to the whole process group; SIGTERM: to
+    the campaign or fit alone) and wait for the end.
+
+    Returns:
+        ``(returncode, stdout, stderr, pids)`` with the PIDs of the members that ran.
+    """
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        wait_until(lambda: running_summary(runs), proc)
+        pids = member_pids(runs)
+        if signum == signal.SIGINT:
+            os.killpg(proc.pid, signum)
+        else:
+            proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return proc.returncode, stdout, stderr, pids
+
+
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory) -> list[dict]:
     tmp = tmp_path_factory.mktemp("reference")
@@ -111,21 +135,9 @@ def uninterrupted(tmp_path_factory) -> list[dict]:
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_signal_stops_a_campaign_and_a_rerun_resumes(tmp_path, uninterrupted, signum):
     path, out = campaign_file(tmp_path), tmp_path / "out"
-    proc = subprocess.Popen(command(path, out), cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        wait_until(lambda: running_summary(out), proc)
-        pids = member_pids(out)
-        assert pids
-        if signum == signal.SIGINT:  # Ctrl-C: the terminal signals the whole process group
-            os.killpg(proc.pid, signum)
-        else:  # kill PID: the campaign alone
-            proc.send_signal(signum)
-        stdout, stderr = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 4, (stdout, stderr)
+    returncode, stdout, stderr, pids = signal_midway(command(path, out), out, signum)
+    assert pids
+    assert returncode == 4, (stdout, stderr)
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("interrupted: campaign sig: "), stderr
     assert lines[0].endswith("rerun to resume") and "of 3 members completed" in lines[0]
@@ -169,20 +181,8 @@ def test_signal_stops_a_fit_and_a_rerun_resumes(tmp_path, signum):
     path, out = fit_file(tmp_path), tmp_path / "fit"
     cmd = [sys.executable, str(REPO / "run_case.py"), "--fit", str(path), "--output", str(out),
            "--quiet"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    try:
-        wait_until(lambda: running_summary(out / "runs"), proc)
-        pids = member_pids(out / "runs")
-        if signum == signal.SIGINT:  # Ctrl-C
-            os.killpg(proc.pid, signum)
-        else:
-            proc.send_signal(signum)
-        stdout, stderr = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 4, (stdout, stderr)
+    returncode, stdout, stderr, pids = signal_midway(cmd, out / "runs", signum)
+    assert returncode == 4, (stdout, stderr)
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("interrupted: fit sigfit: "), stderr
     assert not any(alive(p) for p in pids) and not member_pids(out)

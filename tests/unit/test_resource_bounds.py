@@ -18,18 +18,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
-from mpi4py import MPI
 
 from solver.campaign.spec import MAX_CAMPAIGN_MEMBERS, load_campaign
 from solver.cli import main
 from solver.config import CaseError, case_from_dict, load_case
 from solver.model.protocols import MAX_PLOT_SWITCHES, BiasProtocol, TemperatureProtocol
-from solver.numerics.bdf import bdf_coefficients
-from solver.numerics.layout import DofLayout, FieldLayout
-from solver.numerics.newton import NewtonStats
 from solver.numerics.time_stepping import StepSettings, TimeStepper, landing
 from solver.preflight.bounds import (
     MAX_MIN_TIME_STEPS,
@@ -38,6 +33,7 @@ from solver.preflight.bounds import (
     MAX_PROTOCOL_MILESTONES,
     check_counts,
 )
+from tests.one_node import OneNodeProblem
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "cases" / "reference_forward.yaml"
@@ -333,49 +329,16 @@ def test_landing_with_drives_is_landing_on_the_merged_list():
         assert landing(t, dt, lists, (bias, square, temp)) == landing(t, dt, merged)
 
 
-class JumpOde:
-    """A one-node problem for the stepper: y' = -y + E(t), E the bias protocol's forward
-    field, so a jump of E shows in the steps (restart) and the solution."""
+class JumpOde(OneNodeProblem):
+    """y' = -y + E(t) on one node, E from the bias protocol's forward field, so a jump of E
+    shows in the steps (restart) and the solution (:class:`tests.one_node.OneNodeProblem`)."""
 
     def __init__(self, bias):
+        super().__init__(0.0)
         self.bias = bias
-        arr = np.array([0.0, -1.0, 0.0])
-        self.w, self.w_n, self.w_nm1 = arr.copy(), arr.copy(), arr.copy()
-        self.layout = DofLayout(FieldLayout.default(), [None] * 3,
-                                [np.array([0]), np.array([1]), np.array([2])],
-                                [np.zeros(1)] * 3, n_owned=3)
-        self.comm = MPI.COMM_SELF
-        self.bdf = self
-        self.t_new = 0.0
 
-    def set(self, dt, dt_prev, order):
-        self.a, self.dt = bdf_coefficients(dt, dt_prev, order), dt
-
-    state = property(lambda self: self.w)
-    previous = property(lambda self: self.w_n)
-
-    def move_to(self, t):
-        self.t_new = t
-        return False
-
-    def set_time(self, t):
-        self.t_new = t
-
-    def set_newton_guess(self, w):
-        self.w[:] = self.w_n if w is None else w
-
-    def accept(self):
-        self.w_nm1[:] = self.w_n
-        self.w_n[:] = self.w
-
-    def invalidate_jacobian(self):
-        """Nothing to refresh."""
-
-    def solve(self):
-        a0, a1, a2 = self.a
-        drive = 0.3 + 0.1 * self.bias.values(self.t_new).forward_field_V_per_um  # y in [0, 1]
-        self.w[0] = (self.dt * drive - a1 * self.w_n[0] - a2 * self.w_nm1[0]) / (a0 + self.dt)
-        return NewtonStats(True, 1, 2)
+    def source(self, t):
+        return 0.3 + 0.1 * self.bias.values(t).forward_field_V_per_um  # y in [0, 1]
 
 
 def test_stepper_with_lazy_drives_repeats_the_listed_run_bitwise():

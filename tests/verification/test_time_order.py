@@ -19,12 +19,10 @@ import math
 
 import numpy as np
 import pytest
-from mpi4py import MPI
 
 from solver.numerics.bdf import bdf_coefficients
-from solver.numerics.layout import DofLayout, FieldLayout
-from solver.numerics.newton import NewtonStats
 from solver.numerics.time_stepping import SteppableProblem, StepSettings, TimeStepper
+from tests.one_node import OneNodeProblem
 
 T_END_S = 2.0
 
@@ -33,63 +31,14 @@ def exact(t: float) -> float:
     return 0.5 * (math.sin(t) - math.cos(t)) + math.exp(-t)
 
 
-class _Coefficients:
-    def set(self, dt, dt_prev, order):
-        self.a = bdf_coefficients(dt, dt_prev, order)
-        self.dt = dt
-
-
-class OdeProblem:
-    """The stepper's view of a problem (:class:`solver.numerics.time_stepping.SteppableProblem`):
-    one dof per field (y, u = ln x_V, phi); y solves the ODE, u and phi stay constant."""
+class OdeProblem(OneNodeProblem):
+    """y' = -y + sin t on one node (:class:`tests.one_node.OneNodeProblem`)."""
 
     def __init__(self):
-        arr = np.array([exact(0.0), -1.0, 0.0])
-        self.w, self.w_n, self.w_nm1 = arr.copy(), arr.copy(), arr.copy()
-        self.layout = DofLayout(FieldLayout.default(), [None] * 3,
-                                [np.array([0]), np.array([1]), np.array([2])],
-                                [np.zeros(1)] * 3, n_owned=3)
-        self.comm = MPI.COMM_SELF
-        self.bdf = _Coefficients()
-        self.t_new = 0.0
+        super().__init__(exact(0.0))
 
-    @property
-    def state(self):
-        return self.w
-
-    @property
-    def previous(self):
-        return self.w_n
-
-    def move_to(self, t):
-        self.t_new = t
-        return False
-
-    def set_time(self, t):
-        self.t_new = t
-
-    def set_newton_guess(self, w):
-        self.w[:] = self.w_n if w is None else w
-
-    def accept(self):
-        self.w_nm1[:] = self.w_n
-        self.w_n[:] = self.w
-
-    def state_arrays(self):
-        return {"w": self.w.copy(), "w_n": self.w_n.copy(), "w_nm1": self.w_nm1.copy()}
-
-    def restore_state_arrays(self, arrays):
-        self.w[:], self.w_n[:], self.w_nm1[:] = arrays["w"], arrays["w_n"], arrays["w_nm1"]
-
-    def invalidate_jacobian(self):
-        """No Jacobian to refresh."""
-
-    def solve(self):
-        a0, a1, a2 = self.bdf.a
-        dt = self.bdf.dt
-        rhs = dt * math.sin(self.t_new) - a1 * self.w_n[0] - a2 * self.w_nm1[0]
-        self.w[0] = rhs / (a0 + dt)
-        return NewtonStats(True, 1, 2)
+    def source(self, t):
+        return math.sin(t)
 
 
 def test_ode_problem_is_a_steppable_problem():
