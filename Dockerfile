@@ -39,7 +39,7 @@ print('installed', solver.__file__, 'form JIT ok:', \
 fem.assemble_scalar(fem.form(fem.Constant(m, 2.0) * ufl.dx(domain=m))))" \
  && python -c "import gmsh; gmsh.initialize(); print('gmsh', gmsh.__version__, 'ok'); gmsh.finalize()"
 
-# The commit the image was built from (.git is not copied): read by solver/outputs.py into every
+# The commit the image was built from (.git is not copied): read by solver/io/provenance.py into every
 # summary's provenance. Last, so that a new commit does not invalidate the layers above. The RUN
 # uses the argument, so a new value is a cache miss here (buildah would reuse a cached ENV layer).
 ARG GIT_COMMIT=""
