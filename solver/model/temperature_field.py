@@ -1,0 +1,371 @@
+r"""Prescribed temperature fields T(x, t) [K] (numpy, vectorised).
+
+Each field is a callable ``field(x_um, t_s) -> T_K`` with
+
+- ``x_um``: points, array of shape (N, d) [µm] (d = 1, 2 or 3; dolfinx dof coordinates are
+  (N, 3)); a 1-D array of shape (N,) is read as N points on a line;
+- ``t_s``: one time [s] (a float);
+- the result: array of shape (N,) [K], float64.
+
+and an attribute ``is_uniform`` (True if T does not depend on x: the transport problem may then
+keep T as a constant). The uniform fields also give ``history_K(t_s)``: T at an array of times,
+shape (M,). No field loops over points in Python, so that a field can be evaluated at the dof
+coordinates of a mesh at every time step.
+
+Fields (docs/nanocrystals.md, "Temperature as a field"):
+
+:class:`LaserHeating`
+    seed 004 eq. 9 (004_2837c6e205a58ee5.txt, line 227):
+    ``T = A0 (1 - exp(-B t)) exp(-2 r^2 / w0^2) + T0``, r the in-plane distance from the beam
+    centre (x, y; z, the beam axis, is ignored).
+:class:`UniformTemperature`
+    the uniform T(t) of a :class:`solver.model.protocols.TemperatureProtocol`.
+:class:`SubstrateResponse`
+    a substrate heated by a heater switched on and off (seed 003: a current through the ITO
+    substrate), as two first-order modes driven by the heater level h(t) in [0, 1]:
+    ``T = T_amb + a_f u_f + a_s u_s``, ``tau_i du_i/dt = h(t) - u_i``, u_i(0) = 0; evaluated
+    exactly, piece by piece (closed-form exponentials; a square wave in O(1) per time).
+:class:`TableTemperature`
+    a measured T(t) table, interpolated linearly, held constant outside.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from solver.model.protocols import Piece, Schedule
+
+__all__ = ["SEED003_SUBSTRATE", "LaserHeating", "SubstrateModes", "SubstrateResponse",
+           "TableTemperature", "UniformTemperature", "points_um"]
+
+#: 0 °C in K.
+ZERO_CELSIUS_K = 273.15
+
+
+def points_um(x_um) -> np.ndarray:
+    """``x_um`` as a float array of shape (N, d): (N,) is read as N points on a line.
+
+    Raises:
+        ValueError: not 1-D or 2-D, or not finite.
+    """
+    x = np.asarray(x_um, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"points: expected an array of shape (N, d), got shape {x.shape}")
+    return x
+
+
+def _check_time(t_s) -> float:
+    t = float(t_s)
+    if not math.isfinite(t):
+        raise ValueError(f"time: {t_s} s is not finite")
+    return t
+
+
+class _Uniform:
+    """Shared behaviour of the fields that do not depend on x."""
+
+    is_uniform = True
+
+    def history_K(self, t_s) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __call__(self, x_um, t_s: float) -> np.ndarray:
+        """T [K] at the points ``x_um`` (N, d) [µm] and time ``t_s`` [s]: shape (N,)."""
+        n = points_um(x_um).shape[0]
+        value = float(self.history_K(np.array([_check_time(t_s)]))[0])
+        return np.full(n, value)
+
+
+@dataclass(frozen=True)
+class LaserHeating:
+    """Laser-induced temperature of seed 004, eq. 9 (004_2837c6e205a58ee5.txt, line 227):
+
+        T(x, y, t) = A0 (1 - exp(-B t)) exp(-2 [(x - x0)^2 + (y - y0)^2] / w0^2) + T0.
+
+    The seed calls A0 "the maximum laser-induced temperature amplitude calculated from the
+    Fourier law using the finite difference method (see SI)", B "the heating rate", T0 "the
+    room temperature", w0 "the Gaussian laser waist radius" (line 229). Its values of A0 and B
+    are in the supporting information, which we do not have: ``rise_K`` and ``rate_per_s`` have
+    no default (:func:`solver.numerics.heat.solve_heat_steady` estimates A0 from a heat
+    equation). The waist radius is "estimated at 1 µm" (line 93; w0 = 1e-4 cm, line 155); the
+    room temperature is taken as 293 K, the temperature at which the seed quotes D_PR (line
+    117).
+
+    Args:
+        rise_K: A0, the steady rise at the beam centre [K] (>= 0).
+        rate_per_s: B [1/s] (> 0).
+        waist_um: w0, the 1/e^2 intensity radius [µm] (> 0); default 1.0 (004 line 93).
+        T0_K: room temperature [K] (> 0); default 293.0 (004 line 117).
+        centre_um: beam centre (x0, y0) [µm]; only the first d coordinates of a point set of
+            dimension d < 2 are used, and z is ignored.
+        on_s: time the laser is switched on [s]; T = T0 before (default 0).
+
+    Raises:
+        ValueError: a parameter out of range.
+    """
+
+    rise_K: float
+    rate_per_s: float
+    waist_um: float = 1.0
+    T0_K: float = 293.0
+    centre_um: tuple[float, float] = (0.0, 0.0)
+    on_s: float = 0.0
+    is_uniform: bool = field(default=False, init=False)
+
+    def __post_init__(self):
+        checks = {"rise_K": self.rise_K >= 0, "rate_per_s": self.rate_per_s > 0,
+                  "waist_um": self.waist_um > 0, "T0_K": self.T0_K > 0,
+                  "on_s": math.isfinite(self.on_s)}
+        for key, ok in checks.items():
+            value = getattr(self, key)
+            if not (ok and math.isfinite(value)):
+                raise ValueError(f"LaserHeating.{key}: {value} is out of range")
+        if len(self.centre_um) != 2 or not all(map(math.isfinite, self.centre_um)):
+            raise ValueError(f"LaserHeating.centre_um: {self.centre_um} is not two finite "
+                             "numbers (x0, y0) [µm]")
+
+    def profile(self, x_um) -> np.ndarray:
+        """exp(-2 r^2 / w0^2) at the points (N, d) [µm]: shape (N,)."""
+        x = points_um(x_um)
+        d = min(x.shape[1], 2)
+        r2 = np.sum((x[:, :d] - np.asarray(self.centre_um[:d])) ** 2, axis=1)
+        return np.exp(-2.0 * r2 / self.waist_um ** 2)
+
+    def amplitude_K(self, t_s: float) -> float:
+        """A0 (1 - exp(-B (t - on_s))) [K] (0 before ``on_s``)."""
+        dt = _check_time(t_s) - self.on_s
+        return self.rise_K * -math.expm1(-self.rate_per_s * dt) if dt > 0 else 0.0
+
+    def __call__(self, x_um, t_s: float) -> np.ndarray:
+        """T [K] at the points ``x_um`` (N, d) [µm] and time ``t_s`` [s]: shape (N,)."""
+        return self.T0_K + self.amplitude_K(t_s) * self.profile(x_um)
+
+
+class UniformTemperature(_Uniform):
+    """The uniform T(t) of a temperature protocol (the device temperature of the case file).
+
+    Args:
+        protocol: anything with ``T_K(t_s) -> float``, e.g.
+            :class:`solver.model.protocols.TemperatureProtocol`.
+    """
+
+    def __init__(self, protocol):
+        self.protocol = protocol
+
+    def history_K(self, t_s) -> np.ndarray:
+        """T [K] at the times ``t_s`` (M,) [s]: shape (M,)."""
+        t = np.atleast_1d(np.asarray(t_s, dtype=float))
+        return np.array([self.protocol.T_K(float(v)) for v in t])
+
+
+class TableTemperature(_Uniform):
+    """A measured T(t) table, linear between the points and constant outside them.
+
+    Args:
+        times_s: times [s], strictly increasing, finite; at least one.
+        T_K: temperatures [K] at those times, finite and > 0, same length.
+
+    Raises:
+        ValueError: one line naming the bad argument.
+    """
+
+    def __init__(self, times_s, T_K):
+        t = np.asarray(times_s, dtype=float).ravel()
+        T = np.asarray(T_K, dtype=float).ravel()
+        if t.size == 0:
+            raise ValueError("TableTemperature.times_s: empty (give at least one point)")
+        if T.size != t.size:
+            raise ValueError(f"TableTemperature.T_K: {T.size} values for {t.size} times")
+        if not np.all(np.isfinite(t)):
+            raise ValueError("TableTemperature.times_s: not all finite")
+        if not (np.all(np.isfinite(T)) and np.all(T > 0)):
+            raise ValueError("TableTemperature.T_K: not all finite and > 0 K")
+        if np.any(np.diff(t) <= 0):
+            k = int(np.argmax(np.diff(t) <= 0))
+            raise ValueError(f"TableTemperature.times_s: not strictly increasing at index "
+                             f"{k + 1} ({t[k + 1]:g} s after {t[k]:g} s)")
+        self.times_s, self.T_K = t, T
+
+    @classmethod
+    def from_celsius(cls, times_s, T_C) -> TableTemperature:
+        """From temperatures in °C (T_K = T_C + 273.15)."""
+        return cls(times_s, np.asarray(T_C, dtype=float) + ZERO_CELSIUS_K)
+
+    def history_K(self, t_s) -> np.ndarray:
+        """T [K] at the times ``t_s`` (M,) [s]: shape (M,)."""
+        return np.interp(np.atleast_1d(np.asarray(t_s, dtype=float)), self.times_s, self.T_K)
+
+
+@dataclass(frozen=True)
+class SubstrateModes:
+    """Two first-order thermal modes of a heated substrate (a lumped two-time-constant model).
+
+    Attributes:
+        ambient_K: temperature with the heater off [K].
+        fast_rise_K, fast_tau_s: steady rise [K] and time constant [s] of the fast mode.
+        slow_rise_K, slow_tau_s: the same for the slow mode (the whole holder) [K], [s].
+    """
+
+    ambient_K: float
+    fast_rise_K: float
+    fast_tau_s: float
+    slow_rise_K: float
+    slow_tau_s: float
+
+    def __post_init__(self):
+        for key in ("ambient_K", "fast_tau_s", "slow_tau_s"):
+            if not (getattr(self, key) > 0 and math.isfinite(getattr(self, key))):
+                raise ValueError(f"SubstrateModes.{key}: {getattr(self, key)} is not > 0")
+        for key in ("fast_rise_K", "slow_rise_K"):
+            if not math.isfinite(getattr(self, key)):
+                raise ValueError(f"SubstrateModes.{key}: {getattr(self, key)} is not finite")
+
+    @property
+    def steady_rise_K(self) -> float:
+        """Rise with the heater on for ever [K]."""
+        return self.fast_rise_K + self.slow_rise_K
+
+
+#: Seed 003 (003_79292b6190e462ff.txt), ITO substrate at 400 mA: a least-squares fit (exact,
+#: four points, four parameters) of the rises 7 K at 4 s (24 -> 31 °C, line 70), 8.5 K at
+#: 10 s (23.5 -> 32 °C, line 61), 11.5 K at 300 s (-> 35 °C "after 300 s", line 66) and
+#: 13.5 K at 600 s (-> 37 °C, line 61), from 23.5 °C. Not fitted, and reproduced: cooling
+#: from 35 °C (300 s on) to 26.8 °C 8 s after switching off (seed: 35 -> 27 °C within
+#: ≈ 8 s, line 70). The seed calls its temperatures approximate (line 120).
+SEED003_SUBSTRATE = SubstrateModes(ambient_K=23.5 + ZERO_CELSIUS_K, fast_rise_K=8.50,
+                                   fast_tau_s=2.35, slow_rise_K=9.00, slow_tau_s=740.0)
+
+
+def _relax(u0, target, dt, tau):
+    """Exact solution of tau du/dt = target - u after dt from u0 (arrays broadcast)."""
+    return target + (u0 - target) * np.exp(-dt / tau)
+
+
+def _square_state(piece: Piece, u0: float, t: np.ndarray, tau: float) -> np.ndarray:
+    """u(t) of tau du/dt = h - u for a square-wave h (high a for duty*P, then low b) starting
+    at u0 at piece.t0_s; t inside the piece. Per period the state maps as u -> q u + c
+    (q = exp(-P/tau)), so after n periods u_n = u* + (u0 - u*) q^n with u* = c / (1 - q)."""
+    P, d, a, b = piece.period_s, piece.duty, piece.a, piece.b
+    e_high, e_low = math.exp(-d * P / tau), math.exp(-(1.0 - d) * P / tau)
+    q = e_high * e_low
+    c = b * (1.0 - e_low) + a * (1.0 - e_high) * e_low
+    u_star = c / -math.expm1(-P / tau)
+    s = t - piece.t0_s
+    n = np.floor(s / P)
+    phase = s - n * P
+    un = u_star + (u0 - u_star) * q ** n
+    u_high_end = _relax(un, a, d * P, tau)
+    return np.where(phase <= d * P, _relax(un, a, phase, tau),
+                    _relax(u_high_end, b, phase - d * P, tau))
+
+
+def _piece_state(piece: Piece, u0: float, t: np.ndarray, tau: float) -> np.ndarray:
+    """u(t) inside one heater piece (constant or square level), from u0 at its start."""
+    if piece.kind == "constant":
+        return _relax(u0, piece.a, t - piece.t0_s, tau)
+    if piece.kind == "square":
+        return _square_state(piece, u0, t, tau)
+    raise ValueError(f"SubstrateResponse: heater piece kind {piece.kind!r} is not supported "
+                     "(constant levels and square waves only)")
+
+
+class SubstrateResponse(_Uniform):
+    """The substrate temperature under a heater switched on and off (seed 003's ITO heating).
+
+    Model: two first-order modes (:class:`SubstrateModes`) driven by the heater level h(t)
+    (1 = on at the calibrated power, 0 = off; values in between scale the rise linearly):
+
+        T(t) = T_amb + a_f u_f(t) + a_s u_s(t),   tau_i du_i/dt = h(t) - u_i,   u_i(0) = 0.
+
+    Evaluated exactly: u is carried from piece to piece of the heater schedule in closed form,
+    and inside a square-wave piece by the period map (O(1) per time, however many pulses).
+    Before t = 0 the heater is off and T = T_amb.
+
+    Args:
+        heater: a :class:`solver.model.protocols.Schedule` of the level h(t) [-] made of
+            constant and square pieces (see :meth:`pulse_train`, :meth:`switched`).
+        modes: the thermal modes; default :data:`SEED003_SUBSTRATE` (seed 003, 400 mA).
+
+    Raises:
+        ValueError: a ramp piece in the heater schedule.
+    """
+
+    def __init__(self, heater: Schedule, modes: SubstrateModes = SEED003_SUBSTRATE):
+        for p in heater.pieces:
+            if p.kind not in ("constant", "square"):
+                raise ValueError(f"SubstrateResponse: heater piece kind {p.kind!r} is not "
+                                 "supported (constant levels and square waves only)")
+        self.heater, self.modes = heater, modes
+
+    @classmethod
+    def pulse_train(cls, width_s: float, period_s: float, start_s: float = 0.0,
+                    modes: SubstrateModes = SEED003_SUBSTRATE) -> SubstrateResponse:
+        """Heater on for ``width_s`` every ``period_s`` from ``start_s`` [s], for ever (seed
+        003 Fig. 3: t/T = 0.1/1, 0.5/5, 1/10, 2/10, 5/10 s, line 79); ``width_s =
+        period_s`` is DC (on from ``start_s``).
+
+        Raises:
+            ValueError: width_s <= 0 or width_s > period_s.
+        """
+        if not (0 < width_s <= period_s) or not math.isfinite(period_s):
+            raise ValueError(f"pulse_train: width_s = {width_s} s must be in (0, period_s = "
+                             f"{period_s} s]")
+        pieces = [Piece(0.0, start_s, "constant", 0.0, 0.0)] if start_s > 0 else []
+        t0 = max(start_s, 0.0)
+        if width_s == period_s:
+            pieces.append(Piece(t0, math.inf, "constant", 1.0, 1.0))
+        else:
+            pieces.append(Piece(t0, math.inf, "square", 1.0, 0.0, period_s,
+                                width_s / period_s))
+        return cls(Schedule(pieces), modes)
+
+    @classmethod
+    def switched(cls, switch_times_s,
+                 modes: SubstrateModes = SEED003_SUBSTRATE) -> SubstrateResponse:
+        """Heater off until the first of ``switch_times_s`` [s] (> 0, increasing), on until
+        the second, off until the third, and so on (seed 003 Fig. 2: on at 400 mA, then off).
+
+        Raises:
+            ValueError: times not > 0 and strictly increasing, or none.
+        """
+        times = [float(v) for v in switch_times_s]
+        steps = np.diff(times) if len(times) > 1 else np.array([1.0])
+        if not times or times[0] <= 0 or np.any(steps <= 0) or not np.all(np.isfinite(times)):
+            raise ValueError(f"switched: switch_times_s {times} must be > 0, finite and "
+                             "strictly increasing")
+        edges = [0.0, *times, math.inf]
+        pieces = [Piece(edges[k], edges[k + 1], "constant", float(k % 2), float(k % 2))
+                  for k in range(len(edges) - 1)]
+        return cls(Schedule(pieces), modes)
+
+    def _mode(self, t: np.ndarray, tau: float) -> np.ndarray:
+        u, u0 = np.zeros_like(t), 0.0
+        for p in self.heater.pieces:
+            t0 = max(p.t0_s, 0.0)
+            if p.t1_s <= 0.0:
+                continue
+            inside = (t > t0) & (t <= p.t1_s)
+            if np.any(inside):
+                u[inside] = _piece_state(p, u0, t[inside], tau)
+            if not math.isfinite(p.t1_s):
+                break
+            u0 = float(_piece_state(p, u0, np.array([p.t1_s]), tau)[0])
+        after = t > self.heater.pieces[-1].t1_s  # after a finite last piece: relax to its end
+        if np.any(after):
+            last = self.heater.pieces[-1]
+            u[after] = _relax(u0, last.end(), t[after] - last.t1_s, tau)
+        return u
+
+    def history_K(self, t_s) -> np.ndarray:
+        """T [K] at the times ``t_s`` (M,) [s] (any order): shape (M,)."""
+        t = np.atleast_1d(np.asarray(t_s, dtype=float))
+        if not np.all(np.isfinite(t)):
+            raise ValueError("SubstrateResponse: times are not all finite")
+        m = self.modes
+        return (m.ambient_K + m.fast_rise_K * self._mode(t, m.fast_tau_s)
+                + m.slow_rise_K * self._mode(t, m.slow_tau_s))
