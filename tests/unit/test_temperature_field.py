@@ -1,6 +1,7 @@
 """Prescribed temperature fields (solver/model/temperature_field.py): verification against
 closed forms and an independent ODE integration, validation against seed 003's numbers."""
 
+import itertools
 import math
 
 import numpy as np
@@ -27,7 +28,7 @@ def _ode_reference(heater: Schedule, modes: SubstrateModes, times):
     edges = sorted({0.0, t_end, *heater.milestones(t_end)})
     taus = np.array([modes.fast_tau_s, modes.slow_tau_s])
     u, out = np.zeros(2), {}
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    for a, b in itertools.pairwise(edges):
         level = heater.value(0.5 * (a + b))
         inside = [t for t in times if a < t <= b]
         sol = solve_ivp(lambda _t, y, h=level: (h - y) / taus, (a, b), u, rtol=1e-11,
