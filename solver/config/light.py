@@ -2,7 +2,7 @@
 and photocarriers").
 
 A beam (uniform, or Gaussian of given power or peak irradiance and 1/e² radius), its absorption
-in the film, the carrier recombination constants and an optional ``protocol`` of on/off, level,
+in the film, the carrier recombination constants and an optional ``protocol`` of light/dark, level,
 ramp and square segments in relative intensity. The default is dark (irradiance 0): a case
 without the section behaves as before. :meth:`solver.model.light.Illumination.from_config`
 turns the section into the model objects (the schema layer does not import the model).
@@ -26,12 +26,13 @@ _INTENSITY_DOC = "[-] relative intensity: multiplies the beam irradiance (1 = as
 
 
 class LightSegment(BaseModel):
-    """One segment of ``light.protocol``: on, off, a level, a ramp or a square train."""
+    """One segment of ``light.protocol``: light (full beam), dark, a level, a ramp or a square
+    train. (The kinds are not called on/off: YAML reads unquoted on/off as true/false.)"""
 
     model_config = _MODEL_CONFIG
 
-    kind: Literal["on", "off", "level", "ramp", "square"] = Field(
-        description="[-] on (relative intensity 1), off (0), level (relative_intensity), ramp "
+    kind: Literal["light", "dark", "level", "ramp", "square"] = Field(
+        description="[-] light (relative intensity 1), dark (0), level (relative_intensity), ramp "
         "(linear from the previous level to relative_intensity), square "
         "(relative_intensity_high for duty x period_s, then relative_intensity_low, repeated)")
     duration_s: float = Field(gt=0, le=1.0e10, description="[s] duration of the segment")
@@ -48,7 +49,7 @@ class LightSegment(BaseModel):
         "[0, duration_s] (added to time.output_times_s)")
 
     _USES: ClassVar[dict] = {
-        "on": (), "off": (), "level": ("relative_intensity",), "ramp": ("relative_intensity",),
+        "light": (), "dark": (), "level": ("relative_intensity",), "ramp": ("relative_intensity",),
         "square": ("relative_intensity_high", "relative_intensity_low", "period_s", "duty")}
     _REQUIRED: ClassVar[dict] = {"level": ("relative_intensity",),
                                  "ramp": ("relative_intensity",),
@@ -111,8 +112,8 @@ class Light(BaseModel):
         description="[cm⁶/s] Auger recombination k3 (seed 004 line 155)")
     protocol: tuple[LightSegment, ...] | None = Field(
         None, strict=False, min_length=1,
-        description="[-] list of segments (on, off, level, ramp, square) from t = 0 in relative "
-        "intensity; the last level holds after the last segment; null = always on")
+        description="[-] list of segments (light, dark, level, ramp, square) from t = 0 in "
+        "relative intensity; the last level holds after the last segment; null = always on")
 
     @model_validator(mode="after")
     def _check(self) -> "Light":

@@ -11,7 +11,7 @@ The chain, each link one object:
                            G(z) = I (1 - R) α exp(-α z)/E_ph
     :class:`Recombination` steady carrier density n from G = k1 n + k2 n² + k3 n³ (seed 004
                            eqs. 2-3), vectorised; the transient dn/dt = G - k1 n - k2 n² - k3 n³
-    :class:`LightProtocol` relative intensity s(t) [-] (a :class:`Schedule`: on/off, levels,
+    :class:`LightProtocol` relative intensity s(t) [-] (a :class:`Schedule`: light/dark, levels,
                            ramps, square trains), whose switches the stepper lands on
     :class:`Illumination`  the four together: n(t, x, y, z) = n_ss(s(t) G(x, y, z))
     :class:`LightRateLaw`  k(n) = k_dark + k_light ((n - n_th)_+/n_ref)^m [/(1 + (n/n_sat)^m)]
@@ -333,15 +333,15 @@ class LightProtocol(_Drive):
     @classmethod
     def from_segments(cls, segments) -> LightProtocol:
         """From validated ``light.protocol`` segments (solver.config.light.LightSegment):
-        kinds on (s = 1), off (s = 0), level (s = relative_intensity), ramp (linear from the
+        kinds light (s = 1), dark (s = 0), level (s = relative_intensity), ramp (linear from the
         previous level to relative_intensity), square (relative_intensity_high for
         duty·period_s, then relative_intensity_low). Before the first segment the light is
         at the first segment's start level; after the last, its end level holds."""
         pieces, outputs, t, prev = [], [], 0.0, 1.0
         for seg in segments:
             t1 = t + seg.duration_s
-            if seg.kind in ("on", "off", "level"):
-                s = {"on": 1.0, "off": 0.0}.get(seg.kind, seg.relative_intensity)
+            if seg.kind in ("light", "dark", "level"):
+                s = {"light": 1.0, "dark": 0.0}.get(seg.kind, seg.relative_intensity)
                 piece = Piece(t, t1, "constant", s, s, label=seg.kind)
             elif seg.kind == "ramp":
                 piece = Piece(t, t1, "ramp", prev, seg.relative_intensity, label="ramp")

@@ -148,12 +148,12 @@ def test_seed_004_carrier_density_at_50_uW():
 
 def test_light_protocol_on_off_and_milestones():
     light = Light(irradiance_W_per_cm2=50.0, protocol=[
-        {"kind": "on", "duration_s": 600.0},
-        {"kind": "off", "duration_s": 100.0},
+        {"kind": "light", "duration_s": 600.0},
+        {"kind": "dark", "duration_s": 100.0},
         {"kind": "level", "relative_intensity": 0.1, "duration_s": 50.0},
         {"kind": "square", "relative_intensity_high": 1.0, "period_s": 10.0, "duty": 0.1,
          "duration_s": 20.0},
-        {"kind": "off", "duration_s": 1.0}])
+        {"kind": "dark", "duration_s": 1.0}])
     ill = Illumination.from_config(light)
     p = ill.protocol
     assert [p.relative_intensity(t) for t in (0.0, 600.0, 600.5, 700.5, 751.0, 752.0)] == \
@@ -189,12 +189,12 @@ def test_light_rate_law():
 
 @pytest.mark.parametrize(("data", "key"), [
     ({"irradiance_W_per_cm": 50.0}, "irradiance_W_per_cm"),
-    ({"protocol": [{"kind": "on", "duraton_s": 1.0}]}, "protocol[0].duraton_s"),
+    ({"protocol": [{"kind": "light", "duraton_s": 1.0}]}, "protocol[0].duraton_s"),
     ({"profile": "gaussian", "power_uW": 50.0}, "waist_um"),
     ({"power_uW": 50.0}, "power_uW"),
     ({"profile": "gaussian", "waist_um": 1.0, "power_uW": 5.0, "irradiance_W_per_cm2": 3.0},
      "power_uW"),
-    ({"protocol": [{"kind": "off", "relative_intensity": 1.0, "duration_s": 1.0}]},
+    ({"protocol": [{"kind": "dark", "relative_intensity": 1.0, "duration_s": 1.0}]},
      "protocol[0].relative_intensity"),
     ({"k1_per_s": 0.0, "k2_cm3_per_s": 0.0, "k3_cm6_per_s": 0.0}, "k1_per_s"),
     ({"transmittance": 0.7, "reflectance": 0.5}, "transmittance"),
@@ -217,3 +217,18 @@ def test_light_section_to_model():
     peak = Illumination.from_config(Light(profile="gaussian", waist_um=1.0,
                                           irradiance_W_per_cm2=1.9e4))
     assert peak.beam.power_W == pytest.approx(1.9e4 * math.pi * 1e-8 / 2)
+
+
+def test_documented_example_validates():
+    """The ``light`` example of docs/nanocrystals.md, read with the case YAML loader."""
+    from pathlib import Path
+
+    from solver.config.loading import _parse_yaml
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "nanocrystals.md").read_text()
+    section = text.split("## Light and photocarriers", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    ill = Illumination.from_config(Light.model_validate(_parse_yaml(block, "doc")["light"]))
+    assert ill.beam.power_W == pytest.approx(300e-6)
+    assert ill.protocol.relative_intensity(700.0) == 0.0
+    assert ill.protocol.relative_intensity(7800.5) == 1.0  # the first 1 s pulse of the square
