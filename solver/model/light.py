@@ -74,6 +74,8 @@ _UM_PER_CM = 1.0e4
 _CM_PER_NM = 1.0e-7
 #: Newton iterations cap of the cubic (convergence from above takes < 10; see steady_density).
 _NEWTON_MAX_ITER = 60
+#: [cm⁻³ s⁻¹] largest generation rate accepted (seed 004's peak is ≈1e27; n³ overflows near 1e277).
+_G_MAX_PER_CM3_S = 1.0e200
 
 
 def photon_energy_J(wavelength_nm: float) -> float:
@@ -254,11 +256,11 @@ class Recombination:
         Cardano root would lose digits to cancellation where two terms balance.
 
         Raises:
-            ValueError: a G is negative or not finite.
+            ValueError: a G is negative, not finite or above 1e200 (n³ would overflow).
         """
         g = np.asarray(generation_per_cm3_s, dtype=float)
-        if not np.all(np.isfinite(g)) or np.any(g < 0):
-            raise ValueError("generation rates must be finite and >= 0")
+        if not np.all(np.isfinite(g)) or np.any(g < 0) or np.any(g > _G_MAX_PER_CM3_S):
+            raise ValueError(f"generation rates must be in [0, {_G_MAX_PER_CM3_S:g}] cm^-3 s^-1")
         shape, g = g.shape, g.ravel()
         n = self._upper_start(g)
         k1, k2, k3 = self.k1_per_s, self.k2_cm3_per_s, self.k3_cm6_per_s

@@ -76,8 +76,9 @@ def test_residual_is_round_off_and_monotone():
 
 
 def test_negative_generation_refused():
-    with pytest.raises(ValueError, match="generation"):
-        Recombination().steady_density_cm3([1.0, -1.0])
+    for bad in ([1.0, -1.0], [np.nan], [1e300]):
+        with pytest.raises(ValueError, match="generation"):
+            Recombination().steady_density_cm3(bad)
 
 
 def test_transient_relaxes_to_the_steady_density():
