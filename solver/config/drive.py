@@ -105,7 +105,9 @@ class TemperatureSegment(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    kind: Literal["hold", "step", "ramp", "square"] = Field(description=_SEGMENT_KIND_DOC)
+    kind: Literal["hold", "step", "ramp", "square", "table"] = Field(
+        description=_SEGMENT_KIND_DOC + ", table (linear between measured points times_s, "
+        "T_table_K; constant before the first and after the last)")
     duration_s: float = Field(gt=0, le=1.0e10, description="[s] duration of the segment")
     T_K: float | None = Field(None, gt=0, le=900.0,
                               description="[K] hold/step: temperature (hold: default previous)")
@@ -117,19 +119,45 @@ class TemperatureSegment(BaseModel):
     T_low_K: float | None = Field(None, gt=0, le=900.0, description="[K] square: low part")
     period_s: float | None = Field(None, gt=0, le=1.0e10, description="[s] square: period")
     duty: float = Field(0.5, gt=0, lt=1, description="[-] square: high fraction of a period")
+    times_s: tuple[float, ...] | None = Field(
+        None, strict=False, min_length=1, description="[s] table: times of the measured "
+        "points from the segment start, strictly increasing, each in [0, duration_s]")
+    T_table_K: tuple[float, ...] | None = Field(
+        None, strict=False, min_length=1, description="[K] table: temperatures at times_s, "
+        "each in (0, 900]")
     output_times_s: tuple[float, ...] = Field(
         (), strict=False, description="[s] profile outputs, from the segment start, each in "
         "[0, duration_s] (added to time.output_times_s)")
 
     _USES: ClassVar[dict] = {"hold": ("T_K",), "step": ("T_K",), "ramp": ("T_start_K", "T_end_K"),
-             "square": ("T_high_K", "T_low_K", "period_s", "duty")}
+             "square": ("T_high_K", "T_low_K", "period_s", "duty"),
+             "table": ("times_s", "T_table_K")}
     _REQUIRED: ClassVar[dict] = {"step": ("T_K",), "ramp": ("T_end_K",),
-                 "square": ("T_high_K", "T_low_K", "period_s")}
+                 "square": ("T_high_K", "T_low_K", "period_s"),
+                 "table": ("times_s", "T_table_K")}
 
     @model_validator(mode="after")
     def _check(self) -> "TemperatureSegment":
         _check_segment(self, self._USES, self._REQUIRED)
+        if self.kind == "table":
+            _check_table(self.times_s, self.T_table_K, self.duration_s)
         return self
+
+
+def _check_table(times_s: tuple, T_K: tuple, duration_s: float) -> None:
+    """A ``table`` segment: as many temperatures as times, times strictly increasing inside
+    [0, duration_s], temperatures in (0, 900] K."""
+    if len(T_K) != len(times_s):
+        raise _rule("T_table_K", f"{len(T_K)} values for {len(times_s)} times_s")
+    for i, (t, T) in enumerate(zip(times_s, T_K, strict=True)):
+        if not 0.0 <= t <= duration_s:  # also refuses nan
+            raise _rule("times_s", f"[{i}] = {t:g} s is outside [0, duration_s = "
+                        f"{duration_s:g} s]")
+        if i and not t > times_s[i - 1]:
+            raise _rule("times_s", f"not strictly increasing: [{i}] = {t:g} s after "
+                        f"{times_s[i - 1]:g} s")
+        if not 0.0 < T <= 900.0:
+            raise _rule("T_table_K", f"[{i}] = {T:g} K is outside (0, 900] K")
 
 
 class Bias(BaseModel):
@@ -180,7 +208,7 @@ class Temperature(BaseModel):
                        "the first segment (the default of a first hold, or ramp start)")
     protocol: tuple[TemperatureSegment, ...] | None = Field(
         None, strict=False, min_length=1,
-        description="[-] list of segments (hold, step, ramp, square) from t = 0; the last "
+        description="[-] list of segments (hold, step, ramp, square, table) from t = 0; the last "
         "temperature holds after the last segment; null = constant T_K. Hop rates, the "
         "Debye length, the thermal voltage and (vacancy_model formation_energy) the "
         "equilibrium vacancy fractions follow T(t)",

@@ -9,6 +9,8 @@ its end value holds. Segment kinds (level = forward field [V/µm] or temperature
     step      jump to the given level
     ramp      linear from a start level (default: the previous end) to an end level
     square    high for duty·period, then low, repeated from the segment start
+    table     (temperature only) linear between measured points, constant before the first
+              and after the last (their times are not milestones of the stepper)
     reversal  (bias only) the previous end field with the opposite sign (or |field| given)
 
 :class:`BiasProtocol` owns everything about the applied bias: the sign convention (a positive
@@ -51,10 +53,13 @@ class Piece:
 
     Attributes:
         t0_s, t1_s: start and end [s].
-        kind: "constant", "ramp" or "square".
-        a, b: constant: (level, level); ramp: (start, end); square: (high, low).
+        kind: "constant", "ramp", "square" or "table".
+        a, b: constant: (level, level); ramp: (start, end); square: (high, low); table: the
+            levels at t0_s and t1_s.
         period_s, duty: square wave period [s] and high fraction (0, 1).
         label: the segment's kind as written ("hold", "step", ...), for plots.
+        table_times_s, table_levels: table: the points' times from t0_s [s] (increasing) and
+            their levels (linear between them, constant outside).
     """
 
     t0_s: float
@@ -65,6 +70,15 @@ class Piece:
     period_s: float = math.inf
     duty: float = 1.0
     label: str = ""
+    table_times_s: tuple[float, ...] = ()
+    table_levels: tuple[float, ...] = ()
+
+    @classmethod
+    def table(cls, t0_s: float, t1_s: float, times_s, levels, label: str = "table") -> Piece:
+        """A table piece: ``levels`` at ``times_s`` from ``t0_s`` [s], linear between."""
+        xs, ys = tuple(float(v) for v in times_s), tuple(float(v) for v in levels)
+        a, b = (float(np.interp(v, xs, ys)) for v in (0.0, t1_s - t0_s))
+        return cls(t0_s, t1_s, "table", a, b, label=label, table_times_s=xs, table_levels=ys)
 
     def value(self, t: float) -> float:
         """The level at ``t`` [s] in (t0_s, t1_s] (the right limit at t0_s)."""
@@ -73,6 +87,8 @@ class Piece:
         if self.kind == "ramp":
             frac = min(1.0, max(0.0, (t - self.t0_s) / (self.t1_s - self.t0_s)))
             return self.a + (self.b - self.a) * frac
+        if self.kind == "table":
+            return float(np.interp(t - self.t0_s, self.table_times_s, self.table_levels))
         k = max(0, math.floor((t - self.t0_s) / self.period_s))
         # The switch times are computed as in switch_times(), so a time on a switch compares
         # equal to it: (edge_k, high_k] is high, (high_k, edge_{k+1}] is low.
@@ -91,7 +107,7 @@ class Piece:
         """Level at t1_s (left limit)."""
         if self.kind == "constant":
             return self.a
-        if self.kind == "ramp":
+        if self.kind in ("ramp", "table"):
             return self.b
         return self.value(self.t1_s)
 
@@ -262,7 +278,8 @@ def resolve_segments(segments, initial: float, level_keys: dict, *, sign=None,
         segments: validated segments (``kind``, ``duration_s``, ``output_times_s`` and the
             level keys).
         initial: level before the first segment (the default of a first hold/ramp start).
-        level_keys: names of the level keys: ``{"level", "start", "end", "high", "low"}``.
+        level_keys: names of the level keys: ``{"level", "start", "end", "high", "low"}``
+            and, for a protocol with the ``table`` kind, ``"times"`` and ``"table"``.
         sign: optional callable(segment) -> ±1 applied to the levels (bias polarity).
         reversal: whether the ``reversal`` kind is allowed.
         key, unit: the protocol's dotted key and the unit of its levels (for errors).
@@ -292,6 +309,9 @@ def resolve_segments(segments, initial: float, level_keys: dict, *, sign=None,
         elif kind == "square":
             piece = Piece(t, t1, "square", s * getattr(seg, k["high"]),
                           s * getattr(seg, k["low"]), seg.period_s, seg.duty, label=kind)
+        elif kind == "table" and "table" in k:
+            piece = Piece.table(t, t1, getattr(seg, k["times"]),
+                                [s * v for v in getattr(seg, k["table"])])
         elif kind == "reversal" and reversal:
             if prev == 0.0:
                 raise _nothing_to_reverse(key, i, unit)
@@ -463,7 +483,7 @@ class TemperatureProtocol(_Drive):
         schedule, outputs = resolve_segments(
             temperature.protocol, temperature.T_K,
             {"level": "T_K", "start": "T_start_K", "end": "T_end_K", "high": "T_high_K",
-             "low": "T_low_K"})
+             "low": "T_low_K", "times": "times_s", "table": "T_table_K"})
         return cls(schedule, outputs)
 
     @property
@@ -496,7 +516,7 @@ def _segments_for_plot(schedule: Schedule, t_end: float, unit: str):
             for k, (a, b) in enumerate(itertools.pairwise(edges)):
                 out.append((a, b, f"{p.a if k % 2 == 0 else p.b:g} {unit}"))
             continue
-        if p.kind == "ramp":
+        if p.kind in ("ramp", "table"):
             text = f"{p.label} {p.a:g}→{p.b:g} {unit}"
         else:
             text = f"{p.label} {p.a:g} {unit}"

@@ -156,7 +156,7 @@ def _number(value: float) -> str:
 
 def _levels(piece, unit: str) -> str:
     """The level(s) of a resolved protocol piece, with the unit."""
-    if piece.kind == "ramp":
+    if piece.kind in ("ramp", "table"):
         return f"{_number(piece.a)} -> {_number(piece.b)} {unit}"
     if piece.kind == "square":
         return (f"high {_number(piece.a)} {unit}, low {_number(piece.b)} {unit}, period "
