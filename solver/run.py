@@ -77,6 +77,13 @@ class FormCompilationError(SolverFailure):
     nothing was computed or written."""
 
 
+def light_protocols(params) -> tuple:
+    """The light protocol as a drive of the stepper (its switches are milestones and jumps),
+    or nothing in the dark."""
+    light = getattr(params, "light", None)
+    return () if light is None else (light.protocol,)
+
+
 class Interrupted(RuntimeError):
     """The run was stopped by SIGTERM/SIGINT; a checkpoint and the outputs so far were written."""
 
@@ -307,7 +314,8 @@ def prepare(case, out: Path, comm, *, restart: bool, case_path: str | None, over
     ctx.progress = RunProgress(tc.t_end_s, enabled=not quiet and comm.rank == 0 and interactive(),
                                t_start=float(meta["stepper"]["t"]) if meta else 0.0)
     ctx.stepper = TimeStepper(
-        problem, StepSettings.from_config(tc, protocols=(bias, temperature)),
+        problem, StepSettings.from_config(
+            tc, protocols=(bias, temperature, *light_protocols(params))),
         on_step=lambda t, dt, its, c: rec.row(t, dt, its),
         on_output=lambda t: _on_output(ctx, t),
         progress=lambda t, dt: ctx.progress.update(t, dt, ctx.stepper.counters.steps),

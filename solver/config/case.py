@@ -8,14 +8,40 @@ gap, mesh sizes against the lattice constant and the wire length, no bias on a f
 from pydantic import BaseModel, Field, model_validator
 
 from solver.config.base import _MODEL_CONFIG
+from solver.config.body import Body
 from solver.config.device import Electrodes, Geometry, Material, Sources, Transport
 from solver.config.drive import Bias, Temperature, polarity_sign
 from solver.config.errors import _rule, apart
+from solver.config.light import Light
 from solver.config.numerics import Checkpoint, Mesh, Solver, Time
 from solver.config.output import PL, Output
-from solver.config.surfaces import SurfaceExchange
+from solver.config.surfaces import Surface
 
 __all__ = ["Case"]
+
+
+def _check_surface_boundary(key: str, surface, body, dimension: int) -> None:
+    """Where a surface entry may act: ``surface``/``volume`` on a body (``volume`` on a film
+    only), the wire's boundaries on the wire (its ends in 1D only)."""
+    b = surface.boundary
+    if body is not None:
+        if b not in ("surface", "volume"):
+            raise _rule(f"{key}.boundary", f"{b} is a wire boundary; a body has surface and "
+                        "volume")
+        if b == "volume" and body.kind != "film":
+            raise _rule(f"{key}.boundary", "volume is the film's effective medium (body.kind "
+                        "film); a nanocrystal reacts on its surface")
+        return
+    if b in ("surface", "volume"):
+        raise _rule(f"{key}.boundary", f"{b} is a body's boundary (set body); the wire has "
+                    "free_surface, end_left, end_right")
+    if surface.kind != "exchange":
+        raise _rule(f"{key}.kind", f"{surface.kind} acts on a body (set body); the wire takes "
+                    "kind exchange")
+    if b != "free_surface" and dimension != 1:
+        raise _rule(f"{key}.boundary", f"{b} is a wire end of the 1D model; in 3D the "
+                    "exchange acts on free_surface (every free face)")
+
 
 class Case(BaseModel):
     """A complete case (docs/case_format.md); defaults are the reference device
@@ -36,9 +62,15 @@ class Case(BaseModel):
     material: Material = Field(default_factory=Material, description="material parameters")
     transport: Transport = Field(default_factory=Transport, description="transport model")
     sources: Sources = Field(default_factory=Sources, description="electrode sources")
-    surfaces: list[SurfaceExchange] = Field(
+    body: Body | None = Field(
+        None, description="a nanocrystal or a nanocrystal film instead of the wire "
+        "(docs/case_format.md, Bodies); null = the wire of geometry and electrodes")
+    light: Light = Field(default_factory=Light,
+                         description="illumination (docs/nanocrystals.md, Light and "
+                         "photocarriers); default dark")
+    surfaces: list[Surface] = Field(
         default_factory=list,
-        description="surface exchanges with reservoirs (docs/case_format.md, Surfaces); empty = "
+        description="surface reactions with reservoirs (docs/case_format.md, Surfaces); empty = "
         "closed surfaces",
     )
     mesh: Mesh = Field(default_factory=Mesh, description="mesh")
@@ -107,11 +139,39 @@ class Case(BaseModel):
 
     @model_validator(mode="after")
     def _check_surfaces(self) -> "Case":
-        """A wire end is a boundary of the 1D wire only."""
+        """A wire end is a boundary of the 1D wire only; ``surface`` and ``volume`` are a
+        body's; ``volume`` needs a specific area; a surface inventory at most once."""
         for i, surface in enumerate(self.surfaces):
-            if surface.boundary != "free_surface" and self.geometry.dimension != 1:
-                raise _rule(f"surfaces[{i}].boundary", f"{surface.boundary} is a wire end of the "
-                            "1D model; in 3D the exchange acts on free_surface (every free face)")
+            key = f"surfaces[{i}]"
+            _check_surface_boundary(key, surface, self.body, self.geometry.dimension)
+            area = getattr(surface, "specific_area_per_um", None)
+            if surface.boundary == "volume" and area is None:
+                raise _rule(f"{key}.specific_area_per_um", "required on boundary volume")
+            if surface.boundary != "volume" and area is not None:
+                raise _rule(f"{key}.specific_area_per_um", "only used on boundary volume")
+            if (getattr(surface, "inventory_diffusivity_um2_per_s", 0.0)
+                    and surface.boundary != "volume"):
+                raise _rule(f"{key}.inventory_diffusivity_um2_per_s",
+                            "only used on boundary volume (a film)")
+        if sum(s.kind == "expulsion" for s in self.surfaces) > 1:
+            raise _rule("surfaces", "at most one expulsion entry (one surface inventory)")
+        return self
+
+    @model_validator(mode="after")
+    def _check_body(self) -> "Case":
+        """A body has no electrodes: the wire's sections keep their defaults."""
+        if self.body is None:
+            return self
+        for name, default in (("geometry", Geometry()), ("electrodes", Electrodes()),
+                              ("bias", Bias()), ("sources", Sources())):
+            section = getattr(self, name)
+            for key in type(section).model_fields:
+                if getattr(section, key) != getattr(default, key):
+                    raise _rule(f"{name}.{key}", "not used with body (a nanocrystal or film has "
+                                "no electrodes): leave it out")
+        if self.mesh.h_min_nm * 1e-3 >= self.body.radius_um_resolved:
+            raise _rule("mesh.h_min_nm", f"{self.mesh.h_min_nm:g} nm is not below the body's "
+                        f"radius {self.body.radius_um_resolved * 1e3:g} nm")
         return self
 
     @model_validator(mode="after")

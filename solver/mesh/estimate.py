@@ -40,10 +40,13 @@ def is_1d(case: Case) -> bool:
 
 
 def mesh_points_um(case: Case) -> list[float]:
-    """Points the 1D mesh is graded toward [µm]: wire ends, electrode edges, interface.
+    """Points the 1D mesh is graded toward [µm]: wire ends, electrode edges, interface (a
+    body: its centre and surface).
 
     The same list as :func:`solver.mesh1d.mesh_for_parameters`.
     """
+    if getattr(case, "body", None) is not None:
+        return [0.0, case.body.radius_um_resolved]
     el = case.electrodes
     return sorted({0.0, case.geometry.length_um, el.left.start_um, el.left.end_um,
                    el.right.start_um, el.right.end_um, case.geometry.interface_um})

@@ -126,7 +126,14 @@ def create_mesh1d(comm, vertices_um: np.ndarray, contacts_um, zones_um) -> Tagge
 
 def mesh_for_parameters(comm, params, h_min_nm: float, h_max_um: float,
                         growth: float) -> TaggedMesh:
-    """Graded mesh for the device in ``params`` (a :class:`ModelParameters`)."""
+    """Graded mesh for the device in ``params`` (a :class:`ModelParameters`); a body
+    (``params.body``: nanocrystal or film) is the interval [0, R], graded from both ends, with
+    no contacts or electrode zones."""
+    if getattr(params, "body", None) is not None:
+        pts = [0.0, params.length_um]
+        v = graded_vertices(pts, h_min_nm * 1e-3, h_max_um, growth) if comm.rank == 0 else None
+        return create_mesh1d(comm, v, (params.contact_left_um, params.contact_right_um),
+                             (params.electrode_left_um, params.electrode_right_um))
     pts = [
         0.0,
         params.length_um,

@@ -54,7 +54,7 @@ PHYSICAL = {
 BOUNDARY_IDS = {
     1: {"contact_left": (CONTACT_LEFT,), "contact_right": (CONTACT_RIGHT,),
         "free_surface": (END_LEFT, END_RIGHT), "end_left": (END_LEFT,),
-        "end_right": (END_RIGHT,)},
+        "end_right": (END_RIGHT,), "surface": (END_RIGHT,)},
     3: {"contact_left": (CONTACT_LEFT,), "contact_right": (CONTACT_RIGHT,),
         "free_surface": (FREE_SURFACE,)},
 }

@@ -19,6 +19,7 @@ from solver.constants import (
     VACUUM_PERMITTIVITY_F_PER_M,
     thermal_voltage_V,
 )
+from solver.model.reactions import body_parameters, reaction_parameters
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,11 @@ class ModelParameters:
         bias, temperature: the case's :class:`solver.model.protocols.BiasProtocol` and
             :class:`solver.model.protocols.TemperatureProtocol` (None: no bias, T_K held); the
             problem's defaults.
+        body: :class:`solver.model.reactions.BodyParameters` of a nanocrystal or film (None:
+            the wire); coordinate: the 1D reduction's metric (solver/numerics/measures.py),
+            "cartesian" for the wire.
+        light: :class:`solver.model.light.Illumination` of the case's ``light`` section, or
+            None if it is dark at all times.
 
     The applied bias is not a number here: the bias protocol gives it at each time. T_K,
     thermal_voltage_V, w_br, w_cl, debye2_um2, ln_x_v_br, ln_x_v_cl,
@@ -203,6 +209,9 @@ class ModelParameters:
     thermal_law: ThermalLaw | None = None
     bias: object = None
     temperature: object = None
+    body: object = None
+    coordinate: str = "cartesian"
+    light: object = None
 
     @property
     def gap_um(self) -> float:
@@ -380,7 +389,10 @@ def from_case(case) -> ModelParameters:
     # if the polarity changes.
     left_positive = bias.polarities(case.time.t_end_s)
     src = case.sources
-    return ModelParameters(
+    from solver.model.light import Illumination
+
+    light = Illumination.from_config(case.light)
+    params = ModelParameters(
         T_K=T_K,
         thermal_voltage_V=th.thermal_voltage_V,
         length_um=g.length_um,
@@ -421,9 +433,34 @@ def from_case(case) -> ModelParameters:
         ),
         alpha_br=src.alpha_br,
         alpha_cl=src.alpha_cl,
-        surfaces=tuple(SurfaceExchangeParameters(sf.boundary, sf.rate_um_per_s, sf.y_reservoir)
-                       for sf in case.surfaces),
+        surfaces=tuple(_surface_parameters(sf) for sf in case.surfaces),
+        light=None if light.is_dark else light,
         thermal_law=law,
         bias=bias,
         temperature=temperature,
     )
+    return params if case.body is None else _as_body(params, case.body)
+
+
+def _surface_parameters(entry):
+    """The parameters of one ``surfaces`` entry (exchange: :class:`SurfaceExchangeParameters`;
+    the other kinds: solver.model.reactions)."""
+    if entry.kind == "exchange":
+        return SurfaceExchangeParameters(entry.boundary, entry.rate_um_per_s, entry.y_reservoir)
+    return reaction_parameters(entry)
+
+
+def _as_body(params: ModelParameters, body) -> ModelParameters:
+    """The wire parameters turned into a body's (solver/config/body.py): the domain [0, R]
+    with no contacts (floating, no sources, no bias), uniform composition, the body's
+    coordinate."""
+    from solver.model.protocols import BiasProtocol
+
+    bp = body_parameters(body)
+    R = bp.radius_um
+    return dataclasses.replace(
+        params, length_um=R, contact_left_um=-R, contact_right_um=2.0 * R,
+        electrode_left_um=(-R, -R), electrode_right_um=(2.0 * R, 2.0 * R),
+        interface_um=0.5 * R, br_rich_left=True, y_br=bp.y_initial, y_cl=bp.y_initial,
+        source_model="none", floating=True, bias=BiasProtocol.none(), body=bp,
+        coordinate=bp.coordinate)

@@ -217,9 +217,12 @@ def conditions_for(problem) -> list[BoundaryCondition]:
     if p.source_model != "none":
         conditions.append(ElectrodeReactions(problem.half_weight))
     for s in getattr(p, "surfaces", ()):
+        if getattr(s, "kind", "exchange") != "exchange":
+            continue  # solver/numerics/reactions.py: reaction_conditions
         boundary_ids(s.boundary, problem.tdim)  # a boundary this mesh has
         conditions.append(SurfaceExchange(
             s.boundary, fem.Constant(msh, PETSc.ScalarType(s.rate_um_per_s)),
             fem.Constant(msh, PETSc.ScalarType(s.y_reservoir))))
     return conditions
+
 

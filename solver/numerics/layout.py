@@ -44,6 +44,22 @@ class AbsoluteTolerance:
 
 
 @dataclass(frozen=True)
+class ScaledYTolerance:
+    """An absolute tolerance that follows the run's y tolerance: ``scale`` times ``time.tol_y``
+    in the field's unit (e.g. an inventory per unit area: tol_y times V/S)."""
+
+    scale: float
+
+    def with_tol_y(self, tol_y: float) -> AbsoluteTolerance:
+        """The absolute tolerance for a run whose y tolerance is ``tol_y``."""
+        return AbsoluteTolerance(self.scale * tol_y)
+
+    def scaled_error(self, values: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+        """Per-dof error over ``scale`` x 2e-3 (the default tol_y)."""
+        return self.with_tol_y(2e-3).scaled_error(values, predicted)
+
+
+@dataclass(frozen=True)
 class LogFractionTolerance:
     """Time-step error of a log site fraction u = ln x, measured on x itself:
     |x - x_pred| / (atol + rtol x), with the predicted u capped at 0 (x_pred <= 1)."""

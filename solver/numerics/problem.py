@@ -43,7 +43,14 @@ from solver.numerics.linear_solvers import (
     choose_linear_solver,
     newton_petsc_options,
 )
+from solver.numerics.measures import coordinate_weight, weighted
 from solver.numerics.newton import NewtonSolver, NewtonStats, SolverOptions
+from solver.numerics.reactions import (
+    Environment,
+    extra_fields,
+    needs_environment,
+    reaction_conditions,
+)
 from solver.physics.equilibration import (
     equilibration_rate,
     equilibration_terms,
@@ -88,7 +95,8 @@ class TransportProblem:
         self.comm = mesh1d.mesh.comm
         self.tdim = mesh1d.mesh.topology.dim
         self._init_drive(bias, temperature)
-        self._init_spaces(degree, fields or FieldLayout.default())
+        self._init_spaces(degree, fields or FieldLayout.default().extended(
+            *extra_fields(params)))
         self._init_constants()
         self._init_measures(degree)
         #: The Poisson background x_bg, frozen or evolving (solver/numerics/background.py).
@@ -97,7 +105,12 @@ class TransportProblem:
         self.equilibrating = self.background_charge.equilibrating
         #: Boundary conditions (solver/numerics/boundary.py), assembled by the loops in
         #: :meth:`_init_forms`, :meth:`build_terms` and :meth:`set_time`.
-        self.conditions = conditions_for(self)
+        #: Temperature and carrier density as the surface reactions see them
+        #: (solver/numerics/reactions.py); None without such reactions.
+        self.environment = (Environment(self, getattr(params, "temperature_field", None),
+                                        getattr(params, "light", None))
+                            if needs_environment(params) else None)
+        self.conditions = conditions_for(self) + reaction_conditions(self)
         self.drive = Drive()
         F = self._init_forms(forcing)
         self._init_solver(F)
@@ -188,7 +201,12 @@ class TransportProblem:
             md = {"quadrature_rule": "vertex", "quadrature_degree": 1}
         else:
             md = {"quadrature_degree": 2 * degree + 2 if self.tdim == 1 else 2 * degree}
-        self.dx = ufl.Measure("dx", domain=msh, subdomain_data=tags.cell_tags, metadata=md)
+        #: The metric factor of a 1D reduction (r or r² on a disc or sphere, None on a slab or
+        #: wire: solver/numerics/measures.py); every cell and facet measure carries it.
+        self.coordinate_weight = coordinate_weight(msh, getattr(self.params, "coordinate",
+                                                                "cartesian"))
+        dx_plain = ufl.Measure("dx", domain=msh, subdomain_data=tags.cell_tags, metadata=md)
+        self.dx = weighted(dx_plain, self.coordinate_weight)
         # Contacts: interior vertices in 1D (dS, '+' side), exterior bottom facets in 3D (ds).
         kind = "dS" if self.tdim == 1 else "ds"
         self.dS = ufl.Measure(kind, domain=msh, subdomain_data=tags.facet_tags)
@@ -197,12 +215,13 @@ class TransportProblem:
         #: exchange cannot drive a node's composition past the reservoir's (as a consistent
         #: surface mass matrix does: y = -0.05 at a face exchanging with y_res = 0).
         #: (1D facets are points: no rule to choose.)
-        self.ds = ufl.Measure("ds", domain=msh, subdomain_data=tags.facet_tags,
-                              metadata=md if self.tdim > 1 else {})
+        self.ds = weighted(ufl.Measure("ds", domain=msh, subdomain_data=tags.facet_tags,
+                                       metadata=md if self.tdim > 1 else {}),
+                           self.coordinate_weight)
         #: ``transport.flux_scheme`` as asked ("galerkin" or "exponential_fitting").
         self.flux_scheme = getattr(self.params, "flux_scheme", "galerkin")
         self.contact_scale = self._contact_scale()
-        self.dx_flux = flux_measure(msh, degree, self.dx)
+        self.dx_flux = weighted(flux_measure(msh, degree, dx_plain), self.coordinate_weight)
         #: The flux discretisation (solver/numerics/fluxes.py), chosen once: on simplices with
         #: exponential fitting, edges with a negative assembled stiffness weight are limited
         #: (fluxes.halide_fluxes_edge_averaged, "Monotonicity").
@@ -304,6 +323,7 @@ class TransportProblem:
         forcing does not inherit the discretisation's consistency error.
         """
         y, u, phi = w
+        named_tests = dict(zip(self.layout.fields.names, tests, strict=True))
         tests = self.model_fields(tests)
         _, v_u, v_phi = tests
         x = site_fractions(y, u)
@@ -311,17 +331,20 @@ class TransportProblem:
             fluxes, dx_flux = self.fluxes.fluxes, self.dx_flux
         else:
             fluxes = None  # Galerkin: physics.transport.halide_fluxes
-            dx_flux = ufl.Measure("dx", domain=self.mesh1d.mesh,
-                                  metadata={"quadrature_degree": exact_flux_degree})
+            dx_flux = weighted(ufl.Measure("dx", domain=self.mesh1d.mesh,
+                                           metadata={"quadrature_degree": exact_flux_degree}),
+                               self.coordinate_weight)
         p = self.ufl_params
         terms = transport_terms(w, w_n, w_nm1, tests, p, self.bdf, self.dx,
                                 dx_flux, fluxes)
         x_background = self.background_charge.at_new_time(y, u, p, self.bdf)
         if self.equilibrating:
             terms.update(equilibration_terms(equilibration_rate(y, u, p), v_u, p, self.dx))
-        terms.update(poisson_terms(phi, x.x_v, x_background, v_phi, p, self.dx))
+        if getattr(p, "body", None) is None:
+            terms.update(poisson_terms(phi, x.x_v, x_background, v_phi, p, self.dx))
+        else:  # a body is neutral: docs/model.md, "Geometries"
+            terms["potential_neutral"] = phi * v_phi * ufl.dx(domain=self.mesh1d.mesh)
         fields = {"y": y, "u": u, "phi": phi}
-        named_tests = dict(zip(("y", "u", "phi"), tests, strict=True))
         for condition in self.conditions:
             terms.update(condition.terms(self, fields, named_tests))
         return terms
@@ -407,6 +430,8 @@ class TransportProblem:
         self.phi_left.value = left
         self.phi_right.value = right
         self.drive = Drive(bias_V, left, right)
+        if self.environment is not None:
+            self.environment.set_time(t)
         for condition in self.conditions:
             condition.set_time(self, t, self.drive)
 

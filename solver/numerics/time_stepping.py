@@ -182,8 +182,15 @@ class StepSettings:
 
     def tolerance(self, f):
         """The time-step error measure of field ``f`` (a :class:`solver.numerics.layout.
-        Field`): the settings' for y, u, phi, the field's own default for any other."""
-        return self._tolerances.get(f.name, f.tolerance)
+        Field`): the settings' for y, u, phi, the field's own default for any other (one
+        that follows tol_y, :class:`solver.numerics.layout.ScaledYTolerance`, at this tol_y)."""
+        tol = self._tolerances.get(f.name)
+        if tol is None:
+            tol = f.tolerance
+            if hasattr(tol, "with_tol_y"):
+                tol = tol.with_tol_y(self.tol_y)
+            self._tolerances[f.name] = tol
+        return tol
 
     @classmethod
     def from_config(cls, time_cfg, *, t_end: float | None = None,

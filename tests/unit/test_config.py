@@ -390,6 +390,18 @@ def _case_format() -> tuple[dict, str]:
     return yaml.safe_load(block), protocols
 
 
+#: Sections whose default is null, documented by a table in a section of their own.
+NULL_SECTIONS = {"body": "## Bodies"}
+
+
+def text_of_section(key: str) -> str:
+    """The text of docs/case_format.md's section documenting the null section ``key``."""
+    text = (REPO_ROOT / "docs" / "case_format.md").read_text()
+    start = text.index(NULL_SECTIONS[key])
+    end = text.find("\n## ", start + 1)
+    return text[start:] if end < 0 else text[start:end]
+
+
 def test_case_format_doc_names_every_schema_key():
     """docs/case_format.md (called "the full list" by the README) cannot drift from the schema:
     every key is in its key block, segment keys in its Protocols section."""
@@ -400,6 +412,11 @@ def test_case_format_doc_names_every_schema_key():
     for dotted in keys:
         if "[]." in dotted:  # protocol segment keys: the table of the Protocols section
             if f"`{dotted.rsplit('.', 1)[-1]}`" not in protocols:
+                missing.append(dotted)
+            continue
+        if block.get(dotted.split(".")[0], {}) is None:  # a null section: its own table
+            section = text_of_section(dotted.split(".")[0])
+            if f"`{dotted.rsplit('.', 1)[-1]}`" not in section:
                 missing.append(dotted)
             continue
         node = block

@@ -1,0 +1,84 @@
+"""Section model of a body other than the wire: ``body``, a nanocrystal or a nanocrystal film.
+
+``body: null`` (the default) is the wire of ``geometry`` and ``electrodes`` (today's model). A
+body has no electrodes: the wire's ``geometry``, ``electrodes``, ``bias`` and ``sources``
+sections are not used and must keep their defaults, and the synthetic confocal PL of the wire
+(``pl``) is off (docs/case_format.md, "Bodies"; docs/model.md, "Geometries").
+
+Each body is a 1D reduction (solver/numerics/measures.py):
+- ``nanocrystal``, ``reduction: sphere``: a sphere of radius R = edge/2 (the cube's inscribed
+  sphere: the same surface-to-volume ratio 6/edge as the cube), radial coordinate, weight r²;
+- ``nanocrystal``, ``reduction: slab``: a slab of half-thickness edge/6 (again S/V = 6/edge),
+  symmetric about its mid-plane, weight 1.
+Both are exact in the well-mixed limit D t / R² >> 1, the seeds' regime (docs/model.md,
+"Geometries", with the numbers); the surface at r = R is the boundary ``surface``.
+- ``film``: a nanocrystal film as an effective medium around a laser spot: a disc of radius
+  ``radius_um`` centred on the beam, radial coordinate, weight r (uniform through the film's
+  thickness); its outer rim (r = radius_um) is the boundary ``surface``.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from solver.config.base import _MODEL_CONFIG
+from solver.config.errors import _rule
+
+__all__ = ["Body"]
+
+
+class Body(BaseModel):
+    """A nanocrystal or a nanocrystal film, as a 1D radial or slab reduction."""
+
+    model_config = _MODEL_CONFIG
+
+    kind: Literal["nanocrystal", "film"] = Field(
+        description="[-] nanocrystal = one crystal of edge edge_nm; film = a nanocrystal film "
+        "around a laser spot (effective medium, disc of radius_um)")
+    reduction: Literal["sphere", "slab"] = Field(
+        "sphere",
+        description="[-] nanocrystal: sphere (radius edge_nm/2, weight r^2) or slab "
+        "(half-thickness edge_nm/6, weight 1); both keep the cube's surface-to-volume ratio "
+        "6/edge. Not used by film (a disc, weight r)")
+    edge_nm: float | None = Field(
+        None, ge=1.0, le=1.0e4,
+        description="[nm] nanocrystal: cube edge (seed 003: 23 nm; seed 002: platelets 19 nm "
+        "across, 3-5 nm thick); required for nanocrystal, not used by film")
+    radius_um: float | None = Field(
+        None, gt=0.0, le=1.0e4,
+        description="[µm] film: radius of the simulated disc around the beam centre (several "
+        "beam radii); required for film, not used by nanocrystal")
+    y_initial: float = Field(
+        ge=0.0, le=1.0,
+        description="[-] initial composition y = x_A/(x_A + x_B), uniform (seed 003: "
+        "CsPbBr1.2I1.8, y = 0.4)")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> "Body":
+        if self.kind == "nanocrystal":
+            if self.edge_nm is None:
+                raise _rule("edge_nm", "required for kind nanocrystal")
+            if self.radius_um is not None:
+                raise _rule("radius_um", "not used by kind nanocrystal (give edge_nm)")
+        else:
+            if self.radius_um is None:
+                raise _rule("radius_um", "required for kind film")
+            if self.edge_nm is not None:
+                raise _rule("edge_nm", "not used by kind film (give radius_um)")
+            if self.reduction != "sphere":
+                raise _rule("reduction", "not used by kind film (a film is a disc)")
+        return self
+
+    @property
+    def coordinate(self) -> str:
+        """The 1D reduction's coordinate: spherical, cartesian (slab) or cylindrical (film)."""
+        if self.kind == "film":
+            return "cylindrical"
+        return "spherical" if self.reduction == "sphere" else "cartesian"
+
+    @property
+    def radius_um_resolved(self) -> float:
+        """The 1D domain's length [µm]: R = edge/2 (sphere), edge/6 (slab), radius_um (film)."""
+        if self.kind == "film":
+            return float(self.radius_um)
+        return self.edge_nm * 1e-3 / (2.0 if self.reduction == "sphere" else 6.0)
