@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field, model_validator
 from solver.config.base import _MODEL_CONFIG, _check_output_times
 from solver.config.errors import _rule, apart
 
-__all__ = ["Bias", "BiasSegment", "Temperature", "TemperatureSegment", "polarity_sign"]
+__all__ = ["Bias", "BiasSegment", "Heater", "Laser", "Temperature", "TemperatureSegment",
+           "polarity_sign"]
 
 _SEGMENT_COMMON = ("kind", "duration_s", "output_times_s")
 
@@ -198,8 +199,59 @@ class Bias(BaseModel):
         return self
 
 
+class Heater(BaseModel):
+    """A substrate heater switched in pulses: the device temperature follows it through two
+    first-order thermal modes (solver/model/temperature_field.py, SubstrateResponse; defaults:
+    seed 003's ITO substrate at 400 mA, fitted to its lines 61-70)."""
+
+    model_config = _MODEL_CONFIG
+
+    width_s: float = Field(gt=0, le=1e10, description="[s] heater on-time per period (= "
+                           "period_s: DC) (seed 003 Fig. 3: 0.1, 0.5, 1, 2, 5 s)")
+    period_s: float = Field(gt=0, le=1e10, description="[s] period of the pulses (seed 003: 1, "
+                            "5, 10 s)")
+    start_s: float = Field(0.0, ge=0, le=1e10, description="[s] first switch-on")
+    stop_s: float | None = Field(None, gt=0, le=1e10,
+                                 description="[s] switched off for good at this time; null = "
+                                 "never")
+    fast_rise_K: float = Field(8.50, ge=0, le=500, description="[K] steady rise of the fast "
+                               "mode (seed 003 fit)")
+    fast_tau_s: float = Field(2.35, gt=0, le=1e8, description="[s] its time constant (seed 003 "
+                              "fit)")
+    slow_rise_K: float = Field(9.00, ge=0, le=500, description="[K] steady rise of the slow "
+                               "mode (seed 003 fit)")
+    slow_tau_s: float = Field(740.0, gt=0, le=1e8, description="[s] its time constant (seed "
+                              "003 fit)")
+
+    @model_validator(mode="after")
+    def _width_in_period(self) -> "Heater":
+        if self.width_s > self.period_s:
+            raise _rule("width_s", f"{self.width_s:g} s is longer than period_s = "
+                        f"{self.period_s:g} s")
+        if self.stop_s is not None and self.stop_s <= self.start_s:
+            raise _rule("stop_s", f"must be after start_s = {self.start_s:g} s")
+        return self
+
+
+class Laser(BaseModel):
+    """Laser heating of a film around the beam, seed 004 eq. 9 (its line 227):
+    T = T_sub(t) + A0 (1 - exp(-B t)) exp(-2 r²/w0²)."""
+
+    model_config = _MODEL_CONFIG
+
+    rise_K: float = Field(ge=0, le=1000, description="[K] A0, the steady rise at the beam "
+                          "centre (seed 004 gives it in its SI only)")
+    rate_per_s: float = Field(gt=0, le=1e12, description="[1/s] B, the heating rate")
+    waist_um: float = Field(1.0, gt=0, le=1e4, description="[µm] w0, 1/e² radius (seed 004: "
+                            "1 µm, line 93)")
+    centre_um: tuple[float, float] = Field((0.0, 0.0), description="[µm] beam centre (x0, y0); "
+                                           "a film's disc is centred on the light's centre_um")
+    on_s: float = Field(0.0, ge=0, le=1e10, description="[s] switch-on time")
+
+
 class Temperature(BaseModel):
-    """Device temperature: constant ``T_K``, or a ``protocol`` of segments starting at ``T_K``."""
+    """Device temperature: constant ``T_K``, or a ``protocol`` of segments starting at ``T_K``;
+    optionally a substrate ``heater`` (uniform) and a ``laser`` heating (a field)."""
 
     model_config = _MODEL_CONFIG
 
@@ -213,4 +265,16 @@ class Temperature(BaseModel):
         "Debye length, the thermal voltage and (vacancy_model formation_energy) the "
         "equilibrium vacancy fractions follow T(t)",
     )
+    heater: Heater | None = Field(
+        None, description="[-] a pulsed substrate heater: T(t) = T_K + the substrate's response "
+        "(not with protocol); null = none")
+    laser: Laser | None = Field(
+        None, description="[-] laser heating T(x, t) = T(t) + A0 (1 - e^(-Bt)) exp(-2r²/w0²) "
+        "(seed 004 eq. 9), seen by the surface reactions pointwise; null = none")
+
+    @model_validator(mode="after")
+    def _one_time_law(self) -> "Temperature":
+        if self.heater is not None and self.protocol is not None:
+            raise _rule("heater", "not with protocol (give one time law of the substrate)")
+        return self
 

@@ -20,6 +20,7 @@ from solver.constants import (
     thermal_voltage_V,
 )
 from solver.model.reactions import body_parameters, reaction_parameters
+from solver.model.temperature_field import temperature_laws
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,9 @@ class ModelParameters:
             "cartesian" for the wire.
         light: :class:`solver.model.light.Illumination` of the case's ``light`` section, or
             None if it is dark at all times.
+        temperature_field: T(x, t) [K] the surface reactions see (``temperature.laser``:
+            :class:`solver.model.temperature_field.LaserOnSubstrate`), or None: the uniform
+            ``temperature`` protocol.
 
     The applied bias is not a number here: the bias protocol gives it at each time. T_K,
     thermal_voltage_V, w_br, w_cl, debye2_um2, ln_x_v_br, ln_x_v_cl,
@@ -212,6 +216,7 @@ class ModelParameters:
     body: object = None
     coordinate: str = "cartesian"
     light: object = None
+    temperature_field: object = None
 
     @property
     def gap_um(self) -> float:
@@ -371,10 +376,11 @@ def _resolve_equilibrium(choice: str, positive: set[bool]) -> str:
 def from_case(case) -> ModelParameters:
     """Derive :class:`ModelParameters` from a validated :class:`solver.config.Case` (the
     T-dependent values at T(0) of the temperature protocol)."""
-    from solver.model.protocols import BiasProtocol, TemperatureProtocol
+    from solver.model.protocols import BiasProtocol
 
     g, m, el = case.geometry, case.material, case.electrodes
-    temperature = TemperatureProtocol.from_config(case.temperature)
+    film = case.body is not None and case.body.kind == "film"
+    temperature, temperature_field = temperature_laws(case.temperature, radial=film)
     T_K = temperature.T_K(0.0)
     ln_x_v_br, ln_x_v_cl = pure_phase_ln_vacancy(m, T_K)
     # Scale of the vacancy and Poisson rows: the larger pure-phase fraction (frozen: x_v_cl).
@@ -435,6 +441,7 @@ def from_case(case) -> ModelParameters:
         alpha_cl=src.alpha_cl,
         surfaces=tuple(_surface_parameters(sf) for sf in case.surfaces),
         light=None if light.is_dark else light,
+        temperature_field=temperature_field,
         thermal_law=law,
         bias=bias,
         temperature=temperature,

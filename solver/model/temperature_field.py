@@ -31,12 +31,13 @@ Fields (docs/nanocrystals.md, "Temperature as a field"):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from solver.model.protocols import Piece, Schedule
+from solver.model.protocols import Piece, Schedule, _Drive
 
 __all__ = ["SEED003_SUBSTRATE", "LaserHeating", "SubstrateModes", "SubstrateResponse",
            "TableTemperature", "UniformTemperature", "points_um"]
@@ -369,3 +370,91 @@ class SubstrateResponse(_Uniform):
         m = self.modes
         return (m.ambient_K + m.fast_rise_K * self._mode(t, m.fast_tau_s)
                 + m.slow_rise_K * self._mode(t, m.slow_tau_s))
+
+
+# ---------------------------------------------------------------- the case's temperature laws
+class HeaterTemperature(_Drive):
+    """The device temperature under a pulsed substrate heater, as a temperature protocol of
+    the problem (``T_K(t)``, ``is_constant``, the stepper's milestones at the heater switches).
+
+    T(t) = T_K + the response of :class:`SubstrateResponse` (its ambient is the case's T_K).
+    T is continuous at a switch (only its slope jumps), so no switch restarts the stepper.
+
+    Args:
+        response: the substrate's response to the heater.
+    """
+
+    def __init__(self, response: SubstrateResponse):
+        self.response = response
+        self.schedule = response.heater
+        self.outputs_s = ()
+
+    @classmethod
+    def from_config(cls, T_K: float, heater) -> HeaterTemperature:
+        """From the case's ``temperature.T_K`` [K] and a validated ``temperature.heater``."""
+        modes = SubstrateModes(T_K, heater.fast_rise_K, heater.fast_tau_s, heater.slow_rise_K,
+                               heater.slow_tau_s)
+        pulses = SubstrateResponse.pulse_train(heater.width_s, heater.period_s,
+                                               heater.start_s, modes)
+        if heater.stop_s is not None:
+            pieces = [p for p in pulses.heater.pieces if p.t0_s < heater.stop_s]
+            pieces[-1] = dataclasses.replace(pieces[-1], t1_s=heater.stop_s)
+            pieces.append(Piece(heater.stop_s, math.inf, "constant", 0.0, 0.0))
+            pulses = SubstrateResponse(Schedule(pieces), modes)
+        return cls(pulses)
+
+    @property
+    def is_constant(self) -> bool:
+        """False: the heater changes T."""
+        return False
+
+    def T_K(self, t: float) -> float:
+        """T at ``t`` [s], in K."""
+        return float(self.response.history_K([t])[0])
+
+    def is_jump(self, t: float) -> bool:
+        """Never: T is continuous at the heater's switches."""
+        return False
+
+    def segments_for_plot(self, t_end: float) -> list[tuple[float, float, str]]:
+        """One entry: the heater's span."""
+        return [(0.0, t_end, "heater")]
+
+
+class LaserOnSubstrate:
+    """T(x, t) = T_sub(t) + A0 (1 - e^{-B t}) exp(-2 r²/w0²): seed 004 eq. 9 on top of the
+    substrate's temperature law (any object with ``T_K(t)``), for the surface reactions.
+
+    Args:
+        laser: a :class:`LaserHeating` (its T0_K is not used: the substrate gives it);
+        substrate: the uniform temperature protocol.
+    """
+
+    is_uniform = False
+
+    def __init__(self, laser: LaserHeating, substrate):
+        self.laser, self.substrate = laser, substrate
+
+    def __call__(self, x_um, t_s: float) -> np.ndarray:
+        """T [K] at the points (N, d) [µm] and time ``t_s`` [s]: shape (N,)."""
+        return self.substrate.T_K(t_s) + self.laser.amplitude_K(t_s) * self.laser.profile(x_um)
+
+
+def temperature_laws(temperature, *, radial: bool = False):
+    """(uniform protocol, field or None) of a validated ``temperature`` section: the protocol
+    (``protocol``, or ``heater``, or T_K held) and, with ``laser``, the field the reactions see.
+    ``radial``: the mesh's x is the distance from the beam (a film's disc), so the laser is
+    centred at 0."""
+    from solver.model.protocols import TemperatureProtocol
+
+    if temperature.heater is not None:
+        protocol = HeaterTemperature.from_config(temperature.T_K, temperature.heater)
+    else:
+        protocol = TemperatureProtocol.from_config(temperature)
+    las = temperature.laser
+    if las is None:
+        return protocol, None
+    centre = (0.0, 0.0) if radial else tuple(las.centre_um)
+    laser = LaserHeating(las.rise_K, las.rate_per_s, las.waist_um, temperature.T_K, centre,
+                         las.on_s)
+    return protocol, LaserOnSubstrate(laser, protocol)

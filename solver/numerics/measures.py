@@ -23,7 +23,8 @@ import ufl
 from ufl.constantvalue import as_ufl
 from ufl.core.expr import Expr
 
-__all__ = ["COORDINATE_POWERS", "WeightedMeasure", "coordinate_weight", "weighted"]
+__all__ = ["COORDINATE_POWERS", "WeightedMeasure", "coordinate_weight", "lumped_weight",
+           "weighted"]
 
 #: The power k of the metric factor r^k of each 1D reduction.
 COORDINATE_POWERS = {"cartesian": 0, "cylindrical": 1, "spherical": 2}
@@ -47,6 +48,34 @@ def coordinate_weight(msh, coordinate: str):
                          f"{msh.topology.dim})")
     r = ufl.SpatialCoordinate(msh)[0]
     return r if k == 1 else r * r
+
+
+def lumped_weight(msh, coordinate: str):
+    """The metric factor for vertex-lumped storage: a P1 function whose nodal values are
+    w_i = ∫ r^k φ_i dr / ∫ φ_i dr, so that the vertex rule gives node i the weight
+    ∫ r^k φ_i dr, the row sum of the weighted mass matrix (None for ``cartesian``).
+
+    Unlike r^k at the node, this weight is positive at the centre (h/3 on a disc, h²/6 on a
+    sphere, for the first cell h): a field with no flux there (an inventory without
+    diffusion) keeps a non-zero storage row; and the discrete volume Σ_i w_i ∫ φ_i is exact.
+    """
+    weight = coordinate_weight(msh, coordinate)
+    if weight is None:
+        return None
+    from dolfinx import fem
+
+    V = fem.functionspace(msh, ("Lagrange", 1))
+    v = ufl.TestFunction(V)
+    k = COORDINATE_POWERS[coordinate]
+    dx = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": k + 1})
+    num = fem.assemble_vector(fem.form(weight * v * dx))
+    den = fem.assemble_vector(fem.form(v * dx))
+    for vec in (num, den):
+        vec.scatter_reverse(__import__("dolfinx").la.InsertMode.add)
+        vec.scatter_forward()
+    w = fem.Function(V, name="lumped_weight")
+    w.x.array[:] = num.array / den.array
+    return w
 
 
 class WeightedMeasure(ufl.Measure):

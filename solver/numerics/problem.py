@@ -43,7 +43,7 @@ from solver.numerics.linear_solvers import (
     choose_linear_solver,
     newton_petsc_options,
 )
-from solver.numerics.measures import coordinate_weight, weighted
+from solver.numerics.measures import coordinate_weight, lumped_weight, weighted
 from solver.numerics.newton import NewtonSolver, NewtonStats, SolverOptions
 from solver.numerics.reactions import (
     Environment,
@@ -206,7 +206,10 @@ class TransportProblem:
         self.coordinate_weight = coordinate_weight(msh, getattr(self.params, "coordinate",
                                                                 "cartesian"))
         dx_plain = ufl.Measure("dx", domain=msh, subdomain_data=tags.cell_tags, metadata=md)
-        self.dx = weighted(dx_plain, self.coordinate_weight)
+        coordinate = getattr(self.params, "coordinate", "cartesian")
+        storage_weight = (lumped_weight(msh, coordinate) if self.lumped
+                          else self.coordinate_weight)
+        self.dx = weighted(dx_plain, storage_weight)
         # Contacts: interior vertices in 1D (dS, '+' side), exterior bottom facets in 3D (ds).
         kind = "dS" if self.tdim == 1 else "ds"
         self.dS = ufl.Measure(kind, domain=msh, subdomain_data=tags.facet_tags)

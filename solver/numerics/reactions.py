@@ -77,9 +77,9 @@ class Environment:
 
     Args:
         problem: the transport problem (mesh, temperature protocol, parameters).
-        temperature_field: an object with ``T_K(points_um, t_s) -> array`` and ``is_uniform``
-            (solver/model/temperature_field.py), or None: the problem's uniform temperature
-            protocol.
+        temperature_field: a callable ``(points_um (N, 3), t_s) -> T_K (N,)`` with
+            ``is_uniform`` (solver/model/temperature_field.py), or None: the problem's uniform
+            temperature protocol.
         light: a :class:`solver.model.light.Illumination`, or None: dark. On a film (the
             disc around the beam) n follows the beam's profile along r from its centre; a
             nanocrystal sees the beam's centre (uniform).
@@ -123,7 +123,7 @@ class Environment:
         if self._tf is None:
             self.T_K.value = self._problem.temperature.T_K(t)
         else:
-            self._set(self.T_K, lambda x: self._tf.T_K(x, t))
+            self._set(self.T_K, lambda x: self._tf(x, t))
         if self._light is not None:
             self._set(self.n_per_cm3, lambda x: self._carriers(x, t))
 

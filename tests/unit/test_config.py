@@ -391,7 +391,22 @@ def _case_format() -> tuple[dict, str]:
 
 
 #: Sections whose default is null, documented by a table in a section of their own.
-NULL_SECTIONS = {"body": "## Bodies"}
+NULL_SECTIONS = {"body": "## Bodies", "temperature.heater": "## Heater and laser",
+                 "temperature.laser": "## Heater and laser"}
+
+
+def _null_section(block: dict, dotted: str) -> str | None:
+    """The null-by-default section (a key of NULL_SECTIONS) holding ``dotted``, or None."""
+    parts = dotted.split(".")
+    node = block
+    for k in range(len(parts) - 1):
+        if not isinstance(node, dict) or parts[k] not in node:
+            return None
+        node = node[parts[k]]
+        if node is None:
+            prefix = ".".join(parts[:k + 1])
+            return prefix if prefix in NULL_SECTIONS else None
+    return None
 
 
 def text_of_section(key: str) -> str:
@@ -414,9 +429,9 @@ def test_case_format_doc_names_every_schema_key():
             if f"`{dotted.rsplit('.', 1)[-1]}`" not in protocols:
                 missing.append(dotted)
             continue
-        if block.get(dotted.split(".")[0], {}) is None:  # a null section: its own table
-            section = text_of_section(dotted.split(".")[0])
-            if f"`{dotted.rsplit('.', 1)[-1]}`" not in section:
+        null = _null_section(block, dotted)
+        if null is not None:  # a section that is null by default: its own table
+            if f"`{dotted.rsplit('.', 1)[-1]}`" not in text_of_section(null):
                 missing.append(dotted)
             continue
         node = block
