@@ -136,6 +136,9 @@ class Recorder:
         self.newton_total = 0
         self.snapshots: list[tuple[float, np.ndarray]] = []  # (t, local w) at output times
         self.write_error: str | None = None  # first output that could not be written
+        #: A body's observables (None on the wire).
+        self.body = (BodyObservables(problem, case)
+                     if getattr(params, "body", None) is not None else None)
 
     def state(self) -> tuple[dict, dict]:
         """Scalars (JSON) and arrays (this rank) of everything recorded so far."""
@@ -185,6 +188,7 @@ class Recorder:
         charge = ({"total_charge_um": self.problem.total_charge()}
                   if getattr(self.problem, "equilibrating", False) else {})
         prof = gather_profile(self.problem, t, self.sampler)
+        body = self.body.row(prof) if self.body is not None else {}
         self.newton_total += its
         if not self.rank0:
             return
@@ -211,6 +215,7 @@ class Recorder:
                 # The drive during the step that ended at t (solver.protocols).
                 "field_V_per_um": self.problem.bias.values(t).forward_field_V_per_um,
                 "T_K": self.problem.temperature.T_K(t),
+                **body,
             }
         )
 
@@ -313,6 +318,77 @@ class FieldWriter:
         self.recorder.write_error = self.recorder.write_error or f"{self.path}: not closed"
 
 
+#: The PL of a body: a spectrum of Gaussian lines, one per node of the profile, on this grid
+#: [nm] with this FWHM [eV] (seed 003's initial linewidth: 37.4 nm at 626 nm = 0.118 eV, line
+#: 61), weighted by the node's volume and, on a film, by the beam's irradiance.
+BODY_PL_GRID_NM = np.linspace(380.0, 820.0, 881)
+BODY_PL_FWHM_EV = 0.118
+
+
+class BodyObservables:
+    """What a nanocrystal or film records at each step (docs/nanocrystals.md): the mean
+    composition ȳ, the mean vacancy fraction, the surface inventories and the PL peak.
+
+    The means are integrals with the storage measure (the body's weight) over its volume; an
+    inventory is ∫ θ over its surface (per unit area of the 1D reduction's surface) or over the
+    film. The PL peak is that of :data:`BODY_PL_GRID_NM` spectra of the nodal compositions
+    (solver/analysis/spectroscopy.py, the pair's emission law).
+    """
+
+    def __init__(self, problem, case):
+        import ufl
+        from dolfinx import fem
+
+        from solver.analysis.spectroscopy import emission_for
+        from solver.numerics.reactions import ExpulsionCondition
+
+        self.problem = problem
+        y = problem.model_fields(ufl.split(problem.w))[0]
+        dx = problem.dx
+        self._forms = {"volume": fem.form(1.0 * dx(domain=problem.mesh1d.mesh)),
+                       "y": fem.form(y * dx), "x_v": fem.form(problem.fractions.x_v * dx)}
+        for c in problem.conditions:
+            if isinstance(c, ExpulsionCondition):
+                self._forms["inventory"] = fem.form(c.inventory_form(problem))
+        body = problem.params.body
+        self._k = {"cartesian": 0, "cylindrical": 1, "spherical": 2}[body.coordinate]
+        self._light = problem.params.light if body.kind == "film" else None
+        self.emission = emission_for(case.material.halides)
+
+    def _integral(self, name: str) -> float:
+        from dolfinx import fem
+        from mpi4py import MPI
+
+        return self.problem.comm.allreduce(fem.assemble_scalar(self._forms[name]), op=MPI.SUM)
+
+    def pl_peak_nm(self, prof: Profile) -> float:
+        """Peak wavelength [nm] of the body's PL from a gathered profile (rank 0)."""
+        from solver.analysis.spectroscopy import peak_wavelength_nm, spectrum
+
+        r = prof.z_um
+        span = np.gradient(r) if r.size > 1 else np.ones_like(r)
+        w = np.abs(span) * np.abs(r) ** self._k if self._k else np.abs(span)
+        if self._light is not None:
+            w = w * self._light.beam.irradiance_W_per_cm2(
+                self._light.beam.centre_um[0] + r, self._light.beam.centre_um[1])
+        if not np.any(w > 0):
+            w = np.ones_like(r)
+        S = spectrum(BODY_PL_GRID_NM, self.emission.energy_eV(np.clip(prof.y, 0.0, 1.0)),
+                     BODY_PL_FWHM_EV, w)
+        return float(peak_wavelength_nm(BODY_PL_GRID_NM, S))
+
+    def row(self, prof: Profile | None) -> dict:
+        """The columns of one time-series row (collective; the PL on rank 0 only)."""
+        vol = self._integral("volume")
+        out = {"y_mean": self._integral("y") / vol, "x_v_mean": self._integral("x_v") / vol}
+        if "inventory" in self._forms:
+            out["inventory"] = self._integral("inventory")
+            out["inventory_per_volume"] = out["inventory"] / vol
+        if prof is not None:
+            out["pl_peak_nm"] = self.pl_peak_nm(prof)
+        return out
+
+
 def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, message: str,
                   case_path, overrides, restarts: int = 0, setup_s: float = math.nan) -> dict:
     """The summary.json dict. ``wall_s``: the run's wall time over all its processes
@@ -342,6 +418,12 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
         "front_position_um": last.get("front_um", math.nan),
         "front_lateral_spread_um": last.get("front_spread_um", math.nan),
         "migration_length_um": last.get("migration_length_um", math.nan),
+        **({"body": {k: last.get(k, math.nan) for k in
+                     ("y_mean", "x_v_mean", "inventory", "inventory_per_volume",
+                      "pl_peak_nm")},
+            "body_initial": {k: rec.rows[0].get(k, math.nan) for k in
+                             ("y_mean", "x_v_mean", "pl_peak_nm")}}
+           if rec.body is not None and rec.rows else {}),
         names["uptake"]: uptake,
         names["total_a_initial"]: rec.total_br0,
         names["total_a_final"]: last.get(names["total_a"], math.nan),
