@@ -46,6 +46,9 @@ class Profile:
     # 3D only: y on each sample line across the section, shape (n_lines, n_z) [-] (the
     # synthetic PL integrates emission over the section from these, solver/pl/output.py)
     y_lines: np.ndarray | None = None
+    # The layout's other fields by name (e.g. a body's surface inventory "theta"), written as
+    # extra profile columns; not kept in checkpoints (the CSV is written at the time).
+    extra: dict | None = None
 
 
 _PROFILE_ATTRS = ("z_um", "y", "x_br", "x_v", "psi_V", "E_V_per_um")
@@ -69,7 +72,8 @@ def gather_profile(problem, t_s: float, sampler=None) -> Profile | None:
     V_T = problem.thermal_voltage_at(t_s)
     psi = phi * V_T
     E = -np.gradient(psi, z) if z.size > 1 else np.zeros_like(z)
-    return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E)
+    extra = {n: fields[n] for n in problem.layout.fields.names if n not in ("y", "u", "phi")}
+    return Profile(t_s, z, y, y * (1.0 - x_v), x_v, psi, E, extra=extra or None)
 
 
 def _gather_profile_3d(problem, t_s: float, sampler) -> Profile | None:
@@ -228,7 +232,8 @@ class Recorder:
         try:
             files.write_profile_csv(path, prof.z_um, prof.y, prof.x_br, prof.x_v, prof.psi_V,
                                       prof.E_V_per_um, t, fraction_column=output_names(
-                                          pair_of(self.case))["fraction_a"])
+                                          pair_of(self.case))["fraction_a"],
+                                      extra_columns=prof.extra)
         except OSError as exc:  # the time loop stops after this step (control, flag 4)
             self.write_error = self.write_error or f"{path}: {output_dir.os_reason(exc)}"
 

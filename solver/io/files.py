@@ -202,7 +202,8 @@ def read_timeseries_csv(path) -> dict:
 
 
 def write_profile_csv(path, z_um, y, x_br, x_v, psi_V, E_V_per_um, t_s: float, *,
-                      fraction_column: str = PROFILE_COLUMNS[2]) -> Path:
+                      fraction_column: str = PROFILE_COLUMNS[2],
+                      extra_columns: dict | None = None) -> Path:
     """Write one profile (nodes sorted by z) at time ``t_s`` atomically.
 
     Args:
@@ -216,6 +217,8 @@ def write_profile_csv(path, z_um, y, x_br, x_v, psi_V, E_V_per_um, t_s: float, *
         t_s: time of the profile [s].
         fraction_column: name of the ``x_br`` column, from the case's halide pair
             (``solver.model.species.output_names``; ``x_Br`` for the shipped pairs).
+        extra_columns: more columns by name (e.g. ``theta``, a body's surface inventory),
+            after the standard ones; None: none (the wire's files are unchanged).
 
     Returns:
         The destination path.
@@ -223,12 +226,14 @@ def write_profile_csv(path, z_um, y, x_br, x_v, psi_V, E_V_per_um, t_s: float, *
     Raises:
         ValueError: if the arrays differ in length.
     """
-    cols = [np.asarray(c, dtype=float).ravel() for c in (z_um, y, x_br, x_v, psi_V, E_V_per_um)]
+    extra = dict(extra_columns or {})
+    cols = [np.asarray(c, dtype=float).ravel()
+            for c in (z_um, y, x_br, x_v, psi_V, E_V_per_um, *extra.values())]
     if len({c.size for c in cols}) != 1:
         raise ValueError(f"profile columns differ in length: {[c.size for c in cols]}")
     buf = io.StringIO()
     buf.write(f"# t_s={FLOAT_FMT % float(t_s)}\n")
-    header = (*PROFILE_COLUMNS[:2], fraction_column, *PROFILE_COLUMNS[3:])
+    header = (*PROFILE_COLUMNS[:2], fraction_column, *PROFILE_COLUMNS[3:], *extra)
     buf.write(",".join(header) + "\n")
     np.savetxt(buf, np.column_stack(cols), fmt=FLOAT_FMT, delimiter=",")
     return write_text_atomic(path, buf.getvalue())
