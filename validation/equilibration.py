@@ -97,6 +97,15 @@ def seed000_metrics(rate, results: Path, force: bool) -> dict:
         out = ensure_run(f"equilibration/{label(rate)}/thermal_{key}", path, ov, results, force)
         profs[key] = load_profiles(out)
         params[key] = from_case(load_case(path, ov))
+    m = seed000_from_profiles(profs, params)
+    m["k_373_per_s"] = params["100C"].equilibration_rate_per_s
+    return m
+
+
+def seed000_from_profiles(profs: dict, params: dict) -> dict:
+    """Seed-000 observables from the profiles ``{label: {t_s: profile}}`` of the three forward
+    thermal runs (labels of FORWARD; outputs at 0, 1.5 h, 5 h and ARRHENIUS_TIMES_S) and their
+    ``{label: ModelParameters}`` (also used by validation.thermal.surface_scan)."""
     p100, pr100 = params["100C"], profs["100C"]
     wire = wire_metrics({t: pr100[t] for t in (0.0, 1.5 * HOUR, 5 * HOUR)}, p100)
     t15, t5 = 1.5 * HOUR, 5 * HOUR
@@ -108,7 +117,8 @@ def seed000_metrics(rate, results: Path, force: bool) -> dict:
     m["D_range"] = {}
     for key in FORWARD:
         d = q_range_D(matano(profs[key][t15], t15, params[key]))
-        m["D_range"][key] = (float(d.min()), float(d.max()))
+        m["D_range"][key] = ((float(d.min()), float(d.max())) if d.size
+                             else (math.nan, math.nan))  # no composition in 0.1 < q < 0.9
     common = [t for t in ARRHENIUS_TIMES_S if t > 0 and all(
         ends_untouched(profs[k][t], params[k]) for k in FORWARD)]
     t_fix = max(common) if common else math.nan
@@ -120,7 +130,6 @@ def seed000_metrics(rate, results: Path, force: bool) -> dict:
     T = list(FORWARD.values())
     m["Ea"] = {s: arrhenius_fit(T, v)[0] if np.all(np.isfinite(v)) else math.nan
                for s, v in D.items()}
-    m["k_373_per_s"] = p100.equilibration_rate_per_s
     return m
 
 

@@ -12,6 +12,8 @@ Runs (each ~1-2 s, under ``--results``):
         4 + 4 µm wire for 120 s, a sensitivity study of the vacancy model.
     equilibration/<setting>/...: the rate scan of ``material.vacancy_equilibration`` for both
         seeds (validation.equilibration, ~40 runs of 2-6 s).
+    surface/<point>/<case>.npz: the surface-path scan (validation.thermal.surface_scan: 24
+        points x 6 runs of ~1-3 s, the problem built with the layer as a fourth field).
 A run is reused when ``summary.json`` exists, completed and holds the same resolved case.
 
 Every number in the report is computed here from those outputs (profiles, time series) and from
@@ -22,8 +24,8 @@ tolerances are the constants of :mod:`validation.thermal_data`, fixed before loo
 results.
 
 Layout: :mod:`validation.thermal_data` (cases, criteria, runs and observables shared with the
-equilibration scan), :mod:`.study` (runs and metrics), :mod:`.figures`, :mod:`.report`
-(Markdown, metrics file and :func:`main`).
+equilibration scan), :mod:`.study` (runs and metrics), :mod:`.figures`, :mod:`.surface_scan`
+(the surface-path scan), :mod:`.report` (Markdown, metrics file and :func:`main`).
 """
 
 from validation.thermal.report import main

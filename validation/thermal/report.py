@@ -2,7 +2,8 @@
 
 :func:`main` runs the cases (:func:`.study.run_all`), computes every number
 (:func:`.study.analyse`), draws the figures (:mod:`.figures`), appends the vacancy-equilibration
-rate scan (:mod:`validation.equilibration`) and writes the Markdown (:func:`write_report`) and
+rate scan (:mod:`validation.equilibration`) and the surface-path scan (:mod:`.surface_scan`) and
+writes the Markdown (:func:`write_report`) and
 ``validation_thermal_metrics.json``.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 from solver.analysis.thermal import SEED_000, vacancy_potential_shift
 from validation import equilibration
 from validation.common import REPO, report_provenance
+from validation.thermal import surface_scan
 from validation.thermal.figures import write_figures
 from validation.thermal.study import analyse, run_all
 from validation.thermal.study import metrics as thermal_metrics
@@ -61,11 +63,14 @@ def main(argv=None) -> int:
     # ---- vacancy equilibration on: both seeds under one parameter set (issue 12)
     eq_lines, eq_entries = equilibration.section(results, args.force)
     metrics["vacancy_equilibration_scan"] = eq_entries
+    # ---- a surface path on the wire: both seeds under one parameter set (issue 28 item 8)
+    sf_lines, sf_entries = surface_scan.section(results, args.force)
+    metrics["surface_path_scan"] = sf_entries
     (docs / "validation_thermal_metrics.json").write_text(json.dumps(metrics, indent=2,
                                                                      default=float) + "\n")
     rows = st["rows"]
     write_report(docs / "validation_thermal.md", rows, st["d_rows"], st["vac_rows"],
-                 st["form_row"], metrics, st["p100"], results, eq_lines)
+                 st["form_row"], metrics, st["p100"], results, [*eq_lines, *sf_lines])
     n_fail = sum(r["result"] == "FAIL" for r in rows)
     print(f"wrote {docs / 'validation_thermal.md'}: {len(rows) - n_fail} pass, {n_fail} fail")
     return 0
@@ -75,7 +80,7 @@ def write_report(path: Path, rows, d_rows, vac_rows, form_row, metrics, p100,
                  results: Path, extra_lines=()) -> None:
     """Write the Markdown report to ``path``: header with the commit and whether the work tree
     was dirty, the targets table, D(y), Arrhenius, vacancies, formation-energy sensitivity,
-    total Br, then ``extra_lines`` (the equilibration scan)."""
+    total Br, then ``extra_lines`` (the equilibration and surface-path scans)."""
     git = report_provenance()["git"]
     lam_d = math.sqrt(p100.debye2_um2)
     debye_br = lam_d * math.sqrt(p100.x_ref / math.exp(p100.ln_x_v_br))
