@@ -310,7 +310,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
         parser.error("the following arguments are required: CASE")
     args.case = resolve_preset(args.case)  # a shipped preset by name, from any directory
     from solver.campaign import is_campaign_file
+    from solver.ensemble.spec import is_ensemble_file
 
+    if is_ensemble_file(args.case):  # top-level 'ensemble': single particles (seed 002)
+        from solver.ensemble.cli import run_ensemble_cli
+
+        return run_ensemble_cli(args.case, output=args.output, jobs=args.jobs, force=args.force,
+                                check=args.check, quiet=args.quiet,
+                                overrides=[*args.overrides, *(["--restart"] * args.restart)])
     if _is_campaign(is_campaign_file, args.case):
         return _campaign(args, con)
     try:

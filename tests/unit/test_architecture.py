@@ -14,7 +14,7 @@ from its own row:
     6  analysis   analysis/, pl/            observables, Matano, PL (numpy)
     7  numerics   numerics/                 the discrete problem, Newton, time stepping
     8  outputs    figures/, recording
-    9  runs       preflight/, run, campaign/
+    9  runs       preflight/, run, campaign/, ensemble/
     10 fitting    fitting/
     11 cli        cli
 
@@ -49,7 +49,7 @@ LAYERS = (
     (6, ("solver.analysis", "solver.pl")),
     (7, ("solver.numerics",)),
     (8, ("solver.figures", "solver.recording")),
-    (9, ("solver.preflight", "solver.run", "solver.campaign")),
+    (9, ("solver.preflight", "solver.run", "solver.campaign", "solver.ensemble")),
     (10, ("solver.fitting",)),
     (11, ("solver.cli", "solver.__main__")),
 )
@@ -57,7 +57,7 @@ LAYERS = (
 NO_FENICS_AT_IMPORT = ("solver.config", "solver.model", "solver.analysis", "solver.pl",
                        "solver.figures", "solver.fitting", "solver.io", "solver.mesh.tags",
                        "solver.mesh.estimate", "solver.mesh.files", "solver.preflight",
-                       "solver.campaign", "solver.constants", "solver.console",
+                       "solver.campaign", "solver.ensemble", "solver.constants", "solver.console",
                        "solver.presets", "solver.cli_common")
 FENICS = ("dolfinx", "ufl", "basix", "petsc4py", "ffcx")
 #: physics/ is UFL only: no dolfinx or petsc4py at module level.
