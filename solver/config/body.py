@@ -12,6 +12,8 @@ Each body is a 1D reduction (solver/numerics/measures.py):
   symmetric about its mid-plane, weight 1.
 Both are exact in the well-mixed limit D t / R² >> 1, the seeds' regime (docs/model.md,
 "Geometries", with the numbers); the surface at r = R is the boundary ``surface``.
+- ``nanocrystal``, ``reduction: cube``: the cube [0, edge]³ itself in 3D (hexahedra), every
+  face the boundary ``surface``: the check of the 1D reductions (docs/model.md, "Geometries").
 - ``film``: a nanocrystal film as an effective medium around a laser spot: a disc of radius
   ``radius_um`` centred on the beam, radial coordinate, weight r (uniform through the film's
   thickness); its outer rim (r = radius_um) is the boundary ``surface``.
@@ -35,11 +37,12 @@ class Body(BaseModel):
     kind: Literal["nanocrystal", "film"] = Field(
         description="[-] nanocrystal = one crystal of edge edge_nm; film = a nanocrystal film "
         "around a laser spot (effective medium, disc of radius_um)")
-    reduction: Literal["sphere", "slab"] = Field(
+    reduction: Literal["sphere", "slab", "cube"] = Field(
         "sphere",
         description="[-] nanocrystal: sphere (radius edge_nm/2, weight r^2) or slab "
-        "(half-thickness edge_nm/6, weight 1); both keep the cube's surface-to-volume ratio "
-        "6/edge. Not used by film (a disc, weight r)")
+        "(half-thickness edge_nm/6, weight 1), both 1D and keeping the cube's surface-to-volume "
+        "ratio 6/edge; cube = the cube itself in 3D (hexahedra of mesh.h_max_um; a check of "
+        "the reductions). Not used by film (a disc, weight r)")
     edge_nm: float | None = Field(
         None, ge=1.0, le=1.0e4,
         description="[nm] nanocrystal: cube edge (seed 003: 23 nm; seed 002: platelets 19 nm "
@@ -78,7 +81,8 @@ class Body(BaseModel):
 
     @property
     def radius_um_resolved(self) -> float:
-        """The 1D domain's length [µm]: R = edge/2 (sphere), edge/6 (slab), radius_um (film)."""
+        """The 1D domain's length [µm]: R = edge/2 (sphere; the half edge of a cube),
+        edge/6 (slab), radius_um (film)."""
         if self.kind == "film":
             return float(self.radius_um)
-        return self.edge_nm * 1e-3 / (2.0 if self.reduction == "sphere" else 6.0)
+        return self.edge_nm * 1e-3 / (6.0 if self.reduction == "slab" else 2.0)

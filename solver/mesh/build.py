@@ -9,6 +9,8 @@ built or written; here only the actual cell count is checked (the one thing a us
 
 from __future__ import annotations
 
+import math
+
 from solver.config import CaseError
 from solver.mesh.interval import mesh_for_parameters
 from solver.mesh.tags import TaggedMesh
@@ -21,6 +23,9 @@ def build_mesh(comm, case, params) -> TaggedMesh:
         CaseError: the built mesh exceeds ``mesh.max_cells``, or a bad user mesh file.
     """
     m, g = case.mesh, case.geometry
+    body = getattr(case, "body", None)
+    if body is not None and body.reduction == "cube" and body.kind == "nanocrystal":
+        return nanocrystal_cube(comm, body.edge_nm * 1e-3, m.h_max_um)
     if g.dimension == 1:
         return mesh_for_parameters(comm, params, m.h_min_nm, m.h_max_um, m.growth)
     from solver.mesh import wire3d
@@ -38,3 +43,30 @@ def build_mesh(comm, case, params) -> TaggedMesh:
     if tagged.n_cells > m.max_cells:
         raise CaseError(f"mesh.max_cells: the mesh has {tagged.n_cells} cells (> {m.max_cells})")
     return tagged
+
+
+def cube_cells_per_edge(edge_um: float, h_um: float) -> int:
+    """Cells along each edge of :func:`nanocrystal_cube` (at least 2)."""
+    return max(2, math.ceil(edge_um / h_um - 1e-9))
+
+
+def nanocrystal_cube(comm, edge_um: float, h_um: float) -> TaggedMesh:
+    """The cube [0, edge]³ [µm] in hexahedra of size <= ``h_um``, every exterior facet tagged
+    FREE_SURFACE (the boundary ``surface``), every cell GAP; no contacts."""
+    import numpy as np
+    from dolfinx import mesh as dmesh
+
+    from solver.mesh.tags import FREE_SURFACE, GAP
+
+    n = cube_cells_per_edge(edge_um, h_um)
+    msh = dmesh.create_box(comm, [np.zeros(3), np.full(3, edge_um)], [n, n, n],
+                           cell_type=dmesh.CellType.hexahedron)
+    tdim = msh.topology.dim
+    msh.topology.create_connectivity(tdim - 1, tdim)
+    facets = dmesh.exterior_facet_indices(msh.topology)
+    facet_tags = dmesh.meshtags(msh, tdim - 1, facets,
+                                np.full(facets.size, FREE_SURFACE, dtype=np.int32))
+    imap = msh.topology.index_map(tdim)
+    cells = np.arange(imap.size_local + imap.num_ghosts, dtype=np.int32)
+    cell_tags = dmesh.meshtags(msh, tdim, cells, np.full(cells.size, GAP, dtype=np.int32))
+    return TaggedMesh(msh, facet_tags, cell_tags, n**3, edge_um / n)

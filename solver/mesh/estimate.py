@@ -81,6 +81,9 @@ def _segment_estimate(length: float, h_min: float, h_max: float, growth: float) 
 def estimate_cells(case: Case) -> float:
     """Approximate number of cells of the case's graded mesh (may be ``inf`` for absurd input)."""
     m = case.mesh
+    body = getattr(case, "body", None)
+    if body is not None and body.kind == "nanocrystal" and body.reduction == "cube":
+        return float(max(2, math.ceil(body.edge_nm * 1e-3 / m.h_max_um - 1e-9)) ** 3)
     h_min, h_max = m.h_min_nm * 1e-3, m.h_max_um
     pts = mesh_points_um(case)
     total = 0.0
@@ -103,6 +106,9 @@ def count_cells(case: Case) -> tuple[int, bool]:
         return (2**63 - 1), False
     if est > EXACT_COUNT_LIMIT:
         return round(est), False
+    body = getattr(case, "body", None)
+    if body is not None and body.kind == "nanocrystal" and body.reduction == "cube":
+        return round(est), True  # n³ hexahedra
     from solver.mesh.interval import graded_vertices
 
     m = case.mesh

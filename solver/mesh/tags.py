@@ -56,7 +56,7 @@ BOUNDARY_IDS = {
         "free_surface": (END_LEFT, END_RIGHT), "end_left": (END_LEFT,),
         "end_right": (END_RIGHT,), "surface": (END_RIGHT,)},
     3: {"contact_left": (CONTACT_LEFT,), "contact_right": (CONTACT_RIGHT,),
-        "free_surface": (FREE_SURFACE,)},
+        "free_surface": (FREE_SURFACE,), "surface": (FREE_SURFACE,)},
 }
 
 

@@ -41,18 +41,28 @@ class BodyParameters:
 
     Attributes:
         kind: "nanocrystal" or "film"; coordinate: "spherical", "cartesian" or "cylindrical"
-            (solver/numerics/measures.py); radius_um: the 1D domain [0, R] [µm];
-        y_initial: uniform initial composition [-].
+            (solver/numerics/measures.py); radius_um: the 1D domain [0, R] [µm] (the cube's
+            half edge); y_initial: uniform initial composition [-];
+        reduction: "sphere", "slab", "cube" (3D) or "disc" (a film).
     """
 
     kind: str
     coordinate: str
     radius_um: float
     y_initial: float
+    reduction: str = "sphere"
+
+    @property
+    def dimension(self) -> int:
+        """3 for the cube itself, 1 for the reductions."""
+        return 3 if self.reduction == "cube" else 1
 
     @property
     def surface_to_volume_per_um(self) -> float:
-        """S/V of the reduced body [1/µm]: 3/R (sphere), 1/R (slab), 2/R (disc rim)."""
+        """S/V of the body [1/µm]: 3/R (sphere; the cube of half edge R), 1/R (slab), 2/R
+        (disc rim)."""
+        if self.reduction == "cube":
+            return 3.0 / self.radius_um
         k = {"cartesian": 1.0, "cylindrical": 2.0, "spherical": 3.0}[self.coordinate]
         return k / self.radius_um
 
@@ -152,4 +162,5 @@ def body_parameters(body) -> BodyParameters | None:
     """:class:`BodyParameters` of a validated ``body`` section (None: the wire)."""
     if body is None:
         return None
-    return BodyParameters(body.kind, body.coordinate, body.radius_um_resolved, body.y_initial)
+    return BodyParameters(body.kind, body.coordinate, body.radius_um_resolved, body.y_initial,
+                          body.reduction if body.kind == "nanocrystal" else "disc")

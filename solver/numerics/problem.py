@@ -355,8 +355,8 @@ class TransportProblem:
     def _contact_scale(self):
         """(left, right) A_cross / A_contact in 3D (the wire's mean cross-section over each
         contact's area), so that a contact injects r per unit cross-section as in 1D; 1 in 1D."""
-        if self.tdim == 1:
-            return (1.0, 1.0)
+        if self.tdim == 1 or getattr(self.params, "body", None) is not None:
+            return (1.0, 1.0)  # a body has no contacts
         one = fem.Constant(self.mesh1d.mesh, PETSc.ScalarType(1.0))
 
         def integral(form):
