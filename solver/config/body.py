@@ -51,6 +51,16 @@ class Body(BaseModel):
         None, gt=0.0, le=1.0e4,
         description="[µm] film: radius of the simulated disc around the beam centre (several "
         "beam radii); required for film, not used by nanocrystal")
+    interdiffusion_um2_per_s: float = Field(
+        0.0, ge=0.0, le=1e6,
+        description="[µm²/s] film: Br/I interdiffusion through the film between its crystals "
+        "at interdiffusion_T_ref_K, J_A = -D_f (1 - x_V) grad y, one halide for the other "
+        "(seed 004 line 115: D0 = 5.3e-11 m²/s, Ea = 182 meV); 0 = none (the crystals' own "
+        "transport only)")
+    interdiffusion_activation_eV: float = Field(
+        0.0, ge=0.0, le=3.0, description="[eV] film: Arrhenius energy of D_f (pointwise in T)")
+    interdiffusion_T_ref_K: float = Field(
+        300.0, gt=0.0, le=900.0, description="[K] film: temperature at which D_f holds")
     y_initial: float = Field(
         ge=0.0, le=1.0,
         description="[-] initial composition y = x_A/(x_A + x_B), uniform (seed 003: "
@@ -63,6 +73,9 @@ class Body(BaseModel):
                 raise _rule("edge_nm", "required for kind nanocrystal")
             if self.radius_um is not None:
                 raise _rule("radius_um", "not used by kind nanocrystal (give edge_nm)")
+            if self.interdiffusion_um2_per_s:
+                raise _rule("interdiffusion_um2_per_s", "film only (a nanocrystal's transport "
+                            "is its lattice's)")
         else:
             if self.radius_um is None:
                 raise _rule("radius_um", "required for kind film")

@@ -43,7 +43,9 @@ class BodyParameters:
         kind: "nanocrystal" or "film"; coordinate: "spherical", "cartesian" or "cylindrical"
             (solver/numerics/measures.py); radius_um: the 1D domain [0, R] [µm] (the cube's
             half edge); y_initial: uniform initial composition [-];
-        reduction: "sphere", "slab", "cube" (3D) or "disc" (a film).
+        reduction: "sphere", "slab", "cube" (3D) or "disc" (a film);
+        interdiffusion_um2_per_s, interdiffusion_activation_eV, interdiffusion_T_ref_K: a
+            film's effective Br/I interdiffusion between its crystals (0: none).
     """
 
     kind: str
@@ -51,6 +53,9 @@ class BodyParameters:
     radius_um: float
     y_initial: float
     reduction: str = "sphere"
+    interdiffusion_um2_per_s: float = 0.0
+    interdiffusion_activation_eV: float = 0.0
+    interdiffusion_T_ref_K: float = 300.0
 
     @property
     def dimension(self) -> int:
@@ -163,4 +168,6 @@ def body_parameters(body) -> BodyParameters | None:
     if body is None:
         return None
     return BodyParameters(body.kind, body.coordinate, body.radius_um_resolved, body.y_initial,
-                          body.reduction if body.kind == "nanocrystal" else "disc")
+                          body.reduction if body.kind == "nanocrystal" else "disc",
+                          body.interdiffusion_um2_per_s, body.interdiffusion_activation_eV,
+                          body.interdiffusion_T_ref_K)

@@ -25,7 +25,12 @@ import ufl
 from solver.mesh.tags import boundary_ids
 from solver.numerics.boundary import BoundaryCondition
 from solver.numerics.layout import Field, ScaledYTolerance
-from solver.physics.surfaces import expulsion_terms, solution_flux, solution_terms
+from solver.physics.surfaces import (
+    expulsion_terms,
+    film_interdiffusion_terms,
+    solution_flux,
+    solution_terms,
+)
 
 __all__ = ["INVENTORY", "Environment", "ExpulsionCondition", "SolutionExchangeCondition",
            "extra_fields", "needs_environment", "reaction_conditions"]
@@ -68,8 +73,10 @@ def extra_fields(params) -> tuple[Field, ...]:
 def needs_environment(params) -> bool:
     """Whether ``params`` has surface reactions that read T and n (kinds solution and
     expulsion)."""
-    return any(getattr(s, "kind", "exchange") != "exchange"
-               for s in getattr(params, "surfaces", ()))
+    body = getattr(params, "body", None)
+    return (any(getattr(s, "kind", "exchange") != "exchange"
+                for s in getattr(params, "surfaces", ()))
+            or (body is not None and body.interdiffusion_um2_per_s > 0))
 
 
 class Environment:
@@ -222,10 +229,27 @@ class ExpulsionCondition(BoundaryCondition):
         return self.thetas(problem)[0] * measure
 
 
+class FilmInterdiffusion(BoundaryCondition):
+    """A film's effective Br/I interdiffusion between its crystals
+    (:func:`solver.physics.surfaces.film_interdiffusion_terms`), pointwise in T."""
+
+    boundary = "volume"
+
+    def __init__(self, body, env: Environment):
+        self.body, self.env = body, env
+
+    def terms(self, problem, fields: dict, tests: dict) -> dict:
+        return film_interdiffusion_terms(problem.fractions, fields["y"], tests["y"], self.body,
+                                         self.env.T_K, problem.dx_flux)
+
+
 def reaction_conditions(problem) -> list[BoundaryCondition]:
     """The conditions of the ``solution`` and ``expulsion`` entries of ``problem.params``
-    (after :func:`solver.numerics.boundary.conditions_for`'s, in the case's order)."""
-    out = []
+    (after :func:`solver.numerics.boundary.conditions_for`'s, in the case's order), and a
+    film's interdiffusion."""
+    body = getattr(problem.params, "body", None)
+    out = ([FilmInterdiffusion(body, problem.environment)]
+           if body is not None and body.interdiffusion_um2_per_s > 0 else [])
     for p in getattr(problem.params, "surfaces", ()):
         kind = getattr(p, "kind", "exchange")
         if kind == "exchange":

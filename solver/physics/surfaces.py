@@ -165,3 +165,26 @@ def expulsion_terms(fractions, y, thetas, tests, p, T_K, n_per_cm3, bdf, measure
         terms["inventory_diffusion"] = d * ufl.dot(ufl.grad(theta), ufl.grad(v_th)) * \
             dx_diffusion
     return terms
+
+
+# ---------------------------------------------------------------------- film interdiffusion
+def film_interdiffusion_terms(fractions, y, v_y, body, T_K, dx_flux) -> dict:
+    r"""The effective Br/I interdiffusion of a nanocrystal film between its crystals, as a term
+    of the halide-A balance (docs/model.md, "Geometries: nanocrystals and films"):
+
+    .. math:: \mathbf J_A = -D_f(T)\,(1 - x_V)\,\nabla y,\qquad \mathbf J_B = -\mathbf J_A,
+
+    one halide for the other (sites and vacancies untouched), D_f(T) Arrhenius about its T_ref
+    (seed 004 reads its halo as this D: D0 = 5.3e-11 m²/s, Ea = 182 meV, line 115).
+
+    Args:
+        fractions: site fractions (x_v) (UFL); y: composition; v_y: its test function;
+        body: :class:`solver.model.reactions.BodyParameters`; T_K: temperature [K] (UFL);
+        dx_flux: the flux measure.
+    """
+    from solver.model.reactions import arrhenius_factor
+
+    d = body.interdiffusion_um2_per_s * arrhenius_factor(
+        body.interdiffusion_activation_eV, body.interdiffusion_T_ref_K, T_K, ufl.exp)
+    return {"film_interdiffusion": d * (1.0 - fractions.x_v) * ufl.dot(ufl.grad(y),
+                                                                         ufl.grad(v_y)) * dx_flux}

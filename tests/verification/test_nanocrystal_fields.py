@@ -130,3 +130,48 @@ def test_heater_temperature_is_the_substrate_response(tmp_path):
     assert float(pb.environment.T_K.value) == pytest.approx(ref.history_K([12.0])[0])
 
 
+
+
+def test_film_interdiffusion_spreads_a_composition_spot_with_D_f(tmp_path):
+    """The film's effective interdiffusion alone (no reactions): a Gaussian spot of y spreads
+    as a 2D heat kernel, σ² = σ0² + 2 D_f t along a line through it, and Br is conserved."""
+    import ufl
+    from dolfinx import fem
+
+    D = 0.04
+    data = {"name": "film", "body": {"kind": "film", "radius_um": 5.0, "y_initial": 0.5,
+                                     "interdiffusion_um2_per_s": D},
+            "material": MATERIAL, "transport": {"onsager_model": "ideal"},
+            "mesh": {"h_min_nm": 20.0, "h_max_um": 0.02},
+            "time": {"t_end_s": 10.0, "output_times_s": [0.0], "tol_y": 1e-5},
+            "pl": {"enabled": False}, "output": {"vtx": False, "figures": False}}
+    path = tmp_path / "film.yaml"
+    path.write_text(yaml.safe_dump(data))
+    case = load_case(path)
+    params = from_case(case)
+    pb = TransportProblem(build_mesh(MPI.COMM_WORLD, case, params), params, 1,
+                          SolverOptions(stol=1e-10))
+    pb.initialise()
+    r = pb.layout.z[pb.layout.fields.index("y")]
+    for f in (pb.w, pb.w_n, pb.w_nm1):
+        pb.set_field("y", 0.5 + 0.3 * np.exp(-0.5 * (r / 0.4) ** 2), f)
+        f.x.scatter_forward()
+    y = pb.model_fields(ufl.split(pb.w))[0]
+    total = fem.form(y * pb.dx)
+    m0 = pb.comm.allreduce(fem.assemble_scalar(total), op=MPI.SUM)
+    times = [1.0, 4.0, 10.0]
+    sig = {}
+
+    def on_output(t):
+        order = np.argsort(r)
+        rr, yy = r[order], pb.field("y")[order] - 0.5
+        g = fit_gaussian_profile(np.concatenate([-rr[:0:-1], rr]),
+                                 np.concatenate([yy[:0:-1], yy]))
+        sig[t] = g.sigma
+
+    settings = StepSettings.from_config(case.time, t_end=10.0, output_times=tuple(times))
+    TimeStepper(pb, settings, on_output=on_output).run()
+    m1 = pb.comm.allreduce(fem.assemble_scalar(total), op=MPI.SUM)
+    assert m1 == pytest.approx(m0, rel=1e-10)
+    growth = fit_width_growth(np.array(times), np.array([sig[t] for t in times]))
+    assert growth.D == pytest.approx(D, rel=1e-2), growth
