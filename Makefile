@@ -25,7 +25,7 @@ for c in $(PYTHON) python3.12 \
 done
 endef
 
-.PHONY: help venv lint test test-slow run validate validate-thermal validate-thermal-surface validate-3d validate-3d-convergence front-shape bench clean clean-results \
+.PHONY: help venv lint test test-slow run validate validate-thermal validate-thermal-surface validate-nanocrystals validate-3d validate-3d-convergence front-shape bench clean clean-results \
 	onsager-kmc onsager-report
 
 help:
@@ -37,6 +37,7 @@ help:
 	@echo "make validate      run/resume the campaigns and regenerate docs/validation.md"
 	@echo "make validate-thermal  seed 000 targets, the equilibration and surface-path rate scans -> docs/validation_thermal.md (~10 min)"
 	@echo "make validate-thermal-surface  the surface-path scan alone, printed (~5 min; runs reused)"
+	@echo "make validate-nanocrystals  seeds 002-004: ensemble, expulsion, reconstruction studies -> docs/validation_nanocrystals.md (~10 min)"
 	@echo "make validate-3d   1D/3D consistency and thick wire -> docs/validation_3d.md (~1 h)"
 	@echo "make validate-3d-convergence  3D mesh convergence -> docs/validation_3d_convergence.md (~1.5 h)"
 	@echo "make front-shape   PL, vacancy-supply candidates -> docs/validation_front_shape.md (~2 min);"
@@ -98,6 +99,12 @@ validate-thermal: venv
 
 validate-thermal-surface: venv
 	$(PY) -m validation.thermal.surface_scan --results results/thermal
+
+validate-nanocrystals: venv
+	$(PY) -m validation.nanocrystals.exchange
+	$(PY) -m validation.nanocrystals.expulsion
+	$(PY) -m validation.nanocrystals.reconstruction
+	$(PY) -m validation.nanocrystals.report
 
 validate-3d: venv
 	$(PY) -m validation.wire3d --results results --jobs $(JOBS)
