@@ -258,9 +258,10 @@ def simulate_particles(particles: Particles, law: RateLaw, c_umol_per_L: float,
     for idx in _chunks(particles.n_events, max_elements):
         m_max = int(particles.n_events[idx].max())
         n = np.arange(m_max)[None, :]
-        k = law.rates_per_s(n, particles.n_sites[idx, None], particles.n_surface[idx, None],
-                            c_umol_per_L)
-        k = np.where(n < particles.n_events[idx, None], k, 0.0)
+        live = n < particles.n_events[idx, None]
+        k = law.rates_per_s(np.where(live, n, 0), particles.n_sites[idx, None],
+                            particles.n_surface[idx, None], c_umol_per_L)
+        k = np.where(live, k, 0.0)
         T = event_times(k, rng)
         counts[idx] = counts_at(T, grid_s)
         completion[idx] = T[np.arange(idx.size), particles.n_events[idx] - 1]

@@ -9,8 +9,9 @@ exciton in an infinite well of width L,
 .. math:: \Delta E = \frac{\hbar^2 \pi^2}{2 \mu L^2},\qquad
           \mu(y) = y\,\mu_{Br} + (1-y)\,\mu_{Cl},
 
-with the reduced exciton masses µ_Br = 0.126 m_e and µ_Cl = 0.202 m_e of Protesescu et al., Nano
-Lett. 15, 3692 (2015). It is an upper bound: seed 002's platelets (3-5 nm thick, line 67) are
+with the reduced exciton masses µ_Br = 0.126 m_e and µ_Cl = 0.202 m_e (magneto-absorption, Z. Yang
+et al., ACS Energy Lett. 2, 1621 (2017); the values docs/nanocrystals.md also uses). It is an
+upper bound: seed 002's platelets (3-5 nm thick, line 67) are
 only weakly confined (Bohr diameters 5-7 nm), and the seed's ensemble PL 398 -> 505 nm (line 67)
 lies 0.10-0.17 eV above the bulk end points, less than the 0.2-0.4 eV of the formula at 3-5 nm.
 Default ``"none"``.
@@ -67,7 +68,7 @@ __all__ = [
 ]
 
 HBAR2_OVER_2ME_EV_NM2 = 0.0380998212  # [eV nm²] ħ² / (2 m_e) (CODATA 2018)
-MU_BR_ME, MU_CL_ME = 0.126, 0.202  # reduced exciton masses [m_e], Protesescu et al. 2015
+MU_BR_ME, MU_CL_ME = 0.126, 0.202  # reduced exciton masses [m_e], Z. Yang et al. 2017
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 _BR_CL_BULK = EmissionModel()  # 526 / 420 nm, no bowing (seed 001 Fig. 1b)
 
