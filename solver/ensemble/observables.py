@@ -10,11 +10,10 @@ exciton in an infinite well of width L,
           \mu(y) = y\,\mu_{Br} + (1-y)\,\mu_{Cl},
 
 with the reduced exciton masses µ_Br = 0.126 m_e and µ_Cl = 0.202 m_e (magneto-absorption, Z. Yang
-et al., ACS Energy Lett. 2, 1621 (2017); the values docs/nanocrystals.md also uses). It is an
-upper bound: seed 002's platelets (3-5 nm thick, line 67) are
-only weakly confined (Bohr diameters 5-7 nm), and the seed's ensemble PL 398 -> 505 nm (line 67)
-lies 0.10-0.17 eV above the bulk end points, less than the 0.2-0.4 eV of the formula at 3-5 nm.
-Default ``"none"``.
+et al., ACS Energy Lett. 2, 1621 (2017); the values docs/nanocrystals.md also uses). It neglects
+the finite barriers and the exciton binding: at 3-5 nm it gives 0.07-0.21 eV for CsPbCl3
+(bracketing the seed's 398 nm, line 67) but 0.12-0.33 eV for CsPbBr3, bluer than the product's
+505 nm (docs/nanocrystals.md, "Confinement"). Default ``"none"``.
 
 **Detected intensity** of one particle (normalised to its value at the final composition):
 a Gaussian line of FWHM ``linewidth_eV`` around E(y) (seed 002 line 67: 0.09-0.13 eV) seen through
