@@ -259,7 +259,9 @@ class TransportProblem:
         msh = self.mesh1d.mesh
         n_dofs = self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
         linear_solver = choose_linear_solver(self.options.linear_solver, n_dofs,
-                                             self.comm.size, self.tdim)
+                                             self.comm.size, self.tdim,
+                                             compact=getattr(self.params, "body", None)
+                                             is not None)
         opts = newton_petsc_options(linear_solver, self.options.max_it,
                                     self.options.petsc_options)
         self.problem = fem_petsc.NonlinearProblem(
