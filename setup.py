@@ -10,7 +10,8 @@ table ``solver/physics/data/onsager_kmc.json`` is package data of ``solver.physi
 
 from setuptools import find_packages, setup
 
-PRESETS = {f"solver._presets.{kind}": kind for kind in ("cases", "campaigns", "fits")}
+PRESETS = {f"solver._presets.{kind}": kind
+           for kind in ("cases", "campaigns", "fits", "ensembles")}
 DATA = {"fits": ["*.yaml", "*.csv"]}  # a fit's data files go with it
 
 setup(

@@ -193,8 +193,8 @@ def _presets() -> str:
         for path in files:
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
-                if sub in ("campaigns", "fits") and isinstance(data, dict):
-                    data = data.get(sub.removesuffix("s"))  # top-level campaign / fit
+                if sub in ("campaigns", "fits", "ensembles") and isinstance(data, dict):
+                    data = data.get(sub.removesuffix("s"))  # top-level campaign / fit / ensemble
                 text = str(data.get("description", "")) if isinstance(data, dict) else ""
             except (OSError, ValueError, yaml.YAMLError):
                 text = "(unreadable)"

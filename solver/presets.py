@@ -1,4 +1,5 @@
-"""The shipped presets: case files (``cases/``), campaigns (``campaigns/``) and fits (``fits/``).
+"""The shipped presets: case files (``cases/``), campaigns (``campaigns/``), fits (``fits/``) and
+ensembles (``ensembles/``, seed 002's single-particle exchange).
 
 In a source checkout they are the top-level ``cases/``, ``campaigns/`` and ``fits/`` folders. A
 built package (wheel, ``pip install .``) carries the same files as package data in
@@ -13,7 +14,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-KINDS = ("cases", "campaigns", "fits")
+KINDS = ("cases", "campaigns", "fits", "ensembles")
 
 
 def preset_dir(kind: str) -> Path | None:

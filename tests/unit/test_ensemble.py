@@ -26,7 +26,7 @@ from solver.ensemble.runner import run_concentration, simulate_ensemble
 from solver.ensemble.spec import is_ensemble_file, load_ensemble
 
 REPO = Path(__file__).resolve().parents[2]
-SHIPPED = REPO / "cases" / "nc_exchange_ensemble.yaml"
+SHIPPED = REPO / "ensembles" / "nc_exchange_ensemble.yaml"
 
 
 def test_barrier_models():
