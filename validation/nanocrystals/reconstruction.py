@@ -1,9 +1,11 @@
 """Phase reconstruction (PR) of CsPbBr3-xIx nanocrystal films under a focused laser (seed 004).
 
-Issue #28, /work/shared/MODEL-NANOCRYSTALS.md §2 items 8, 9 and 12. A film (1D disc around the
-beam, weight r) expels iodide by light and heat (``surfaces`` kind ``expulsion`` on the film
-volume); the expelled iodide θ spreads laterally through the film. On the simulated data the
-report runs seed 004's own analysis:
+Issue #28, /work/shared/MODEL-NANOCRYSTALS.md §2 items 8, 9 and 12. ONE film setup
+(:func:`film_setup`; a 1D disc around the beam, weight r): the crystals expel iodide by light and
+heat to a bound surface inventory θ of capacity θ_max (``surfaces`` kind ``expulsion`` on the
+film volume, no inventory diffusion), and the film's Br/I interdiffuses between its crystals
+with the seed's D0, Ea (``body.interdiffusion_*``, J_A = -D_f(T)(1 - x_V) grad y; seed 004
+lines 115-117 read D_PR as that). On the simulated data the report runs seed 004's own analysis:
 
 1. PR kinetics (item 8): the beam-weighted PL spectrum at each time is unmixed (eqs. 6-7, lines
    211-219) into a Br-rich (CsPbBr3) and the initial mixed film's reference; the Br-rich
@@ -11,14 +13,17 @@ report runs seed 004's own analysis:
    ⟨k_PR⟩ = (k01 k1 + k02 k2)/(k01 + k02) (line 100); ⟨k_PR⟩ at several temperatures -> an
    Arrhenius fit (248 ± 30 meV for x = 1, 217 ± 42 meV for x = 1.5, line 100); the yield
    ϕ_PR (Br-rich fraction after 500 s, lines 89-93) against power, 10-160 µW (≈70 %).
-2. The halo (item 9): radial profiles of the expelled iodide θ, mirrored to a line through the
-   centre, fitted by eq. 1's Gaussian (line 115); σ² = σ0² + 2Dt over times after the PR is
-   done -> D; Arrhenius of D -> D0, Ea (5.3e-11 m²/s, 182 ± 21 meV, line 117).
+2. The halo (item 9): radial profiles of the Br-enriched *lattice*, y - y0 (the composition
+   the PL peak reads, seed Fig. 5, line 121), mirrored to a line through the centre, fitted by
+   eq. 1's Gaussian (line 115); σ² = σ0² + 2Dt over times after the PR is done -> D; Arrhenius
+   of D -> D0, Ea (5.3e-11 m²/s, 182 ± 21 meV, line 117).
 
-The model's expulsion barrier and the inventory's D0, Ea are *inputs* set to the seed's
-numbers: the report is a recovery test of the chain (light, carriers, capacity, lateral drain
-in between) through the seed's analysis, not an independent prediction. Every parameter is
-listed in the JSON with its source (seed / literature / assumed / calibrated).
+The expulsion barrier and the interdiffusion's D0, Ea are *inputs* set to the seed's numbers:
+their recovery is a test of the chain through the seed's analysis, not a prediction; the yield
+plateau, the halo's size against the beam and its growth with power are predictions of the
+one setup. Every parameter is listed in the JSON with its source. The former variant (two
+setups: :func:`bound_setup`, :func:`halo_setup`, an inventory that diffuses) is kept for
+comparison and is not run by the report.
 
 Run: ``.venv/bin/python -m validation.nanocrystals.reconstruction [--out DIR] [--quick]``
 (writes reconstruction.json and PNG figures to docs/validation_nanocrystals/).
@@ -76,12 +81,17 @@ SOURCES = {
                            "absolute rates are in its Table S2, which we do not have",
     "carrier_ref_per_cm3": "seed 004 line 155 (n = 1.7e18 cm^-3 at 50 µW)",
     "carrier_exponent": "docs/nanocrystals.md: one carrier per expelled iodide (line 123)",
-    "capacity": "calibrated to the ≈70 % yield plateau (line 93) at 160 µW, 293 K",
-    "inventory_D0_um2_per_s": "seed 004 line 117 (input: D0 = 5.3e-11 m²/s)",
-    "inventory_activation_eV": "seed 004 line 117 (input: 182 meV)",
+    "capacity": "0.7 x_I0: the former variant's calibration to the ≈70 % yield plateau "
+                "(line 93) without interdiffusion, kept (not refitted)",
+    "inventory_D0_um2_per_s": "0: the expelled iodide is bound (former halo variant: the "
+                              "seed's D0, line 117)",
+    "interdiffusion_D0_um2_per_s": "seed 004 line 117 (input: D0 = 5.3e-11 m²/s), "
+                                   "body.interdiffusion_um2_per_s = D0 exp(-Ea/k 293 K)",
+    "interdiffusion_activation_eV": "seed 004 line 117 (input: 182 meV)",
     "T_K": "substrate temperature, uniform; laser heating (eq. 9) off: A0, B are in the "
            "seed's SI; the Arrhenius axis is the T the rates see",
-    "bulk_transport": "lattice interdiffusion off: D_i = 1e-22 cm²/s at x_V = 1e-6 (the hop "
+    "bulk_transport": "the crystals' own lattice transport off: D_i = 1e-22 cm²/s at "
+                      "x_V = 1e-6 (the hop "
                       "rate is fixed, so the expelled vacancies, x_V up to 0.35, raise the "
                       "interdiffusion 3e5-fold; 1e-16 spreads y by ~1 µm); Br/I change only "
                       "by expulsion",
@@ -94,7 +104,10 @@ class FilmSetup:
 
     Attributes: x_iodide [I per formula unit, y0 = 1 - x/3]; power_uW [µW]; T_K [K]
     (substrate, uniform); t_end_s [s]; radius_um [µm] of the disc; capacity θ_max [-] (None =
-    unlimited); the rates and fixed parameters with their sources in :data:`SOURCES`.
+    unlimited); inventory_D0_um2_per_s, inventory_activation_eV: the expelled iodide's lateral
+    D0 [µm²/s], Ea [eV]; interdiffusion_D0_um2_per_s, interdiffusion_activation_eV: the film's
+    Br/I interdiffusion D0 [µm²/s] (0: none), Ea [eV]; the rates and fixed parameters with
+    their sources in :data:`SOURCES`. Build the validation's film with :func:`film_setup`.
     """
 
     x_iodide: float = 1.0
@@ -108,6 +121,8 @@ class FilmSetup:
     packing_fraction: float = 0.5
     inventory_D0_um2_per_s: float = SEED["D0_m2_per_s"] * 1e12
     inventory_activation_eV: float = SEED["Ea_D_eV"][0]
+    interdiffusion_D0_um2_per_s: float = 0.0
+    interdiffusion_activation_eV: float = SEED["Ea_D_eV"][0]
     transmittance: float = 0.76
     h_min_nm: float = 50.0
     h_max_um: float = 1.0
@@ -137,6 +152,12 @@ def inventory_diffusivity_um2_per_s(setup: FilmSetup, T_K: float) -> float:
         -setup.inventory_activation_eV / (BOLTZMANN_EV_PER_K * T_K))
 
 
+def interdiffusion_um2_per_s(setup: FilmSetup, T_K: float) -> float:
+    """The film's Br/I interdiffusion D_f(T) = D0 exp(-Ea/k_BT) [µm²/s] (seed 004 line 117)."""
+    return setup.interdiffusion_D0_um2_per_s * math.exp(
+        -setup.interdiffusion_activation_eV / (BOLTZMANN_EV_PER_K * T_K))
+
+
 def film_case(setup: FilmSetup, *, output_times_s=(0.0,)) -> dict:
     """The case dict of ``setup`` (docs/case_format.md "Bodies", "Surfaces", the ``light``
     section). Rates are referred to T_ref = 293 K."""
@@ -153,7 +174,10 @@ def film_case(setup: FilmSetup, *, output_times_s=(0.0,)) -> dict:
         surface["capacity"] = setup.capacity
     return {
         "name": f"film_reconstruction_x{setup.x_iodide:g}",
-        "body": {"kind": "film", "radius_um": setup.radius_um, "y_initial": setup.y_initial},
+        "body": {"kind": "film", "radius_um": setup.radius_um, "y_initial": setup.y_initial,
+                 "interdiffusion_um2_per_s": interdiffusion_um2_per_s(setup, T_ref),
+                 "interdiffusion_activation_eV": setup.interdiffusion_activation_eV,
+                 "interdiffusion_T_ref_K": T_ref},
         "material": {"halides": "Br/I", "hop_ratio_br_i": 1.0, "x_v_br": 1e-6, "x_v_i": 1e-6,
                      "D_i_ref_cm2_per_s": 1e-22, "T_ref_K": 300.0},
         "transport": {"onsager_model": "ideal"},
@@ -243,9 +267,11 @@ LINEWIDTH_EV = 0.06  # seed 004 line 78: 40-80 meV
 
 def expelled_fraction(run: FilmRun) -> np.ndarray:
     """Fraction f of each node's initial iodide that has left the lattice, (nt, nr) [-]:
-    f = 1 - x_I/x_I0 with x_I = (1 - y)(1 - x_V)."""
+    f = 1 - x_I/x_I0 with x_I = (1 - y)(1 - x_V), x_I0 = (1 - y0)(1 - x_V0), x_V0 the
+    untouched film's (the disc's edge). A node that gained Br by interdiffusion (x_V = x_V0)
+    has f = (y - y0)/(1 - y0), the lever rule."""
     x_i = (1.0 - run.y) * (1.0 - run.x_v)
-    x_i0 = (1.0 - run.setup.y_initial) * (1.0 - run.x_v[0, 0])
+    x_i0 = (1.0 - run.setup.y_initial) * (1.0 - run.x_v[:, -1:])
     return np.clip(1.0 - x_i / x_i0, 0.0, 1.0)
 
 
@@ -306,25 +332,38 @@ def mirrored(run: FilmRun, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([-r[:0:-1], r]), np.concatenate([values[:0:-1], values])
 
 
-def halo_sigmas(run: FilmRun, which: str = "theta") -> np.ndarray:
-    """Gaussian widths σ [µm] of eq. 1 (line 115) fitted to the line cut of θ (``"theta"``,
-    the expelled iodide) or of y - y0 (``"y"``, the Br-enriched lattice) at each time."""
+def halo_profile(run: FilmRun, which: str = "y") -> np.ndarray:
+    """The halo's radial profiles (nt, nr): ``"y"`` the Br-enriched lattice y - y0 (the
+    composition the PL peak reads, seed Fig. 5), ``"f"`` the unmixed Br-rich fraction
+    (:func:`expelled_fraction`), ``"theta"`` the expelled iodide."""
+    if which == "theta":
+        return run.theta
+    if which == "f":
+        return expelled_fraction(run)
+    return run.y - run.setup.y_initial
+
+
+def halo_sigmas(run: FilmRun, which: str = "y") -> np.ndarray:
+    """Gaussian widths σ [µm] of eq. 1 (line 115) fitted to the line cut of
+    :func:`halo_profile` at each time."""
     out = []
-    for k in range(run.times_s.size):
-        prof = run.theta[k] if which == "theta" else run.y[k] - run.setup.y_initial
+    for prof in halo_profile(run, which):
         x, p = mirrored(run, prof)
         out.append(fit_gaussian_profile(x, p).sigma)
     return np.abs(np.array(out))
 
 
-def halo_diffusivity(run: FilmRun, after_s: float) -> dict:
-    """σ² = σ0² + 2Dt fitted to the θ widths at times >= ``after_s`` (past the PR, so the
-    source has stopped); D [µm²/s] against the input D_θ(T)."""
-    sig = halo_sigmas(run)
+def halo_diffusivity(run: FilmRun, after_s: float, which: str = "y") -> dict:
+    """σ² = σ0² + 2Dt fitted to the widths at times >= ``after_s`` (past the PR, so the
+    source has stopped); D [µm²/s] against the input (the interdiffusion D_f(T) for the
+    lattice, D_θ(T) for θ)."""
+    sig = halo_sigmas(run, which)
     keep = run.times_s >= after_s
     g = fit_width_growth(run.times_s[keep], sig[keep])
+    d_in = (inventory_diffusivity_um2_per_s if which == "theta"
+            else interdiffusion_um2_per_s)(run.setup, run.setup.T_K)
     return {"sigma_um": sig, "D_um2_per_s": g.D, "D_stderr_um2_per_s": g.D_stderr,
-            "D_input_um2_per_s": inventory_diffusivity_um2_per_s(run.setup, run.setup.T_K)}
+            "D_input_um2_per_s": d_in}
 
 
 def fwhm_um(run: FilmRun, values: np.ndarray) -> float:
@@ -347,15 +386,27 @@ HALO_POWERS_UW = (40.0, 120.0)
 HALO_FIT_AFTER_S = 200.0
 
 
+def film_setup(x_iodide: float = 1.0, **kw) -> FilmSetup:
+    """The validation's one film: a bound surface inventory of capacity θ_max = 0.7 x_I0 that
+    does not drain (D_θ = 0), plus the film's Br/I interdiffusion with the seed's D0, Ea
+    (line 117). ``kw``: any :class:`FilmSetup` field (e.g. interdiffusion_D0_um2_per_s=0 for
+    the control without interdiffusion)."""
+    kw.setdefault("interdiffusion_D0_um2_per_s", SEED["D0_m2_per_s"] * 1e12)
+    return FilmSetup(x_iodide=x_iodide, capacity=0.7 * x_iodide / 3.0,
+                     inventory_D0_um2_per_s=0.0, **kw)
+
+
 def bound_setup(x_iodide: float, **kw) -> FilmSetup:
-    """The kinetics/yield film: a bound surface inventory of capacity θ_max = 0.7 x_I0
-    (calibrated to the ≈70 % plateau, line 93) that does not drain (D_θ = 0)."""
+    """FORMER variant (no interdiffusion). The kinetics/yield film: a bound surface
+    inventory of capacity θ_max = 0.7 x_I0 (calibrated to the ≈70 % plateau, line 93) that
+    does not drain (D_θ = 0)."""
     return FilmSetup(x_iodide=x_iodide, capacity=0.7 * x_iodide / 3.0,
                      inventory_D0_um2_per_s=0.0, **kw)
 
 
 def halo_setup(x_iodide: float = 1.5, **kw) -> FilmSetup:
-    """The halo film: a mobile inventory with the seed's D0, Ea (line 117), no capacity."""
+    """FORMER variant (no interdiffusion). The halo film: a mobile inventory with the seed's
+    D0, Ea (line 117), no capacity."""
     return FilmSetup(x_iodide=x_iodide, capacity=None, **kw)
 
 
@@ -365,28 +416,31 @@ def _check(value: float, target: float, tol: float) -> dict:
 
 
 def kinetics_study(x_iodide: float, power_uW: float = 50.0, temps=ARRHENIUS_T_K, *,
-                   scaled_window: bool = False) -> dict:
+                   scaled_window: bool = False, **setup_kw) -> dict:
     """⟨k_PR⟩ at each substrate T, its Arrhenius fit, and the check against the seed's Ea
     (tolerance: the seed's own error bar). The seed fits every trace over 500 s (line 89);
     ``scaled_window`` (a control) shortens the window by k_out(293 K)/k_out(T), so that every
-    trace is the same function of k_out t (T uniform: the model is then exactly Arrhenius)."""
+    trace is the same function of k_out t (T uniform and no interdiffusion: the model is then
+    exactly Arrhenius; with interdiffusion, a second energy, it is not). ``setup_kw``: passed
+    to :func:`film_setup`."""
     rows, traces = [], {}
     for T in temps:
-        setup = bound_setup(x_iodide, power_uW=power_uW, T_K=T)
+        setup = film_setup(x_iodide, power_uW=power_uW, T_K=T, **setup_kw)
         scale = math.exp(-setup.barrier_eV / BOLTZMANN_EV_PER_K * (1 / 293.0 - 1 / T))
         times = TIMES_S * scale if scaled_window else TIMES_S
         kin = pr_kinetics(simulate(replace(setup, t_end_s=float(times[-1])), times))
         rows.append((T, kin["k_PR_per_s"], kin["k_PR_stderr_per_s"], kin["yield"]))
         traces[T] = kin
     T, k, dk, _ = (np.array(c) for c in zip(*rows, strict=True))
-    fit = fit_arrhenius(T, k, np.maximum(dk, 1e-6 * k))
+    ok = np.isfinite(k) & (k > 0)  # a rise-then-fall trace can give <k_PR> <= 0: excluded
+    fit = fit_arrhenius(T[ok], k[ok], np.maximum(np.nan_to_num(dk[ok]), 1e-6 * k[ok]))
     Ea, dEa = SEED["Ea_PR_eV"][x_iodide]
     return {"x_iodide": x_iodide, "power_uW": power_uW, "scaled_window": scaled_window,
-            "T_K": T.tolist(),
+            "T_K": T.tolist(), "used_in_fit": ok.tolist(),
             "k_PR_per_s": k.tolist(), "k_PR_stderr_per_s": dk.tolist(),
             "yield_500s": [r[3] for r in rows],
             "Ea_eV": fit.Ea_eV, "Ea_stderr_eV": fit.Ea_stderr_eV, "k0_per_s": fit.prefactor,
-            "input_Ea_eV": bound_setup(x_iodide).barrier_eV,
+            "input_Ea_eV": film_setup(x_iodide).barrier_eV,
             "check_Ea": _check(fit.Ea_eV, Ea, dEa), "_traces": traces, "_fit": fit}
 
 
@@ -397,7 +451,7 @@ def yield_study(x_iodide: float, powers=None, T_K: float = 293.0) -> dict:
     powers = POWERS_UW[x_iodide] if powers is None else powers
     ys, ks = [], []
     for P in powers:
-        kin = pr_kinetics(simulate(bound_setup(x_iodide, power_uW=P, T_K=T_K), TIMES_S))
+        kin = pr_kinetics(simulate(film_setup(x_iodide, power_uW=P, T_K=T_K), TIMES_S))
         ys.append(kin["yield"])
         ks.append(kin["k_PR_per_s"])
     irr = [2.0 * P * 1e-6 / (math.pi * 1e-8) for P in powers]  # peak 2P/(π w0²) [W/cm²]
@@ -407,29 +461,36 @@ def yield_study(x_iodide: float, powers=None, T_K: float = 293.0) -> dict:
             "rises_and_saturates": bool(ys[-1] - ys[0] > 0.05 and abs(ys[-1] - ys[-2]) < 0.02)}
 
 
+def _halo_row(run: FilmRun, T: float) -> dict:
+    """One halo run's numbers: D from the lattice widths, the seed's own reading
+    σ²(t_char)/2t_char at t_char = 1/⟨k_PR⟩ (line 115), FWHMs at 500 s and t_char."""
+    d = halo_diffusivity(run, HALO_FIT_AFTER_S)
+    k = pr_kinetics(run, fit_offset=True)["k_PR_per_s"]
+    t_char = min(max(1.0 / k, TIMES_S[0]), TIMES_S[-1]) if k > 0 else TIMES_S[-1]
+    i_c = int(np.argmin(abs(run.times_s - t_char)))
+    lattice = halo_profile(run, "y")
+    return {"T_K": T, "D_um2_per_s": d["D_um2_per_s"],
+            "D_stderr_um2_per_s": d["D_stderr_um2_per_s"],
+            "D_input_um2_per_s": d["D_input_um2_per_s"],
+            "D_seed_method_um2_per_s": d["sigma_um"][i_c] ** 2 / (2 * run.times_s[i_c]),
+            "t_char_s": float(run.times_s[i_c]),
+            "lattice_fwhm_500s_um": fwhm_um(run, lattice[-1]),
+            "lattice_fwhm_tchar_um": fwhm_um(run, lattice[i_c]),
+            "lattice_peak_500s": float(lattice[-1, 0]),
+            "br_rich_fraction_fwhm_500s_um": fwhm_um(run, expelled_fraction(run)[-1]),
+            "theta_fwhm_500s_um": fwhm_um(run, run.theta[-1]),
+            "_sigma": d["sigma_um"], "_run": run}
+
+
 def halo_study(x_iodide: float = 1.5, powers=HALO_POWERS_UW, temps=HALO_T_K) -> dict:
-    """θ halo: Gaussian widths vs time, D from σ² growth after HALO_FIT_AFTER_S, Arrhenius of
-    D per power; halo FWHM at 500 s and at t = 1/⟨k⟩ against the 2 µm beam; lattice (y) FWHM."""
-    out = {"x_iodide": x_iodide, "powers_uW": list(powers), "T_K": list(temps), "by_power": {}}
+    """The lattice halo y - y0 of :func:`film_setup`: Gaussian widths vs time, D from σ²
+    growth after HALO_FIT_AFTER_S, Arrhenius of D per power (checks: the seed's Ea ± its
+    error, log10 D0 ± 0.3); FWHM at 500 s against the 2 µm beam (> 3x) and with power."""
+    out = {"x_iodide": x_iodide, "powers_uW": list(powers), "T_K": list(temps),
+           "profile": "lattice y - y0", "by_power": {}}
     for P in powers:
-        rows = []
-        for T in temps:
-            run = simulate(halo_setup(x_iodide, power_uW=P, T_K=T), TIMES_S)
-            d = halo_diffusivity(run, HALO_FIT_AFTER_S)
-            k = pr_kinetics(run, fit_offset=True)["k_PR_per_s"]
-            t_char = min(max(1.0 / k, TIMES_S[0]), TIMES_S[-1])
-            i_c = int(np.argmin(abs(run.times_s - t_char)))
-            f = expelled_fraction(run)
-            rows.append({"T_K": T, "D_um2_per_s": d["D_um2_per_s"],
-                         "D_stderr_um2_per_s": d["D_stderr_um2_per_s"],
-                         "D_input_um2_per_s": d["D_input_um2_per_s"],
-                         "D_seed_method_um2_per_s":
-                             d["sigma_um"][i_c] ** 2 / (2 * run.times_s[i_c]),
-                         "t_char_s": float(run.times_s[i_c]),
-                         "theta_fwhm_500s_um": fwhm_um(run, run.theta[-1]),
-                         "theta_fwhm_tchar_um": fwhm_um(run, run.theta[i_c]),
-                         "lattice_fwhm_500s_um": fwhm_um(run, f[-1]),
-                         "_sigma": d["sigma_um"], "_run": run})
+        rows = [_halo_row(simulate(film_setup(x_iodide, power_uW=P, T_K=T), TIMES_S), T)
+                for T in temps]
         T = np.array([r["T_K"] for r in rows])
         D = np.array([r["D_um2_per_s"] for r in rows])
         dD = np.array([max(r["D_stderr_um2_per_s"], 1e-6 * r["D_um2_per_s"]) for r in rows])
@@ -442,8 +503,8 @@ def halo_study(x_iodide: float = 1.5, powers=HALO_POWERS_UW, temps=HALO_T_K) -> 
             "check_D0_log10": _check(math.log10(fit.prefactor * 1e-12),
                                      math.log10(SEED["D0_m2_per_s"]), 0.3)}
     P_lo, P_hi = powers[0], powers[-1]
-    w_lo = [r["theta_fwhm_500s_um"] for r in out["by_power"][P_lo]["rows"]]
-    w_hi = [r["theta_fwhm_500s_um"] for r in out["by_power"][P_hi]["rows"]]
+    w_lo = [r["lattice_fwhm_500s_um"] for r in out["by_power"][P_lo]["rows"]]
+    w_hi = [r["lattice_fwhm_500s_um"] for r in out["by_power"][P_hi]["rows"]]
     out["halo_much_larger_than_beam"] = bool(min(w_lo + w_hi) > 3 * SEED["beam_diameter_um"])
     out["halo_grows_with_power"] = bool(all(h > lo for h, lo in zip(w_hi, w_lo, strict=True)))
     return out

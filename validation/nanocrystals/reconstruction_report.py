@@ -74,12 +74,13 @@ def _figures(rc, out: Path, kin: dict, halo: dict) -> list[str]:
     P = halo["powers_uW"][-1]
     row = halo["by_power"][P]["rows"][0]
     run = row["_run"]
+    lattice = rc.halo_profile(run, "y")
     for i in (4, 19, 49):
-        x, p = rc.mirrored(run, run.theta[i])
-        axs[0].plot(x, p, label=f"θ, {run.times_s[i]:.0f} s")
-    x, p = rc.mirrored(run, rc.expelled_fraction(run)[-1] * rc.SEED["yield_saturation"] * 0.1)
-    axs[0].plot(x, p, "k--", label="lattice expelled fraction ×0.07, 500 s")
-    axs[0].set(xlim=(-30, 30), xlabel="x [µm]", ylabel="θ [-]",
+        x, p = rc.mirrored(run, lattice[i])
+        axs[0].plot(x, p, label=f"y - y0, {run.times_s[i]:.0f} s")
+    x, p = rc.mirrored(run, run.theta[-1] * 0.05)
+    axs[0].plot(x, p, "k--", label="θ (bound) ×0.05, 500 s")
+    axs[0].set(xlim=(-30, 30), xlabel="x [µm]", ylabel="y - y0 [-]",
                title=f"x = 1.5, {P:g} µW, {row['T_K']:.0f} K")
     axs[0].legend(fontsize=7)
     for Pw, b in halo["by_power"].items():
@@ -108,11 +109,18 @@ def build(rc, out: Path, *, figures: bool = True) -> dict:
         "what": "seed 004 phase reconstruction (issue #28 items 8, 9, 12): the seed's analysis "
                 "(unmixing, biexponential <k_PR>, Arrhenius; Gaussian halo, sigma^2 growth, "
                 "Arrhenius of D) run on simulated films",
-        "inputs_note": "expulsion_activation_eV and the inventory's D0, Ea are inputs set to "
-                       "the seed's numbers: a recovery test of the chain, not a prediction",
+        "setup": "ONE film (reconstruction.film_setup): expulsion to a bound inventory of "
+                 "capacity 0.7 x_I0 (no inventory diffusion) + the film's Br/I "
+                 "interdiffusion with the seed's D0, Ea (body.interdiffusion_*); the former "
+                 "two-setup variant (commit 5c375ca) is not rerun",
+        "inputs_note": "expulsion_activation_eV and the interdiffusion's D0, Ea are inputs set "
+                       "to the seed's numbers (their recovery tests the chain); the yield "
+                       "plateau, the halo's size vs the beam and its growth with power are "
+                       "predictions",
         "known_inconsistency": "seed D0, Ea give D(293 K) = 3.9e-14 m²/s, stated 6.3e-14 "
                                "(line 117); the inputs are D0, Ea",
-        "parameters": {"film": _public(vars(rc.FilmSetup())), "sources": rc.SOURCES,
+        "parameters": {"film_x1": _public(vars(rc.film_setup(1.0))),
+                       "film_x1.5": _public(vars(rc.film_setup(1.5))), "sources": rc.SOURCES,
                        "bound_capacity": "0.7 x_I0 (x = 1: 0.233, x = 1.5: 0.35)",
                        "arrhenius_T_K": list(rc.ARRHENIUS_T_K),
                        "halo_T_K": list(rc.HALO_T_K), "halo_fit_after_s": rc.HALO_FIT_AFTER_S},
