@@ -254,9 +254,16 @@ def _run(case: Case, args: argparse.Namespace, output_dir: pathlib.Path, con: _C
 def _summary_line(name: str, summary: dict, output_dir: pathlib.Path) -> str:
     """One line with the main result and the run statistics."""
     nan = float("nan")
+    body, first = summary.get("body"), summary.get("body_initial")
+    if body and first:  # a nanocrystal or film: composition and PL, no front
+        main = (f"{name}: mean y {first.get('y_mean', nan):.4f} -> "
+                f"{body.get('y_mean', nan):.4f}, x_V {body.get('x_v_mean', nan):.3g}, PL peak "
+                f"{first.get('pl_peak_nm', nan):.1f} -> {body.get('pl_peak_nm', nan):.1f} nm at ")
+    else:
+        main = f"{name}: L_m = {summary.get('migration_length_um', nan):.4f} µm at "
     return (
-        f"{name}: L_m = {summary.get('migration_length_um', nan):.4f} µm at "
-        f"t = {summary.get('t_final_s', nan):g} s; {summary.get('steps', '?')} steps "
+        main
+        + f"t = {summary.get('t_final_s', nan):g} s; {summary.get('steps', '?')} steps "
         f"({summary.get('rejected_steps', '?')} rejected), "
         f"{summary.get('newton_iterations', '?')} Newton iterations, "
         f"{summary.get('wall_time_s', nan):.1f} s -> {output_dir}"
