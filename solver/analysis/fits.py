@@ -24,10 +24,11 @@ maps; D then in µm²/s, 1 µm²/s = 1e-12 m²/s), temperatures in K, energies i
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import curve_fit
+from scipy.optimize import OptimizeWarning, curve_fit
 
 from solver.constants import BOLTZMANN_EV_PER_K
 
@@ -43,6 +44,7 @@ __all__ = [
     "fit_gaussian_profile",
     "fit_sigmoid",
     "fit_width_growth",
+    "logistic",
     "relative_times",
     "turn_on_time",
 ]
@@ -350,14 +352,15 @@ def fit_arrhenius(T_K, rate, rate_stderr=None) -> ArrheniusFit:
 
 # --------------------------------------------------------------------------- turn-on, sigmoid
 def turn_on_time(t_s, signal, *, baseline_until_s: float, n_sigma: float = 3.0,
-                 consecutive: int = 1):
+                 consecutive: int = 1, interpolate: bool = True):
     """Time a trace first reaches mean + n_sigma · std of its baseline (seed 002 line 83:
     "three standard deviations above the noise").
 
     The baseline is the samples with t <= ``baseline_until_s``; the turn-on is the first later
     sample that starts a run of ``consecutive`` samples above the threshold (1 = the seed's
     rule; more guards against single noise spikes), refined by linear interpolation between
-    it and the sample before.
+    it and the sample before (``interpolate=False``: the time of that sample itself, i.e. the
+    frame on which a microscope sees the crossing; solver/ensemble uses this).
 
     Args:
         t_s: times [s], shape (n,), increasing.
@@ -365,6 +368,7 @@ def turn_on_time(t_s, signal, *, baseline_until_s: float, n_sigma: float = 3.0,
         baseline_until_s: end of the baseline window [s]; it must hold >= 2 samples.
         n_sigma: threshold in baseline standard deviations (3: seed 002).
         consecutive: samples in a row above the threshold (>= 1).
+        interpolate: refine the crossing between samples (True) or return the sample's time.
 
     Returns:
         The turn-on time(s) [s]: a float, or shape (n_traces,); nan where never reached.
@@ -395,6 +399,9 @@ def turn_on_time(t_s, signal, *, baseline_until_s: float, n_sigma: float = 3.0,
         if hits.size == 0:
             continue
         i = first + hits[0]
+        if not interpolate:
+            out[r] = t[i]
+            continue
         y0, y1 = y[i - 1], y[i]
         f = (th - y0) / (y1 - y0) if y1 != y0 else 1.0
         out[r] = t[i - 1] + min(max(f, 0.0), 1.0) * (t[i] - t[i - 1])
@@ -422,8 +429,8 @@ class SigmoidFit:
         t_mid_s: half-rise time [s].
         tau_s: switching time τ [s] (> 0 for a rise); the 10-90 % rise time is 2 ln 9 · τ.
         low, high: the plateaus [unit of the trace].
-        covariance: of (low, high, t_mid, τ).
-        stderr: standard errors of (low, high, t_mid, τ).
+        covariance: of (low, amplitude = high - low, t_mid, τ) (the fitted parameters).
+        stderr: standard errors of (low, amplitude, t_mid, τ).
     """
 
     t_mid_s: float
@@ -439,36 +446,77 @@ class SigmoidFit:
         return 2.0 * math.log(9.0) * self.tau_s
 
 
-def fit_sigmoid(t_s, signal) -> SigmoidFit:
+def logistic(t, low, amplitude, t_mid, tau):
+    """low + amplitude / (1 + exp(-(t - t_mid)/tau)), overflow-safe (the exponent is clipped at
+    ±700); the model of :func:`fit_sigmoid`."""
+    z = np.clip(-(np.asarray(t, float) - t_mid) / tau, -700.0, 700.0)
+    return low + amplitude / (1.0 + np.exp(z))
+
+
+def _logistic_jac(t, low, amplitude, t_mid, tau):
+    """Jacobian of :func:`logistic` with respect to (low, amplitude, t_mid, tau): (n, 4)."""
+    t = np.asarray(t, float)
+    z = np.clip(-(t - t_mid) / tau, -700.0, 700.0)
+    s = 1.0 / (1.0 + np.exp(z))
+    ds = s * (1.0 - s)  # d s / d((t - t_mid)/tau)
+    return np.column_stack([np.ones_like(s), s, -amplitude * ds / tau,
+                            -amplitude * ds * (t - t_mid) / tau**2])
+
+
+def _sigmoid_start(t, y) -> tuple[float, float, float, float]:
+    """Start (low, amplitude, t_mid, tau) from a k-point moving average (k = n/20, 1..5): the
+    plateaus are the medians of the first and last 5 % of samples, t_mid the middle of the 25 %
+    and 75 % crossings, tau their distance / (2 ln 3) (exact for a logistic), at least the first
+    step."""
+    k = max(1, min(5, t.size // 20))
+    smooth = np.convolve(y, np.ones(k) / k, mode="same")
+    edge = max(k, t.size // 20)
+    lo, hi = float(np.median(y[:edge])), float(np.median(y[-edge:]))
+    span = hi - lo
+    if not span > 0:
+        raise ValueError("fit_sigmoid: the trace does not rise (last plateau <= first)")
+    i25 = int(np.argmax(smooth > lo + 0.25 * span))
+    i75 = int(np.argmax(smooth > lo + 0.75 * span))
+    tau0 = max(float(t[1] - t[0]), (t[i75] - t[i25]) / (2.0 * math.log(3.0)))
+    return lo, span, 0.5 * float(t[i25] + t[i75]), tau0
+
+
+def fit_sigmoid(t_s, signal, *, window_taus: float | None = None) -> SigmoidFit:
     """Logistic fit of a particle's intensity rise (seed 002 line 91: "a sigmoidal function"
     giving the switching time τ; the seed does not write its form, so τ is defined here as the
-    logistic time constant). Started from the plateaus (first/last 10 % of samples) and the
-    half-crossing; scipy.optimize.curve_fit.
+    logistic time constant, :func:`logistic`). Started from :func:`_sigmoid_start` (plateaus,
+    25 %/75 % crossings of a smoothed trace); Levenberg-Marquardt (scipy.optimize.curve_fit,
+    analytic Jacobian). A fit that ends falling (high <= low) or with τ <= 0 is no rise.
 
     Args:
-        t_s: times [s], shape (n,), n >= 5.
+        t_s: times [s], shape (n,), increasing, n >= 5.
         signal: the trace, shape (n,), rising (for a fall, fit -signal).
+        window_taus: fit only the samples with |t - t_mid| <= max(window_taus τ0, 30 Δt) around
+            the start's midpoint (the rise and its two plateaus: a long trace's noise then does
+            not outweigh the rise; solver/ensemble uses 15); None: the whole trace.
 
     Returns:
         :class:`SigmoidFit`.
 
     Raises:
-        ValueError: bad shapes, too few points, non-finite data, or no convergence.
+        ValueError: bad shapes, too few points, non-finite data, a trace that does not rise, or
+            no convergence.
     """
     t, y = _pair(t_s, signal, "fit_sigmoid", 5)
-    m = max(1, t.size // 10)
-    low, high = float(np.median(y[:m])), float(np.median(y[-m:]))
-    above = np.flatnonzero(y > 0.5 * (low + high))
-    t_mid = float(t[above[0]]) if above.size else float(np.median(t))
-    tau0 = max(float(np.ptp(t)) / 20.0, float(np.min(np.diff(np.sort(t)))))
-
-    def model(tt, lo, hi, tm, tau):
-        return lo + (hi - lo) * 0.5 * (1.0 + np.tanh(0.5 * (tt - tm) / tau))
-
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("fit_sigmoid: t_s must be increasing")
+    p0 = _sigmoid_start(t, y)
+    sel = slice(None)
+    if window_taus is not None:
+        sel = np.abs(t - p0[2]) <= max(window_taus * p0[3], 30.0 * float(t[1] - t[0]))
     try:
-        p, cov = curve_fit(model, t, y, p0=[low, high, t_mid, tau0],
-                           bounds=([-np.inf, -np.inf, -np.inf, 1e-12 * tau0], np.inf),
-                           maxfev=20000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OptimizeWarning)
+            p, cov = curve_fit(logistic, t[sel], y[sel], p0=p0, jac=_logistic_jac, method="lm",
+                               maxfev=2000)
     except (RuntimeError, ValueError) as exc:
         raise ValueError(f"fit_sigmoid: no convergence ({exc})") from None
-    return SigmoidFit(float(p[2]), float(p[3]), float(p[0]), float(p[1]), cov, _stderr(cov))
+    if not (p[1] > 0 and p[3] > 0):
+        raise ValueError("fit_sigmoid: the fit does not rise (amplitude or tau <= 0)")
+    return SigmoidFit(float(p[2]), float(p[3]), float(p[0]), float(p[0] + p[1]), cov,
+                      _stderr(cov))

@@ -10,7 +10,9 @@ exciton in an infinite well of width L,
           \mu(y) = y\,\mu_{Br} + (1-y)\,\mu_{Cl},
 
 with the reduced exciton masses µ_Br = 0.126 m_e and µ_Cl = 0.202 m_e (magneto-absorption, Z. Yang
-et al., ACS Energy Lett. 2, 1621 (2017); the values docs/nanocrystals.md also uses). It neglects
+et al., ACS Energy Lett. 2, 1621 (2017)); the shift and the masses are those of
+:func:`solver.analysis.spectroscopy.confinement_shift_eV` and
+:data:`~solver.analysis.spectroscopy.REDUCED_MASS_M0` (one implementation). It neglects
 the finite barriers and the exciton binding: at 3-5 nm it gives 0.07-0.21 eV for CsPbCl3
 (bracketing the seed's 398 nm, line 67) but 0.12-0.33 eV for CsPbBr3, bluer than the product's
 505 nm (docs/nanocrystals.md, "Confinement"). Default ``"none"``.
@@ -28,7 +30,9 @@ line 67):
 Frames get Gaussian noise of standard deviation ``noise_relative`` (relative to the final
 intensity).
 
-**Analysis** (seed 002 lines 83-91):
+**Analysis** (seed 002 lines 83-91), with the project's one implementation of the seed's
+turn-on and sigmoid (:func:`solver.analysis.fits.turn_on_time`, ``interpolate=False``: the frame
+on which the crossing is seen; :func:`solver.analysis.fits.fit_sigmoid`, ``window_taus=15``):
 
 - *turn-on*: the first frame from which ``persist_frames`` frames in a row exceed the baseline
   mean by ``n_sigma`` (3) baseline standard deviations (line 83; the persistence guards against
@@ -51,32 +55,37 @@ import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.special import ndtr
 
+from solver.analysis.fits import fit_sigmoid, logistic, turn_on_time
+from solver.analysis.spectroscopy import REDUCED_MASS_M0, confinement_shift_eV, reduced_mass_m0
 from solver.pl.model import HC_EV_NM, EmissionModel
 
 __all__ = [
-    "HBAR2_OVER_2ME_EV_NM2",
+    "BR_CL_MASSES_M0",
+    "SIGMOID_WINDOW_TAUS",
     "Optics",
     "TraceAnalysis",
     "analyse_traces",
-    "confinement_shift_eV",
     "fit_inverse",
-    "fit_sigmoid",
     "inverse_law",
     "logistic",
-    "turn_on_indices",
+    "slab_shift_eV",
 ]
 
-HBAR2_OVER_2ME_EV_NM2 = 0.0380998212  # [eV nm²] ħ² / (2 m_e) (CODATA 2018)
-MU_BR_ME, MU_CL_ME = 0.126, 0.202  # reduced exciton masses [m_e], Z. Yang et al. 2017
+#: Reduced exciton masses (µ at y = 1, µ at y = 0) [m_e]: CsPbBr3, CsPbCl3 (Z. Yang et al. 2017).
+BR_CL_MASSES_M0 = (REDUCED_MASS_M0["CsPbBr3"], REDUCED_MASS_M0["CsPbCl3"])
+#: The sigmoid is fitted within this many start time constants of the start's midpoint.
+SIGMOID_WINDOW_TAUS = 15.0
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 _BR_CL_BULK = EmissionModel()  # 526 / 420 nm, no bowing (seed 001 Fig. 1b)
 
 
-def confinement_shift_eV(y, thickness_nm):
-    """ħ²π²/(2 µ(y) L²) [eV] (module docstring), arrays broadcast together."""
+def slab_shift_eV(y, thickness_nm):
+    """Confinement shift ħ²π²/(2 µ(y) L²) [eV] of a Br fraction y in a platelet of thickness L
+    (:func:`solver.analysis.spectroscopy.confinement_shift_eV`, µ linear in y between
+    :data:`BR_CL_MASSES_M0`); arrays broadcast together."""
     y = np.asarray(y, dtype=float)
-    mu = y * MU_BR_ME + (1.0 - y) * MU_CL_ME
-    return HBAR2_OVER_2ME_EV_NM2 * math.pi**2 / (mu * np.asarray(thickness_nm, float) ** 2)
+    L = np.broadcast_to(np.asarray(thickness_nm, dtype=float), np.broadcast(y, thickness_nm).shape)
+    return confinement_shift_eV(L, reduced_mass_m0(y, BR_CL_MASSES_M0))
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,7 @@ class Optics:
         """PL peak energy [eV] of composition y in a platelet of the given thickness."""
         E = self.emission.energy_eV(y)
         if self.confinement == "slab":
-            E = E + confinement_shift_eV(y, thickness_nm)
+            E = E + slab_shift_eV(y, thickness_nm)
         return E
 
     def wavelength_nm(self, y, thickness_nm):
@@ -135,63 +144,6 @@ class Optics:
             return (1.0 + (self.brightness_ratio - 1.0) * np.asarray(yy, float)) * passed
 
         return raw(y) / raw(y_final)
-
-
-def logistic(t, I0, A, t0, tau):
-    """I0 + A / (1 + exp(-(t - t0)/tau)) (overflow-safe)."""
-    z = np.clip(-(np.asarray(t, float) - t0) / tau, -700.0, 700.0)
-    return I0 + A / (1.0 + np.exp(z))
-
-
-def _logistic_jac(t, I0, A, t0, tau):
-    """Jacobian of :func:`logistic` with respect to (I0, A, t0, tau): (len(t), 4)."""
-    z = np.clip(-(np.asarray(t, float) - t0) / tau, -700.0, 700.0)
-    s = 1.0 / (1.0 + np.exp(z))
-    ds = s * (1.0 - s)  # d s / d((t - t0)/tau)
-    return np.column_stack([np.ones_like(s), s, -A * ds / tau,
-                            -A * ds * (np.asarray(t, float) - t0) / tau**2])
-
-
-def turn_on_indices(traces, baseline_mask, n_sigma: float, persist: int) -> np.ndarray:
-    """First frame of each trace starting ``persist`` frames above mean + n_sigma sd of its
-    baseline frames; -1 where none. ``traces``: (P, G); returns (P,) int."""
-    traces = np.asarray(traces, float)
-    base = traces[:, baseline_mask]
-    thr = base.mean(axis=1) + n_sigma * base.std(axis=1, ddof=1)
-    above = (traces > thr[:, None]) & ~baseline_mask[None, :]
-    run = np.cumsum(above, axis=1)
-    run = np.concatenate([np.zeros((run.shape[0], 1), run.dtype), run], axis=1)
-    ok = run[:, persist:] - run[:, :-persist] == persist  # frames j..j+persist-1 all above
-    first = np.argmax(ok, axis=1)
-    return np.where(ok.any(axis=1), first, -1)
-
-
-def fit_sigmoid(t, trace) -> tuple[float, float]:
-    """(t0, tau) of :func:`logistic` fitted to one trace [s]; (nan, nan) if the fit fails."""
-    t = np.asarray(t, float)
-    trace = np.asarray(trace, float)
-    k = max(1, min(5, t.size // 20))
-    smooth = np.convolve(trace, np.ones(k) / k, mode="same")
-    lo, hi = np.median(trace[: max(k, t.size // 20)]), np.median(trace[-max(k, t.size // 20):])
-    span = hi - lo
-    if not span > 0:
-        return math.nan, math.nan
-    i25 = int(np.argmax(smooth > lo + 0.25 * span))
-    i75 = int(np.argmax(smooth > lo + 0.75 * span))
-    dt = t[1] - t[0]
-    tau0 = max(dt, (t[i75] - t[i25]) / (2.0 * math.log(3.0)))
-    p0 = (lo, span, 0.5 * (t[i25] + t[i75]), tau0)
-    near = np.abs(t - p0[2]) <= max(15.0 * tau0, 30.0 * dt)  # the rise and its two plateaus
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", OptimizeWarning)
-            popt, _ = curve_fit(logistic, t[near], trace[near], p0=p0, jac=_logistic_jac,
-                                method="lm", maxfev=2000)
-    except (RuntimeError, ValueError):
-        return math.nan, math.nan
-    if not (popt[1] > 0 and popt[3] > 0):  # a falling or degenerate fit is no switch
-        return math.nan, math.nan
-    return float(popt[2]), float(popt[3])
 
 
 @dataclass(frozen=True)
@@ -231,11 +183,17 @@ class TraceAnalysis:
 def analyse_traces(t_s, traces, optics: Optics) -> TraceAnalysis:
     """Turn-on, relative waiting and switching times of every trace ((P, G) on ``t_s``)."""
     t_s = np.asarray(t_s, float)
-    idx = turn_on_indices(traces, t_s < 0, optics.n_sigma, optics.persist_frames)
-    on = np.where(idx >= 0, t_s[np.maximum(idx, 0)], math.nan)
+    traces = np.atleast_2d(np.asarray(traces, float))
+    on = turn_on_time(t_s, traces, baseline_until_s=-0.5 * optics.frame_s,
+                      n_sigma=optics.n_sigma, consecutive=optics.persist_frames,
+                      interpolate=False)
     fits = np.full((len(on), 2), math.nan)
-    for p in np.flatnonzero(idx >= 0):
-        fits[p] = fit_sigmoid(t_s, traces[p])
+    for p in np.flatnonzero(np.isfinite(on)):
+        try:
+            fit = fit_sigmoid(t_s, traces[p], window_taus=SIGMOID_WINDOW_TAUS)
+        except ValueError:  # no rise, or no convergence: no switching time
+            continue
+        fits[p] = fit.t_mid_s, fit.tau_s
     first = np.nanmin(on) if np.isfinite(on).any() else math.nan
     return TraceAnalysis(on, on - first, fits[:, 1], fits[:, 0])
 

@@ -13,14 +13,14 @@ import yaml
 from solver.cli import main
 from solver.config import CaseError
 from solver.ensemble.model import Barrier, Particles
+from solver.analysis.fits import fit_sigmoid, turn_on_time
 from solver.ensemble.observables import (
+    SIGMOID_WINDOW_TAUS,
     Optics,
-    confinement_shift_eV,
     fit_inverse,
-    fit_sigmoid,
     inverse_law,
     logistic,
-    turn_on_indices,
+    slab_shift_eV,
 )
 from solver.ensemble.runner import run_concentration, simulate_ensemble
 from solver.ensemble.spec import is_ensemble_file, load_ensemble
@@ -50,7 +50,7 @@ def test_site_counts_of_a_platelet():
 def test_confinement_and_emission():
     """Infinite-well shift hbar² pi² / (2 mu L²) with mu = 0.126 m_e (CsPbBr3) at L = 4 nm is
     0.1866 eV; the bulk law gives 420 and 526 nm at y = 0, 1; filtered intensity rises with y."""
-    assert confinement_shift_eV(1.0, 4.0) == pytest.approx(0.0380998 * math.pi**2 / 2.016,
+    assert slab_shift_eV(1.0, 4.0) == pytest.approx(0.0380998 * math.pi**2 / 2.016,
                                                            rel=1e-6)
     optics = Optics()
     assert optics.wavelength_nm(0.0, 4.0) == pytest.approx(420.0)
@@ -65,11 +65,11 @@ def test_turn_on_needs_persistent_frames():
     t = np.arange(-20, 100) * 0.1
     trace = np.where(t >= 3.0, 1.0, 0.0) + 0.01 * np.random.default_rng(0).standard_normal(t.size)
     trace[40] = 5.0  # one bright frame (t = 2.0 s) is not a turn-on
-    idx = turn_on_indices(trace[None, :], t < 0, 3.0, 3)
-    assert t[idx[0]] == pytest.approx(3.0)
-    assert turn_on_indices(trace[None, :], t < 0, 3.0, 1)[0] == 40
-    flat = 0.01 * np.random.default_rng(1).standard_normal((1, t.size))
-    assert turn_on_indices(flat, t < 0, 3.0, 3)[0] == -1
+    kw = {"baseline_until_s": -0.05, "n_sigma": 3.0, "interpolate": False}
+    assert turn_on_time(t, trace, consecutive=3, **kw) == pytest.approx(3.0)
+    assert turn_on_time(t, trace, consecutive=1, **kw) == pytest.approx(t[40])
+    flat = 0.01 * np.random.default_rng(1).standard_normal(t.size)
+    assert math.isnan(turn_on_time(t, flat, consecutive=3, **kw))
 
 
 def test_sigmoid_fit_recovers_the_switching_time():
@@ -81,7 +81,8 @@ def test_sigmoid_fit_recovers_the_switching_time():
     for _ in range(50):
         t0 = rng.uniform(5, 30)
         trace = logistic(t, 0.0, 1.0, t0, 0.8) + 0.05 * rng.standard_normal(t.size)
-        fit_t0, tau = fit_sigmoid(t, trace)
+        fit = fit_sigmoid(t, trace, window_taus=SIGMOID_WINDOW_TAUS)
+        fit_t0, tau = fit.t_mid_s, fit.tau_s
         assert abs(fit_t0 - t0) < 0.3
         taus.append(tau)
     taus = np.array(taus)
