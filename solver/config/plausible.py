@@ -300,6 +300,17 @@ def _plausible_values(case: Any) -> Iterator[tuple[str, Plausible, Any]]:
                 yield f"{head}[{i}].{name}", PLAUSIBLE[parent], _get(seg, name)
 
 
+def _canonical(key: str) -> str:
+    """The schema's (Br/Cl) name of a per-halide key written for another pair."""
+    from solver.config.halides import HALIDE_PAIRS
+
+    for pair in HALIDE_PAIRS.values():
+        for canonical, written in pair.schema_keys().items():
+            if written == key:
+                return canonical
+    return key
+
+
 def _warning(key: str, p: Plausible, value: Any) -> str | None:
     """``"<key>: <value> <unit> is below the usual range ... (why); did you give <unit>?"``
     for a number outside ``p``'s usual range, else None."""
@@ -308,13 +319,13 @@ def _warning(key: str, p: Plausible, value: Any) -> str | None:
     size = abs(value) if p.signed else value
     if not math.isfinite(size) or p.lo <= size <= p.hi:
         return None
-    unit = unit_of_key(plausible_key(key))
+    unit = unit_of_key(plausible_key(_canonical(key)))
     u = f" {unit}" if unit else ""
     side = "below" if size < p.lo else "above"
     what = f"|{key.rsplit('.', 1)[-1]}| = " if p.signed else ""
     text = (f"{key}: {what}{value:g}{u} is {side} the usual range {p.lo:g} ... {p.hi:g}{u} "
             f"({p.why})")
-    hint = range_hint(plausible_key(key), float(value), unit)
+    hint = range_hint(plausible_key(_canonical(key)), float(value), unit)
     return f"{text}; {hint}" if hint else text
 
 
@@ -322,8 +333,21 @@ def plausibility_warnings(case: Any) -> list[str]:
     """``"<key>: <message>"`` for every value outside its usual range (:data:`PLAUSIBLE`, also
     protocol segment levels, named by their own key), with the wrong unit it was probably given
     in ("did you give °C?"). ``case``: a raw case mapping or a validated Case."""
-    found = (_warning(key, p, value) for key, p, value in _plausible_values(case))
+    written = _written_names(case)
+    found = (_warning(written(key), p, value) for key, p, value in _plausible_values(case))
     return [w for w in found if w]
+
+
+def _written_names(case: Any):
+    """key -> the name the case's halide pair writes for it (``material.D_i_ref_cm2_per_s``
+    in a Br/I case; the canonical Br/Cl names are the schema's)."""
+    from solver.config.halides import pair_named
+
+    try:
+        pair = pair_named(_at(case, "material.halides"))
+    except (KeyError, TypeError, ValueError):
+        return lambda key: key
+    return pair.written
 
 
 #: How a warning with a unit hint and the error it explains are joined.

@@ -342,6 +342,12 @@ class TransportProblem:
         p = self.ufl_params
         terms = transport_terms(w, w_n, w_nm1, tests, p, self.bdf, self.dx,
                                 dx_flux, fluxes)
+        body = getattr(p, "body", None)
+        if body is not None and body.kind == "film":
+            # A film is an effective medium of separate crystals: no lattice hops across it
+            # (its transport is body.interdiffusion_*, docs/model.md "Geometries").
+            for name in FLUX_TERMS:
+                del terms[name]
         x_background = self.background_charge.at_new_time(y, u, p, self.bdf)
         if self.equilibrating:
             terms.update(equilibration_terms(equilibration_rate(y, u, p), v_u, p, self.dx))

@@ -617,3 +617,17 @@ def test_case_error_is_raised_for_bounds_in_python_api():
     with pytest.raises(CaseError, match=r"^temperature\.T_K: 1000 K is above 900 K"):
         load_case(GOOD_CASE, ["temperature.T_K=1000"])
     assert math.isclose(load_case(GOOD_CASE, ["temperature.T_K=900"]).temperature.T_K, 900.0)
+
+
+def test_plausibility_warnings_name_the_keys_as_the_pair_writes_them(tmp_path):
+    """A Br/I case's warning names material.D_i_ref_cm2_per_s (as written), not the schema's
+    Br/Cl name, and keeps the unit hint (the kind: every per-halide key of every pair)."""
+    from solver.config import plausibility_warnings
+
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({"name": "c", "material": {
+        "halides": "Br/I", "D_i_ref_cm2_per_s": 1e-22, "hop_ratio_br_i": 1e5 ** 0.5}}))
+    warnings = plausibility_warnings(load_case(path))
+    assert any(w.startswith("material.D_i_ref_cm2_per_s: 1e-22 cm^2/s is below") and
+               "did you give m^2/s?" in w for w in warnings), warnings
+    assert not any("_cl" in w.split(":")[0] for w in warnings), warnings

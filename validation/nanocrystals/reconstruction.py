@@ -90,11 +90,9 @@ SOURCES = {
     "interdiffusion_activation_eV": "seed 004 line 117 (input: 182 meV)",
     "T_K": "substrate temperature, uniform; laser heating (eq. 9) off: A0, B are in the "
            "seed's SI; the Arrhenius axis is the T the rates see",
-    "bulk_transport": "the crystals' own lattice transport off: D_i = 1e-22 cm²/s at "
-                      "x_V = 1e-6 (the hop "
-                      "rate is fixed, so the expelled vacancies, x_V up to 0.35, raise the "
-                      "interdiffusion 3e5-fold; 1e-16 spreads y by ~1 µm); Br/I change only "
-                      "by expulsion",
+    "bulk_transport": "none across the film: a film body has no lattice hops between its "
+                      "crystals (the solver drops them; its transport is the interdiffusion "
+                      "above); Br/I change only by expulsion and interdiffusion",
 }
 
 
@@ -179,7 +177,7 @@ def film_case(setup: FilmSetup, *, output_times_s=(0.0,)) -> dict:
                  "interdiffusion_activation_eV": setup.interdiffusion_activation_eV,
                  "interdiffusion_T_ref_K": T_ref},
         "material": {"halides": "Br/I", "hop_ratio_br_i": 1.0, "x_v_br": 1e-6, "x_v_i": 1e-6,
-                     "D_i_ref_cm2_per_s": 1e-22, "T_ref_K": 300.0},
+                     "T_ref_K": 300.0},
         "transport": {"onsager_model": "ideal"},
         "surfaces": [surface],
         "light": {"profile": "gaussian", "power_uW": setup.power_uW, "waist_um": 1.0,
