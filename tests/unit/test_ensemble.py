@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import yaml
 
+from solver.analysis.fits import fit_sigmoid, turn_on_time
 from solver.cli import main
 from solver.config import CaseError
 from solver.ensemble.model import Barrier, Particles
-from solver.analysis.fits import fit_sigmoid, turn_on_time
 from solver.ensemble.observables import (
     SIGMOID_WINDOW_TAUS,
     Optics,

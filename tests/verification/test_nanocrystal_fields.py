@@ -22,7 +22,6 @@ from mpi4py import MPI
 
 from solver.analysis.fits import fit_arrhenius, fit_gaussian_profile, fit_width_growth
 from solver.config import load_case
-from solver.constants import BOLTZMANN_EV_PER_K
 from solver.mesh.build import build_mesh
 from solver.model.parameters import from_case
 from solver.model.temperature_field import SubstrateModes, SubstrateResponse
