@@ -8,6 +8,14 @@ is interpolated into the temperature space at every solve (time t_{n+1} for a st
 boundary is insulated, or (``fixed_boundary=True``) held at T_sub. Each solve assembles and
 solves the linear system with dolfinx's ``LinearProblem`` (LU by default).
 
+``coordinate`` selects the 1D reduction of :mod:`solver.numerics.measures`: "cartesian" (the
+default: the mesh as it is, the forms of before bit for bit), "cylindrical" (a 1D mesh on
+[0, R] is the radius of a disc, every integral weighted by r: -k (1/r)(r T')' + h (T - T_sub)
+= q, insulated at r = R, no condition needed at r = 0) or "spherical" (weight r²). A film body
+(``body.kind: film``) is the cylindrical reduction, centred on the beam:
+:func:`laser_rise_profile` solves its steady laser heating (docs/nanocrystals.md,
+"Temperature as a field").
+
 Results carry the dolfinx Function and numpy arrays: the dof coordinates (N, 3) [µm] and
 T [K] at them, so that the temperature can be handed to code that evaluates rates pointwise.
 """
@@ -22,9 +30,16 @@ import dolfinx.fem.petsc
 import numpy as np
 import ufl
 
-from solver.physics.heat import HeatParameters, heat_residual
+from solver.numerics.measures import coordinate_weight, weighted
+from solver.physics.heat import (
+    HeatParameters,
+    beam_peak_W_per_m3,
+    gaussian_beam_W_per_m3,
+    heat_residual,
+)
 
-__all__ = ["HeatHistory", "HeatSolution", "solve_heat_steady", "solve_heat_transient"]
+__all__ = ["HeatHistory", "HeatSolution", "laser_rise_profile", "solve_heat_steady",
+           "solve_heat_transient"]
 
 _DEFAULT_PETSC = {"ksp_type": "preonly", "pc_type": "lu"}
 _SCHEMES = ("euler", "bdf2")
@@ -68,8 +83,10 @@ class _HeatForms:
     solvers."""
 
     def __init__(self, mesh, params: HeatParameters, source, degree: int,
-                 fixed_boundary: bool):
+                 fixed_boundary: bool, coordinate: str = "cartesian"):
         self.params = params
+        # cartesian: ufl.dx itself (the forms of before); else dx weighted by r or r².
+        self.dx = weighted(ufl.dx, coordinate_weight(mesh, coordinate))
         self.V = dolfinx.fem.functionspace(mesh, ("Lagrange", degree))
         scalar = dolfinx.default_scalar_type
         self.inv_a = dolfinx.fem.Constant(mesh, scalar(1.0 / params.diffusivity_um2_per_s))
@@ -97,7 +114,7 @@ class _HeatForms:
 
     def residual(self, T, v, rate=None):
         return heat_residual(T, v, inv_diffusivity=self.inv_a, inv_sink_length_sq=self.inv_l2,
-                             T_substrate=self.T_sub, source_over_k=self.q, dx=ufl.dx,
+                             T_substrate=self.T_sub, source_over_k=self.q, dx=self.dx,
                              rate=rate)
 
     def problem(self, F, u, petsc_options):
@@ -108,8 +125,8 @@ class _HeatForms:
 
 
 def solve_heat_steady(mesh, params: HeatParameters, source_W_per_m3=0.0, *, degree: int = 1,
-                      fixed_boundary: bool = False, petsc_options: dict | None = None
-                      ) -> HeatSolution:
+                      fixed_boundary: bool = False, petsc_options: dict | None = None,
+                      coordinate: str = "cartesian") -> HeatSolution:
     """The steady temperature: -div(k grad T) + h (T - T_sub) = q (solver/physics/heat.py).
 
     Args:
@@ -120,17 +137,20 @@ def solve_heat_steady(mesh, params: HeatParameters, source_W_per_m3=0.0, *, degr
         degree: Lagrange degree of T.
         fixed_boundary: T = T_sub on the boundary (default: insulated).
         petsc_options: linear-solver options (default LU).
+        coordinate: "cartesian" (default), "cylindrical" (weight r) or "spherical" (weight
+            r²) on a 1D mesh [0, R] (module docstring).
 
     Returns:
         :class:`HeatSolution`.
 
     Raises:
-        ValueError: no sink and no fixed boundary (no steady state).
+        ValueError: no sink and no fixed boundary (no steady state); an unknown coordinate,
+            or a curvilinear one on a mesh that is not 1D.
     """
     if params.sink_W_per_m3_K == 0 and not fixed_boundary:
         raise ValueError("solve_heat_steady: no sink (h = 0) and an insulated boundary: "
                          "there is no steady state")
-    forms = _HeatForms(mesh, params, source_W_per_m3, degree, fixed_boundary)
+    forms = _HeatForms(mesh, params, source_W_per_m3, degree, fixed_boundary, coordinate)
     forms.update_source(0.0)
     T, v = ufl.TrialFunction(forms.V), ufl.TestFunction(forms.V)
     u = dolfinx.fem.Function(forms.V, name="T_K")
@@ -142,12 +162,14 @@ def solve_heat_steady(mesh, params: HeatParameters, source_W_per_m3=0.0, *, degr
 def solve_heat_transient(mesh, params: HeatParameters, source_W_per_m3=0.0, *, t_end_s: float,
                          dt_s: float, T_initial_K=None, scheme: str = "bdf2",
                          degree: int = 1, fixed_boundary: bool = False,
-                         petsc_options: dict | None = None) -> HeatHistory:
+                         petsc_options: dict | None = None,
+                         coordinate: str = "cartesian") -> HeatHistory:
     """ρc ∂T/∂t - div(k grad T) + h (T - T_sub) = q(x, t) from T(0) = ``T_initial_K`` with a
     fixed step.
 
     Args:
-        mesh, params, degree, fixed_boundary, petsc_options: as :func:`solve_heat_steady`.
+        mesh, params, degree, fixed_boundary, petsc_options, coordinate: as
+            :func:`solve_heat_steady`.
         source_W_per_m3: q, a number or ``q(x_um, t_s)`` (evaluated at the end of each step).
         t_end_s: end time [s] (> 0).
         dt_s: step [s] (> 0); the last step is shortened to land on ``t_end_s`` (BDF2 then
@@ -167,7 +189,7 @@ def solve_heat_transient(mesh, params: HeatParameters, source_W_per_m3=0.0, *, t
     if not (t_end_s > 0 and dt_s > 0):
         raise ValueError(f"solve_heat_transient: t_end_s ({t_end_s}) and dt_s ({dt_s}) must "
                          "be > 0")
-    forms = _HeatForms(mesh, params, source_W_per_m3, degree, fixed_boundary)
+    forms = _HeatForms(mesh, params, source_W_per_m3, degree, fixed_boundary, coordinate)
     u = dolfinx.fem.Function(forms.V, name="T_K")
     T_n = dolfinx.fem.Function(forms.V)
     T_nm1 = dolfinx.fem.Function(forms.V)
@@ -201,3 +223,30 @@ def solve_heat_transient(mesh, params: HeatParameters, source_W_per_m3=0.0, *, t
         n += 1
     return HeatHistory(u, forms.V.tabulate_dof_coordinates(), np.array(times),
                        np.array(history))
+
+
+def laser_rise_profile(mesh, laser) -> tuple[np.ndarray, np.ndarray]:
+    """The steady rise T_ss - T_sub [K] of a film under a Gaussian beam, at the P1 nodes of
+    ``mesh``: -k div(grad T) + (G/l)(T - T_sub) = q, q = 2 P_abs/(π w0² l) exp(-2r²/w0²)
+    (solver/physics/heat.py; seed 004 eq. 4, line 153), insulated at the mesh's boundary.
+
+    Args:
+        mesh: a dolfinx mesh in µm; with ``laser.coordinate`` "cylindrical", a 1D mesh on
+            [0, R], r = the distance from the beam axis.
+        laser: a :class:`solver.model.solved_laser.SolvedLaserHeating` (power, waist,
+            absorbed and heat fractions, thickness, k, ρc, G, coordinate).
+
+    Returns:
+        (r_um (N,) the in-plane distance of each node from the beam centre [µm], rise_K (N,)
+        [K]), sorted by r.
+    """
+    params = HeatParameters(laser.conductivity_W_per_m_K, laser.heat_capacity_J_per_m3_K,
+                            laser.sink_W_per_m3_K, laser.T_ref_K)
+    peak = beam_peak_W_per_m3(laser.power_W, laser.waist_um, laser.thickness_nm * 1e-3,
+                              laser.absorbed_fraction * laser.heat_fraction)
+    sol = solve_heat_steady(
+        mesh, params, lambda x, _t: gaussian_beam_W_per_m3(x, peak, laser.waist_um),
+        coordinate=laser.coordinate)
+    r = np.hypot(sol.x_um[:, 0], sol.x_um[:, 1])
+    order = np.argsort(r, kind="stable")
+    return r[order], sol.T_K[order] - laser.T_ref_K
