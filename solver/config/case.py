@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 from solver.config.base import _MODEL_CONFIG
 from solver.config.body import Body
 from solver.config.device import Electrodes, Geometry, Material, Sources, Transport
-from solver.config.drive import Bias, Temperature, polarity_sign
+from solver.config.drive import Bias, Temperature, check_solved_laser, polarity_sign
 from solver.config.errors import _rule, apart
 from solver.config.light import Light
 from solver.config.numerics import Checkpoint, Mesh, Solver, Time
@@ -172,6 +172,12 @@ class Case(BaseModel):
         if self.mesh.h_min_nm * 1e-3 >= self.body.radius_um_resolved:
             raise _rule("mesh.h_min_nm", f"{self.mesh.h_min_nm:g} nm is not below the body's "
                         f"radius {self.body.radius_um_resolved * 1e3:g} nm")
+        return self
+
+    @model_validator(mode="after")
+    def _check_laser(self) -> "Case":
+        """temperature.laser model heat_equation: a film and the light's Gaussian beam."""
+        check_solved_laser(self.temperature.laser, self.body, self.light)
         return self
 
     @model_validator(mode="after")

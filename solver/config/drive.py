@@ -15,7 +15,7 @@ from solver.config.base import _MODEL_CONFIG, _check_output_times
 from solver.config.errors import _rule, apart
 
 __all__ = ["Bias", "BiasSegment", "Heater", "Laser", "Temperature", "TemperatureSegment",
-           "polarity_sign"]
+           "check_solved_laser", "polarity_sign"]
 
 _SEGMENT_COMMON = ("kind", "duration_s", "output_times_s")
 
@@ -233,20 +233,92 @@ class Heater(BaseModel):
         return self
 
 
+#: The keys of the solved laser heating, with their defaults (model heat_equation only).
+_HEAT_KEYS = ("conductivity_W_per_m_K", "heat_capacity_J_per_m3_K", "conductance_W_per_m2_K",
+              "thickness_nm", "heat_fraction")
+
+
 class Laser(BaseModel):
     """Laser heating of a film around the beam, seed 004 eq. 9 (its line 227):
-    T = T_sub(t) + A0 (1 - exp(-B t)) exp(-2 r²/w0²)."""
+    T = T_sub(t) + (1 - exp(-B (t - on_s))) ΔT(r), with ΔT = A0 exp(-2 r²/w0²) given
+    (``model: prescribed``) or the steady solution of the film heat equation under the light's
+    Gaussian beam (``model: heat_equation``; solver/model/solved_laser.py, solver/physics/heat.py,
+    whose defaults and sources the thermal keys repeat)."""
 
     model_config = _MODEL_CONFIG
 
-    rise_K: float = Field(ge=0, le=1000, description="[K] A0, the steady rise at the beam "
-                          "centre (seed 004 gives it in its SI only)")
-    rate_per_s: float = Field(gt=0, le=1e12, description="[1/s] B, the heating rate")
+    model: Literal["prescribed", "heat_equation"] = Field(
+        "prescribed", description="[-] prescribed = seed 004 eq. 9 with the given rise_K; "
+        "heat_equation = the steady rise solved on the film's disc (body.kind film) with the "
+        "light's Gaussian beam as source, the same time law")
+    rise_K: float | None = Field(
+        None, ge=0, le=1000, description="[K] A0, the steady rise at the beam centre (seed 004 "
+        "gives it in its SI only); required with prescribed, left out with heat_equation")
+    rate_per_s: float | None = Field(
+        None, gt=0, le=1e12, description="[1/s] B, the heating rate; required with prescribed; "
+        "heat_equation: default null = the film's relaxation rate G/(l ρc) (2.5e7 /s at the "
+        "defaults)")
     waist_um: float = Field(1.0, gt=0, le=1e4, description="[µm] w0, 1/e² radius (seed 004: "
-                            "1 µm, line 93)")
+                            "1 µm, line 93); heat_equation: must equal light.waist_um")
     centre_um: tuple[float, float] = Field((0.0, 0.0), description="[µm] beam centre (x0, y0); "
                                            "a film's disc is centred on the light's centre_um")
     on_s: float = Field(0.0, ge=0, le=1e10, description="[s] switch-on time")
+    conductivity_W_per_m_K: float = Field(
+        0.3, gt=0, le=1e4, description="[W/(m K)] heat_equation: film conductivity k (CsPbBr3 "
+        "nanowires 0.36-0.45, Lee et al., PNAS 114, 8693 (2017); 0.3 assumed for a ligand-capped "
+        "NC film)")
+    heat_capacity_J_per_m3_K: float = Field(
+        1.0e6, gt=0, le=1e9, description="[J/(m³ K)] heat_equation: volumetric heat capacity ρc "
+        "(derived: Dulong-Petit for CsPbBr3 times 4.55 g/cm³); sets the default rate_per_s")
+    conductance_W_per_m2_K: float = Field(
+        1.0e6, gt=0, le=1e12, description="[W/(m² K)] heat_equation: film-substrate conductance "
+        "G, the sink h = G/l (derived: spreading conductance k_glass/w0 of glass, 1 W/(m K), "
+        "under a 1 µm beam)")
+    thickness_nm: float | None = Field(
+        None, gt=0, le=1e7, description="[nm] heat_equation: film thickness l of the source "
+        "2P_abs/(π w0² l) and the sink; null = light.thickness_nm (40 nm, seed 004 line 155)")
+    heat_fraction: float = Field(
+        1.0, ge=0, le=1, description="[-] heat_equation: fraction of the absorbed power turned "
+        "into heat (1 = no luminescence losses, an upper bound); the absorbed fraction is the "
+        "light's (1 - R - T, or Beer-Lambert)")
+
+    @model_validator(mode="after")
+    def _keys_of_the_model(self) -> "Laser":
+        if self.model == "prescribed":
+            for key in ("rise_K", "rate_per_s"):
+                if getattr(self, key) is None:
+                    raise _rule(key, "required with model prescribed")
+            for key in _HEAT_KEYS:
+                if getattr(self, key) != type(self).model_fields[key].default:
+                    raise _rule(key, "only used with model heat_equation")
+        elif self.rise_K is not None:
+            raise _rule("rise_K", "not used with model heat_equation (the heat equation gives "
+                        "the rise): leave it out")
+        return self
+
+
+def check_solved_laser(laser: Laser | None, body, light) -> None:
+    """Cross-section rules of ``temperature.laser.model: heat_equation`` (called by the case):
+    a film body (the heat is solved on its disc; a nanocrystal's or the wire's surroundings
+    are not modelled) and a Gaussian light beam, not dark, of the laser's waist.
+
+    Raises:
+        pydantic error naming ``temperature.laser.<key>`` (one line).
+    """
+    if laser is None or laser.model != "heat_equation":
+        return
+    if body is None or body.kind != "film":
+        raise _rule("temperature.laser.model", "heat_equation solves the heat on a film's disc "
+                    "(body.kind film); the surroundings of a nanocrystal or the wire are not "
+                    "modelled: use model prescribed with rise_K")
+    if light.profile != "gaussian" or light.is_dark:
+        raise _rule("temperature.laser.model", "heat_equation takes its source from the light's "
+                    "Gaussian beam: set light.profile gaussian with power_uW (or "
+                    "irradiance_W_per_cm2) and waist_um")
+    if laser.waist_um != light.waist_um:
+        w, lw = apart(laser.waist_um, light.waist_um)
+        raise _rule("temperature.laser.waist_um", f"{w} µm differs from light.waist_um = {lw} "
+                    "µm (heat_equation heats with the light's beam): give the same")
 
 
 class Temperature(BaseModel):
@@ -270,7 +342,8 @@ class Temperature(BaseModel):
         "(not with protocol); null = none")
     laser: Laser | None = Field(
         None, description="[-] laser heating T(x, t) = T(t) + A0 (1 - e^(-Bt)) exp(-2r²/w0²) "
-        "(seed 004 eq. 9), seen by the surface reactions pointwise; null = none")
+        "(seed 004 eq. 9; model heat_equation: the steady rise solved on a film), seen by the "
+        "surface reactions pointwise; null = none")
 
     @model_validator(mode="after")
     def _one_time_law(self) -> "Temperature":

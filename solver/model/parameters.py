@@ -380,7 +380,8 @@ def from_case(case) -> ModelParameters:
 
     g, m, el = case.geometry, case.material, case.electrodes
     film = case.body is not None and case.body.kind == "film"
-    temperature, temperature_field = temperature_laws(case.temperature, radial=film)
+    temperature, temperature_field = temperature_laws(case.temperature, radial=film,
+                                                      light=case.light)
     T_K = temperature.T_K(0.0)
     ln_x_v_br, ln_x_v_cl = pure_phase_ln_vacancy(m, T_K)
     # Scale of the vacancy and Poisson rows: the larger pure-phase fraction (frozen: x_v_cl).

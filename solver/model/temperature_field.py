@@ -440,11 +440,17 @@ class LaserOnSubstrate:
         return self.substrate.T_K(t_s) + self.laser.amplitude_K(t_s) * self.laser.profile(x_um)
 
 
-def temperature_laws(temperature, *, radial: bool = False):
+def temperature_laws(temperature, *, radial: bool = False, light=None):
     """(uniform protocol, field or None) of a validated ``temperature`` section: the protocol
     (``protocol``, or ``heater``, or T_K held) and, with ``laser``, the field the reactions see.
     ``radial``: the mesh's x is the distance from the beam (a film's disc), so the laser is
-    centred at 0."""
+    centred at 0. ``light``: the validated ``light`` section, the source of ``laser.model:
+    heat_equation`` (:class:`solver.model.solved_laser.SolvedLaserHeating`, whose steady
+    profile the problem computes on its mesh).
+
+    Raises:
+        ValueError: heat_equation without ``radial`` (a film) or without ``light``.
+    """
     from solver.model.protocols import TemperatureProtocol
 
     if temperature.heater is not None:
@@ -454,6 +460,13 @@ def temperature_laws(temperature, *, radial: bool = False):
     las = temperature.laser
     if las is None:
         return protocol, None
+    if las.model == "heat_equation":
+        from solver.model.solved_laser import SolvedLaserHeating
+
+        if not radial or light is None:
+            raise ValueError("temperature.laser.model heat_equation: needs a film body "
+                             "(radial mesh) and the light section")
+        return protocol, SolvedLaserHeating.from_config(las, light, temperature.T_K, protocol)
     centre = (0.0, 0.0) if radial else tuple(las.centre_um)
     laser = LaserHeating(las.rise_K, las.rate_per_s, las.waist_um, temperature.T_K, centre,
                          las.on_s)

@@ -97,6 +97,11 @@ class Environment:
         from petsc4py import PETSc
 
         msh = problem.mesh1d.mesh
+        if getattr(temperature_field, "needs_profile", False):  # laser model heat_equation
+            from solver.numerics.heat import laser_rise_profile
+
+            temperature_field = temperature_field.with_profile(
+                *laser_rise_profile(msh, temperature_field))
         self._problem = problem
         self._tf = temperature_field
         self._light = light
