@@ -84,6 +84,7 @@ class SolvedLaserHeating:
     heat_fraction: float = 1.0
     rate_per_s: float | None = None
     on_s: float = 0.0
+    drive: object = None
     T_ref_K: float = 293.0
     substrate: object = field(default=None, compare=False, repr=False)
     coordinate: str = "cylindrical"
@@ -182,7 +183,13 @@ class SolvedLaserHeating:
         return np.interp(r, r_prof, rise)
 
     def amplitude(self, t_s: float) -> float:
-        """1 - exp(-B (t - t_on)) [-] (0 before t_on)."""
+        """1 - exp(-B (t - t_on)) [-] (0 before t_on); with a light protocol (``drive``, its
+        Schedule) the first-order response u of (1/B) du/dt = s(t) - u instead."""
+        if self.drive is not None:
+            from solver.model.response import first_order_response
+
+            return float(first_order_response(self.drive, np.array([float(t_s)]),
+                                              1.0 / self.time_rate_per_s)[0])
         dt = float(t_s) - self.on_s
         return -math.expm1(-self.time_rate_per_s * dt) if dt > 0 else 0.0
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver.model.protocols import Piece, Schedule, _Drive
+from solver.model.response import first_order_response
 
 __all__ = ["SEED003_SUBSTRATE", "LaserHeating", "SubstrateModes", "SubstrateResponse",
            "TableTemperature", "UniformTemperature", "points_um"]
@@ -242,39 +243,6 @@ SEED003_SUBSTRATE = SubstrateModes(ambient_K=23.5 + ZERO_CELSIUS_K, fast_rise_K=
                                    fast_tau_s=2.35, slow_rise_K=9.00, slow_tau_s=740.0)
 
 
-def _relax(u0, target, dt, tau):
-    """Exact solution of tau du/dt = target - u after dt from u0 (arrays broadcast)."""
-    return target + (u0 - target) * np.exp(-dt / tau)
-
-
-def _square_state(piece: Piece, u0: float, t: np.ndarray, tau: float) -> np.ndarray:
-    """u(t) of tau du/dt = h - u for a square-wave h (high a for duty*P, then low b) starting
-    at u0 at piece.t0_s; t inside the piece. Per period the state maps as u -> q u + c
-    (q = exp(-P/tau)), so after n periods u_n = u* + (u0 - u*) q^n with u* = c / (1 - q)."""
-    P, d, a, b = piece.period_s, piece.duty, piece.a, piece.b
-    e_high, e_low = math.exp(-d * P / tau), math.exp(-(1.0 - d) * P / tau)
-    q = e_high * e_low
-    c = b * (1.0 - e_low) + a * (1.0 - e_high) * e_low
-    u_star = c / -math.expm1(-P / tau)
-    s = t - piece.t0_s
-    n = np.floor(s / P)
-    phase = s - n * P
-    un = u_star + (u0 - u_star) * q ** n
-    u_high_end = _relax(un, a, d * P, tau)
-    return np.where(phase <= d * P, _relax(un, a, phase, tau),
-                    _relax(u_high_end, b, phase - d * P, tau))
-
-
-def _piece_state(piece: Piece, u0: float, t: np.ndarray, tau: float) -> np.ndarray:
-    """u(t) inside one heater piece (constant or square level), from u0 at its start."""
-    if piece.kind == "constant":
-        return _relax(u0, piece.a, t - piece.t0_s, tau)
-    if piece.kind == "square":
-        return _square_state(piece, u0, t, tau)
-    raise ValueError(f"SubstrateResponse: heater piece kind {piece.kind!r} is not supported "
-                     "(constant levels and square waves only)")
-
-
 class SubstrateResponse(_Uniform):
     """The substrate temperature under a heater switched on and off (seed 003's ITO heating).
 
@@ -345,22 +313,7 @@ class SubstrateResponse(_Uniform):
         return cls(Schedule(pieces), modes)
 
     def _mode(self, t: np.ndarray, tau: float) -> np.ndarray:
-        u, u0 = np.zeros_like(t), 0.0
-        for p in self.heater.pieces:
-            t0 = max(p.t0_s, 0.0)
-            if p.t1_s <= 0.0:
-                continue
-            inside = (t > t0) & (t <= p.t1_s)
-            if np.any(inside):
-                u[inside] = _piece_state(p, u0, t[inside], tau)
-            if not math.isfinite(p.t1_s):
-                break
-            u0 = float(_piece_state(p, u0, np.array([p.t1_s]), tau)[0])
-        after = t > self.heater.pieces[-1].t1_s  # after a finite last piece: relax to its end
-        if np.any(after):
-            last = self.heater.pieces[-1]
-            u[after] = _relax(u0, last.end(), t[after] - last.t1_s, tau)
-        return u
+        return first_order_response(self.heater, t, tau)
 
     def history_K(self, t_s) -> np.ndarray:
         """T [K] at the times ``t_s`` (M,) [s] (any order): shape (M,)."""
@@ -425,19 +378,31 @@ class LaserOnSubstrate:
     """T(x, t) = T_sub(t) + A0 (1 - e^{-B t}) exp(-2 r²/w0²): seed 004 eq. 9 on top of the
     substrate's temperature law (any object with ``T_K(t)``), for the surface reactions.
 
+    With a light protocol (``drive``: the beam's relative intensity s(t) as a Schedule) the
+    heating follows the beam, A0 u(t) with (1/B) du/dt = s(t) - u: the same law, switched with
+    the light (``on_s`` not used); without one, eq. 9 from ``on_s``.
+
     Args:
         laser: a :class:`LaserHeating` (its T0_K is not used: the substrate gives it);
-        substrate: the uniform temperature protocol.
+        substrate: the uniform temperature protocol;
+        drive: the light protocol's Schedule, or None.
     """
 
     is_uniform = False
 
-    def __init__(self, laser: LaserHeating, substrate):
-        self.laser, self.substrate = laser, substrate
+    def __init__(self, laser: LaserHeating, substrate, drive: Schedule | None = None):
+        self.laser, self.substrate, self.drive = laser, substrate, drive
+
+    def amplitude_K(self, t_s: float) -> float:
+        """The centre rise at ``t_s`` [K]."""
+        if self.drive is None:
+            return self.laser.amplitude_K(t_s)
+        return self.laser.rise_K * float(first_order_response(
+            self.drive, np.array([float(t_s)]), 1.0 / self.laser.rate_per_s)[0])
 
     def __call__(self, x_um, t_s: float) -> np.ndarray:
         """T [K] at the points (N, d) [µm] and time ``t_s`` [s]: shape (N,)."""
-        return self.substrate.T_K(t_s) + self.laser.amplitude_K(t_s) * self.laser.profile(x_um)
+        return self.substrate.T_K(t_s) + self.amplitude_K(t_s) * self.laser.profile(x_um)
 
 
 def temperature_laws(temperature, *, radial: bool = False, light=None):
@@ -466,8 +431,28 @@ def temperature_laws(temperature, *, radial: bool = False, light=None):
         if not radial or light is None:
             raise ValueError("temperature.laser.model heat_equation: needs a film body "
                              "(radial mesh) and the light section")
-        return protocol, SolvedLaserHeating.from_config(las, light, temperature.T_K, protocol)
+        return protocol, dataclasses.replace(SolvedLaserHeating.from_config(
+            las, light, temperature.T_K, protocol), drive=_light_schedule(light))
     centre = (0.0, 0.0) if radial else tuple(las.centre_um)
     laser = LaserHeating(las.rise_K, las.rate_per_s, las.waist_um, temperature.T_K, centre,
                          las.on_s)
-    return protocol, LaserOnSubstrate(laser, protocol)
+    return protocol, LaserOnSubstrate(laser, protocol, _light_schedule(light))
+
+
+def _light_schedule(light) -> Schedule | None:
+    """The relative-intensity Schedule of a validated ``light`` section's protocol, or None
+    (no section, or no protocol: the laser heats from ``on_s`` for ever).
+
+    Raises:
+        ValueError: a ramp in the light protocol (the heating follows constant levels and
+            square waves exactly; a ramp has no closed form here).
+    """
+    if light is None or getattr(light, "protocol", None) is None:
+        return None
+    from solver.model.light import LightProtocol
+
+    schedule = LightProtocol.from_segments(light.protocol).schedule
+    if any(p.kind not in ("constant", "square") for p in schedule.pieces):
+        raise ValueError("temperature.laser: the laser heating follows light.protocol's "
+                         "light, dark, level and square segments, not a ramp")
+    return schedule

@@ -123,3 +123,41 @@ def test_seed003_substrate_numbers():
     np.testing.assert_allclose(T_C, [23.5 + 7.0, 32.0, 35.0, 37.0], atol=0.6)
     cooled = SubstrateResponse.switched([1.0, 301.0]).history_K([301.0, 309.0]) - C0
     np.testing.assert_allclose(cooled, [35.0, 27.0], atol=0.6)
+
+
+def test_laser_heating_follows_the_light_protocol(tmp_path):
+    """With a light protocol the laser's centre rise is the first-order response of the beam's
+    relative intensity s(t) (rate B): 1 - e^{-Bt} while on, then u(t_off) e^{-B(t - t_off)}
+    in the dark; a square wave of the light heats in pulses. Without a protocol: eq. 9."""
+    import math
+
+    import yaml
+
+    from solver.config import load_case
+    from solver.model.parameters import from_case
+
+    B, A0 = 2.0, 30.0
+    data = {"name": "f", "body": {"kind": "film", "radius_um": 5.0, "y_initial": 0.5},
+            "material": {"halides": "Br/I"},
+            "temperature": {"T_K": 293.0, "laser": {"rise_K": A0, "rate_per_s": B}},
+            "light": {"irradiance_W_per_cm2": 50.0,
+                      "protocol": [{"kind": "light", "duration_s": 1.0},
+                                   {"kind": "dark", "duration_s": 2.0},
+                                   {"kind": "square", "duration_s": 4.0, "period_s": 2.0,
+                                    "relative_intensity_high": 1.0}]}}
+    path = tmp_path / "f.yaml"
+    path.write_text(yaml.safe_dump(data))
+    field = from_case(load_case(path)).temperature_field
+    on = A0 * (1 - math.exp(-B * 1.0))
+    assert field.amplitude_K(0.5) == pytest.approx(A0 * (1 - math.exp(-B * 0.5)), rel=1e-12)
+    assert field.amplitude_K(2.5) == pytest.approx(on * math.exp(-B * 1.5), rel=1e-12)
+    u3 = on * math.exp(-B * 2.0)  # start of the square wave: on for 1 s, off for 1 s
+    u4 = A0 + (u3 - A0) * math.exp(-B)
+    assert field.amplitude_K(4.0) == pytest.approx(u4, rel=1e-12)
+    assert field.amplitude_K(5.0) == pytest.approx(u4 * math.exp(-B), rel=1e-12)
+    x = np.zeros((1, 3))
+    assert field(x, 2.5)[0] == pytest.approx(293.0 + on * math.exp(-B * 1.5), rel=1e-12)
+    data["light"].pop("protocol")
+    path.write_text(yaml.safe_dump(data))
+    plain = from_case(load_case(path)).temperature_field
+    assert plain.amplitude_K(2.5) == pytest.approx(A0 * (1 - math.exp(-B * 2.5)), rel=1e-12)
