@@ -36,6 +36,7 @@ from solver.ensemble.model import (
     simulate_particles,
 )
 from solver.ensemble.observables import analyse_traces, fit_inverse
+from solver.ensemble.reverse import fluid_fraction_reversible, simulate_tau_leap
 from solver.ensemble.spec import EnsembleSpec
 from solver.io.files import write_json, write_timeseries_csv
 from solver.io.output_dir import LOCK_NAME, OutputDir, OutputError
@@ -45,6 +46,24 @@ __all__ = ["ConcentrationResult", "run_concentration", "run_ensemble", "simulate
 
 ConcentrationResult = dict  # see run_concentration
 _FLUID_POINTS = 121
+
+
+def _simulate(spec: EnsembleSpec, particles, law, c_umol: float, grid_s, rng):
+    """Counts on the grid and completion times: the birth process (no ``reverse``: exact
+    all-at-once sampling, today's results) or the birth-death process (tau-leaping,
+    solver/ensemble/reverse.py)."""
+    if spec.reverse is None:
+        return simulate_particles(particles, law, c_umol, grid_s, rng)
+    reverse = spec.reverse.build()
+
+    def birth(rows, n):
+        return law.rates_per_s(n, particles.n_sites[rows], particles.n_surface[rows], c_umol)
+
+    def death(rows, n):
+        return reverse.death_rates_per_s(law, n, particles.n_sites[rows],
+                                         particles.n_surface[rows])
+
+    return simulate_tau_leap(birth, death, particles.n_events, particles.n_sites, grid_s, rng)
 
 
 def run_concentration(spec: EnsembleSpec, index: int, *, traces: int = 0) -> ConcentrationResult:
@@ -72,7 +91,7 @@ def run_concentration(spec: EnsembleSpec, index: int, *, traces: int = 0) -> Con
     law = spec.rate_law()
     c_umol = concentration_umol_per_L(c, spec.umol_per_L_per_ug_per_mL)
     t = optics.grid_s()
-    counts, completion = simulate_particles(particles, law, c_umol, np.maximum(t, 0.0), rng)
+    counts, completion = _simulate(spec, particles, law, c_umol, np.maximum(t, 0.0), rng)
     counts[:, t < 0] = 0
     y = counts / particles.n_sites[:, None]
     y_final = particles.n_events / particles.n_sites
@@ -80,7 +99,11 @@ def run_concentration(spec: EnsembleSpec, index: int, *, traces: int = 0) -> Con
     noisy = clean + optics.noise_relative * rng.standard_normal(clean.shape)
     analysis = analyse_traces(t, noisy, optics)
     t_fluid = np.linspace(0.0, t[-1], _FLUID_POINTS)
-    fluid = fluid_fraction(particles, law, c_umol, t_fluid).mean(axis=0)
+    if spec.reverse is None:
+        fluid = fluid_fraction(particles, law, c_umol, t_fluid).mean(axis=0)
+    else:
+        fluid = fluid_fraction_reversible(particles, law, spec.reverse.build(), c_umol,
+                                          t_fluid).mean(axis=0)
     mean_f = y.mean(axis=0)
     dev = np.abs(np.interp(t_fluid, t, mean_f) - fluid).max()
     shown = slice(0, min(traces, len(particles)))

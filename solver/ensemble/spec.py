@@ -19,6 +19,7 @@ from solver.config.base import _MODEL_CONFIG
 from solver.config.translate import first_error, unknown_key_message
 from solver.ensemble.model import Barrier, RateLaw
 from solver.ensemble.observables import Optics
+from solver.ensemble.reverse import ReverseStep
 
 __all__ = ["EnsembleSpec", "is_ensemble_file", "load_ensemble"]
 
@@ -34,6 +35,18 @@ class BarrierSpec(BaseModel):
 
     def build(self) -> Barrier:
         return Barrier(self.model, self.E0_eV, self.beta_eV, self.f_c)
+
+
+class ReverseSpec(BaseModel):
+    """``ensemble.reverse``: the Br -> Cl step (solver/ensemble/reverse.py); absent: none."""
+
+    model_config = _MODEL_CONFIG
+    chloride_umol_per_L: float = Field(gt=0.0, le=1e6, description="Cl- background")
+    delta_G0_eV: float = Field(0.0, ge=-1.0, le=1.0, description="free energy per exchange")
+    release_volume_fL: float | None = Field(None, gt=0.0, description="None: swept away")
+
+    def build(self) -> ReverseStep:
+        return ReverseStep(self.chloride_umol_per_L, self.delta_G0_eV, self.release_volume_fL)
 
 
 class ParticlesSpec(BaseModel):
@@ -99,6 +112,7 @@ class EnsembleSpec(BaseModel):
     rate_per: Literal["surface_site", "particle"] = "surface_site"
     final_br_fraction: float = Field(2.0 / 3.0, gt=0.0, le=1.0, description="seed line 54")
     barrier: BarrierSpec = BarrierSpec()
+    reverse: ReverseSpec | None = None
     particles: ParticlesSpec = ParticlesSpec()
     optics: OpticsSpec = OpticsSpec()
     traces_in_figure: int = Field(6, ge=0, le=50)

@@ -116,3 +116,81 @@ def test_rate_equation_matches_its_closed_forms():
         np.testing.assert_allclose(f, N / Ns, atol=1e-6)
         assert f[:, -1].min() > 0.99 * 2 / 3  # the plateau is reached ...
         assert (((f > 0.05) & (f < 0.6)).sum(axis=1) >= 5).all()  # ... through the rise
+
+
+# --------------------------------------------------------------------------- reverse step
+def _chain(m=12, lam=3.0, mu=1.5):
+    return np.full(m, lam), np.concatenate([[0.0], np.full(m, mu)])
+
+
+def test_birth_death_mean_first_passage_matches_the_exact_sum():
+    """Constant λ = 3, μ = 1.5 /s, m = 12: the exact sum over states (solver/ensemble/reverse.py)
+    equals the closed form of the biased walk (Σ_n Σ_{j<=n} (μ/λ)^(n-j)/λ), and 20 000 exact
+    Gillespie chains have that mean within 4 standard errors (a 5 % error would be seen)."""
+    from solver.ensemble.reverse import mean_first_passage_s, simulate_birth_death
+
+    lam, mu = _chain()
+    exact = mean_first_passage_s(lam, mu)
+    r = 1.5 / 3.0
+    closed = sum(sum(r ** (n - j) for j in range(n + 1)) / 3.0 for n in range(12))
+    assert exact == pytest.approx(closed, rel=1e-12)
+    P = SAMPLES
+    _, T = simulate_birth_death(lambda rows, n: np.full(rows.size, 3.0),
+                                lambda rows, n: np.where(n > 0, 1.5, 0.0), np.full(P, 12),
+                                np.array([0.0, 1e6]), np.random.default_rng(5))
+    se = T.std(ddof=1) / math.sqrt(P)
+    assert abs(T.mean() - exact) < 4 * se
+    assert abs(T.mean() - 1.05 * exact) > 4 * se
+
+
+def test_birth_death_stationary_distribution_is_detailed_balance():
+    """Reflected at m, N(t) at a late time is distributed as π_{n+1}/π_n = λ_n/μ_{n+1}
+    (rates falling and rising with n); chi-square p > 1e-3 over 20 000 chains, and the test
+    rejects the distribution with λ and μ swapped."""
+    from solver.ensemble.reverse import simulate_birth_death, stationary_distribution
+
+    m = 8
+    lam = 2.0 + 0.3 * np.arange(m)
+    mu = np.concatenate([[0.0], 1.0 + 0.5 * np.arange(1, m + 1)])
+    pi = stationary_distribution(lam, mu)
+    assert np.allclose(pi[1:] / pi[:-1], lam / mu[1:], rtol=1e-12)
+    counts, _ = simulate_birth_death(lambda rows, n: lam[np.minimum(n, m - 1)],
+                                     lambda rows, n: mu[n], np.full(SAMPLES, m),
+                                     np.array([0.0, 40.0]), np.random.default_rng(6),
+                                     absorbing=False)
+    observed = np.bincount(counts[:, -1], minlength=m + 1)
+    assert stats.chisquare(observed, SAMPLES * pi).pvalue > 1e-3
+    swapped = stationary_distribution(mu[1:], np.concatenate([[0.0], lam]))
+    assert stats.chisquare(observed, SAMPLES * swapped).pvalue < 1e-6
+
+
+def test_tau_leaping_matches_the_exact_first_passage_of_a_large_chain():
+    """The ensemble's tau-leaping on a chain of m = 2000 (λ = 2000, μ = 500 /s, N_s = 3000):
+    mean completion within 1 % of the exact sum (the leap bias is below that at epsilon = 2e-3)
+    and within 4 standard errors + 0.5 %."""
+    from solver.ensemble.reverse import mean_first_passage_s, simulate_tau_leap
+
+    m, P = 2000, 400
+    lam, mu = np.full(m, 2000.0), np.concatenate([[0.0], np.full(m, 500.0)])
+    exact = mean_first_passage_s(lam, mu)
+    _, T = simulate_tau_leap(lambda rows, n: np.full(rows.size, 2000.0),
+                             lambda rows, n: np.where(n > 0, 500.0, 0.0), np.full(P, m),
+                             np.full(P, 3000), np.linspace(0.0, 3 * exact, 31),
+                             np.random.default_rng(7))
+    assert np.all(np.isfinite(T))
+    assert abs(T.mean() / exact - 1) < 0.01
+    assert abs(T.mean() - exact) < 4 * T.std(ddof=1) / math.sqrt(P) + 0.005 * exact
+
+
+def test_reverse_off_is_todays_model_and_detailed_balance_holds():
+    """No ``reverse`` key: the birth process (same draws); with it, λ_{N-1}/μ_N equals
+    (c_Br/c_Cl) (1 - f_{N-1})/f_N e^{ΔG0/kT} for every barrier (one transition state)."""
+    from solver.ensemble.reverse import ReverseStep
+
+    law = RateLaw(Barrier("quadratic", 0.5, 0.2), T_K=295.0)
+    rev = ReverseStep(2.0, delta_G0_eV=0.03)
+    n = np.arange(1, 40)
+    lam = law.rates_per_s(n - 1, 50, 20, 5.0)
+    mu = rev.death_rates_per_s(law, n, 50, 20)
+    expected = 5.0 / 2.0 * (1 - (n - 1) / 50) / (n / 50) * math.exp(0.03 / kT_eV(295.0))
+    np.testing.assert_allclose(lam / mu, expected, rtol=1e-12)
