@@ -492,11 +492,15 @@ def write_figures(rec: Recorder, out: Path) -> None:
         t = np.array([r["t_s"] for r in rec.rows])
         drive = {k: np.array([r[k] for r in rec.rows]) for k in ("field_V_per_um", "T_K")
                  if k in rec.rows[0]}
-        run.plot_timeseries(t, np.array([r["migration_length_um"] for r in rec.rows]),
-                                 out / "figures" / "migration_length.png", device=device,
-                                 segments=protocol_segments(rec.problem, float(t[-1])),
-                                 drive=drive)
         ts = {k: np.array([r[k] for r in rec.rows]) for k in rec.rows[0]}
+        if rec.body is not None:  # a nanocrystal or film: no front; its time strip
+            run.plot_body_timeseries(ts, out / "figures" / "body_timeseries.png",
+                                     title=rec.case.name)
+        else:
+            run.plot_timeseries(t, np.array([r["migration_length_um"] for r in rec.rows]),
+                                out / "figures" / "migration_length.png", device=device,
+                                segments=protocol_segments(rec.problem, float(t[-1])),
+                                drive=drive)
         run.plot_diagnostics(ts, out / "figures" / "diagnostics.png", device=device)
 
 
@@ -523,8 +527,9 @@ def write_final_outputs(rec: Recorder, out: Path, summary: dict, failure) -> str
     try:
         files.write_timeseries_csv(out / "timeseries.csv", rec.rows)
         from solver.pl.output import write_pl_outputs
-        summary["pl"] = write_pl_outputs(out, rec.profiles, rec.case,
-                                         figures=rec.case.output.figures)
+        if rec.body is None:  # the wire's confocal PL map; a body records its PL peak per step
+            summary["pl"] = write_pl_outputs(out, rec.profiles, rec.case,
+                                             figures=rec.case.output.figures)
         if rec.case.output.figures:
             write_figures(rec, out)
     except OSError as exc:

@@ -34,7 +34,9 @@ from solver.figures.style import MINUS, S_PER_H, hours, positive, save, suptitle
 __all__ = [
     "DIAGNOSTIC_KEYS",
     "NO_BIAS_V",
+    "body_timeseries_figure",
     "diagnostics_figure",
+    "plot_body_timeseries",
     "plot_diagnostics",
     "plot_profiles",
     "plot_timeseries",
@@ -383,6 +385,38 @@ def plot_timeseries(t_s, L_m_um, path, title: str = "", *, device: Device | None
     """
     fig = timeseries_figure(t_s, L_m_um, title, device=device, segments=segments, drive=drive)
     return save(fig, path)
+
+
+def body_timeseries_figure(series: Mapping, title: str = ""):
+    """A nanocrystal's or film's time strip: the PL peak [nm], the mean composition ȳ and the
+    mean vacancy fraction (with the surface inventory per volume, if any) against time, the
+    light and temperature below (``series``: timeseries.csv columns, ``t_s`` [s], ``y_mean``,
+    ``pl_peak_nm``, ``x_v_mean``, optional ``inventory_per_volume``, ``T_K``)."""
+    t = np.asarray(series["t_s"], dtype=float)
+    scale, unit = (S_PER_H, "h") if t[-1] > 2 * S_PER_H else (60.0, "min") \
+        if t[-1] > 120.0 else (1.0, "s")
+    panels = [("pl_peak_nm", "PL peak [nm]"), ("y_mean", "mean y [-]"),
+              ("x_v_mean", "mean x_V [-]")]
+    if _varies(series.get("T_K", [0.0])):
+        panels.append(("T_K", "T [K]"))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(6.4, 1.9 * len(panels) + 0.6),
+                             sharex=True, layout="constrained")
+    for ax, (key, label) in zip(axes, panels, strict=True):
+        ax.plot(t / scale, np.asarray(series[key], dtype=float), color="C0", lw=1.4)
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    if "inventory_per_volume" in series:
+        axes[2].plot(t / scale, np.asarray(series["inventory_per_volume"], dtype=float),
+                     color="C3", lw=1.2, ls="--", label="surface inventory / volume")
+        axes[2].legend(loc="best", fontsize=8)
+    axes[-1].set_xlabel(f"t [{unit}]")
+    suptitle(fig, None, title)
+    return fig
+
+
+def plot_body_timeseries(series: Mapping, path, title: str = "") -> Path:
+    """:func:`body_timeseries_figure` written to ``path`` (PNG). Returns the path."""
+    return save(body_timeseries_figure(series, title), path)
 
 
 MAX_SEGMENT_LINES = 12

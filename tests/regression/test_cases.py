@@ -14,7 +14,8 @@ from solver.io.files import read_profile_csv, read_timeseries_csv
 from solver.model.species import HALIDE_PAIRS, output_names
 
 CASES = sorted(Path("cases").glob("*.yaml"))
-SHORT = ["--set", "time.t_end_s=600", "--set", "mesh.h_max_um=0.05", "--quiet"]
+SHORT = ["--set", "time.t_end_s=600", "--set", "mesh.h_max_um=0.05", "--quiet",
+         "--set", "output.figures=true", "--set", "output.vtx=true"]
 
 
 # 3D cases: a coarse structured mesh and a short horizon (the full 3D run is a benchmark).
@@ -56,6 +57,9 @@ def test_case_runs_and_writes_outputs(case, tmp_path):
     out = tmp_path / case.stem
     assert main([str(case), "--output", str(out), *short_args(case)]) == 0
     summary = json.loads((out / "summary.json").read_text())
+    if "body" in summary:
+        _check_body_outputs(case, out, summary)
+        return
     pair = HALIDE_PAIRS[summary["case"]["material"]["halides"]]
     for key in ("migration_length_um", "front_position_um", output_names(pair)["uptake"],
                 "total_br_relative_drift", "steps", "newton_iterations", "wall_time_s",
@@ -85,6 +89,28 @@ def test_case_runs_and_writes_outputs(case, tmp_path):
     if case.stem == "no_sources":
         assert abs(L_m) < 1e-3 and abs(summary["total_br_relative_drift"]) < 1e-8
     assert math.isfinite(L_m)
+
+
+def _check_body_outputs(case: Path, out: Path, summary: dict) -> None:
+    """A nanocrystal or film: its observables instead of a front (docs/nanocrystals.md)."""
+    assert summary["status"] == "completed"
+    assert summary["t_final_s"] == pytest.approx(t_end_of(case))
+    for key in ("y_mean", "x_v_mean", "pl_peak_nm"):
+        assert math.isfinite(summary["body"][key]), key
+        assert math.isfinite(summary["body_initial"][key]), key
+    ts = read_timeseries_csv(out / "timeseries.csv")
+    for col in ("t_s", "y_mean", "x_v_mean", "pl_peak_nm", "inventory", "dt_s",
+                "newton_iterations"):
+        assert col in ts, col
+    t, prof = read_profile_csv(sorted((out / "profiles").glob("*.csv"))[-1])
+    assert t == pytest.approx(t_end_of(case))
+    assert set(prof) >= {"z_um", "y", "x_V", "theta"}
+    for fig in ("profiles.png", "body_timeseries.png", "diagnostics.png"):
+        assert (out / "figures" / fig).stat().st_size > 1000
+    assert not (out / "figures" / "migration_length.png").exists()
+    assert (out / "fields" / "state.bp").is_dir()
+    # The light moved iodide out: the PL peak moved towards CsPbBr3 (shorter wavelength).
+    assert summary["body"]["pl_peak_nm"] < summary["body_initial"]["pl_peak_nm"]
 
 
 def test_zone_options_run(tmp_path):
