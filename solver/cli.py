@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import yaml
 from mpi4py import MPI
 
+from solver.campaign.executors import ENGINES
 from solver.cli_common import OneLineParser, jobs_count, output_dir_arg
 from solver.config import Case, CaseError, case_to_dict, load_case, schema_json
 from solver.console import flush, python_sigpipe, write
@@ -48,6 +49,8 @@ examples:
   run_case.py campaigns/fig1e.yaml -j 2
   run_case.py campaigns/fig1e.yaml --check                 # every member, one line each
   run_case.py --fit fits/fig1e_synthetic.yaml -j 2    # = perovskite-ions fit FIT -j 2
+  run_case.py campaigns/fig1e.yaml --executor dask -j 2   # pip install .[cluster]
+  mpirun -n 3 python -m mpi4py.futures run_case.py campaigns/fig1e.yaml --executor mpi
 """
 
 
@@ -113,7 +116,20 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "-j", "--jobs", type=jobs_count, default=1, metavar="N",
-        help="campaigns: members run at the same time (one process each; default 1)",
+        help="campaigns: members run at the same time (one process each; default 1); "
+        "--executor dask: workers of the LocalCluster",
+    )
+    parser.add_argument(
+        "--executor", choices=ENGINES, default="local",
+        help="campaigns and fits: where members run: local (default, a pool on this machine), "
+        "dask (a LocalCluster of -j workers, or --scheduler), mpi (under 'mpirun -n N python "
+        "-m mpi4py.futures run_case.py ...'); dask needs pip install .[cluster]; "
+        "docs/cluster.md",
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help="--executor dask: a running scheduler (tcp://host:8786, or its scheduler file), "
+        "or slurm / pbs for a dask-jobqueue cluster of -j workers",
     )
     again = parser.add_mutually_exclusive_group()
     again.add_argument(
@@ -312,20 +328,25 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from solver.fitting.cli import run as run_fit
 
         return run_fit(args.fit, jobs=args.jobs, output=args.output, force=args.force,
-                       quiet=args.quiet, check=args.check)
+                       quiet=args.quiet, check=args.check, executor=args.executor,
+                       scheduler=args.scheduler)
     if args.case is None:
         parser.error("the following arguments are required: CASE")
     args.case = resolve_preset(args.case)  # a shipped preset by name, from any directory
     from solver.campaign import is_campaign_file
     from solver.ensemble.spec import is_ensemble_file
 
+    is_campaign = _is_campaign(is_campaign_file, args.case)
+    if not is_campaign and (args.executor != "local" or args.scheduler is not None):
+        parser.error("--executor/--scheduler apply to campaigns and fits (one run on many "
+                     "ranks: mpirun -n N run_case.py CASE; docs/cluster.md)")
     if is_ensemble_file(args.case):  # top-level 'ensemble': single particles (seed 002)
         from solver.ensemble.cli import run_ensemble_cli
 
         return run_ensemble_cli(args.case, output=args.output, jobs=args.jobs, force=args.force,
                                 check=args.check, quiet=args.quiet,
                                 overrides=[*args.overrides, *(["--restart"] * args.restart)])
-    if _is_campaign(is_campaign_file, args.case):
+    if is_campaign:
         return _campaign(args, con)
     try:
         case, checked = _load_and_check(args.case, args.overrides, comm)
@@ -353,7 +374,8 @@ def _campaign(args: argparse.Namespace, con: _Console) -> int:
             return check_campaign(args.case, output=args.output,
                                   extra_overrides=args.overrides)
         return run_campaign(args.case, jobs=args.jobs, output=args.output, force=args.force,
-                            extra_overrides=args.overrides, quiet=args.quiet)
+                            extra_overrides=args.overrides, quiet=args.quiet,
+                            executor=args.executor, scheduler=args.scheduler)
     except (CaseError, OutputError) as exc:
         con.error(str(exc))
         return EXIT_INPUT

@@ -18,16 +18,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import site
 import subprocess
 import sys
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from solver.campaign.executors import Engine, ExecutorChoice, open_engine
 from solver.campaign.reuse import launch_record, write_completed_record
 from solver.campaign.spec import Member
-from solver.campaign.stop import StopRequest
+from solver.campaign.stop import StopFile, StopRequest
 from solver.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK
 from solver.io import files, output_dir
 from solver.io.checkpoint import has_checkpoint
@@ -38,6 +40,10 @@ __all__ = ["MemberResult", "logged_warnings", "member_warnings", "run_members"]
 POLL_S = 0.2
 #: Statuses of a member that did not finish its work (a rerun resumes it).
 UNFINISHED = ("interrupted", "not started")
+#: Environment variable prefixes of MPI launchers (MPICH's Hydra, PMIx, Open MPI's per-rank
+#: ones), not passed on to member processes.
+_LAUNCHER_VARIABLES = ("PMI_", "PMIX_", "HYDI_", "HYDRA_", "MPIR_", "MPI_LOCALNRANKS",
+                       "MPI_LOCALRANKID", "OMPI_COMM_WORLD_", "OMPI_MCA_ess", "OMPI_MCA_orte_")
 
 
 @dataclass
@@ -103,8 +109,12 @@ def _member_environment() -> dict[str, str]:
     Members run ``python -P -m solver.cli`` (``-P``: the working directory is not searched), so
     they import the same ``solver`` as the campaign: an installed copy from anywhere, or the
     checkout a campaign was started from (``run_case.py`` puts its folder first on sys.path).
+    The variables of an MPI launcher (:data:`_LAUNCHER_VARIABLES`: a worker rank of ``mpirun
+    -n N python -m mpi4py.futures``) are left out, so a member starts as its own MPI job
+    instead of trying to join the worker's.
     """
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_LAUNCHER_VARIABLES)}
+    env["OMP_NUM_THREADS"] = "1"
     root = Path(__file__).resolve().parents[2]  # the folder holding solver/
     site_dirs = {Path(d).resolve() for d in [*site.getsitepackages(), site.getusersitepackages()]}
     if root not in site_dirs:
@@ -113,7 +123,7 @@ def _member_environment() -> dict[str, str]:
     return env
 
 
-def _execute(cmd: list[str], stop: StopRequest) -> subprocess.CompletedProcess | None:
+def _execute(cmd: list[str], stop: StopRequest | StopFile) -> subprocess.CompletedProcess | None:
     """Run ``cmd`` to its end through ``stop``; None if a stop request refused to start it."""
     proc = stop.launch(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                        env=_member_environment())
@@ -139,7 +149,9 @@ def _clear_stale_lock(out: Path) -> None:
 
 
 def _run_member(member: Member, base: Path, root: Path, fresh: bool,
-                stop: StopRequest) -> MemberResult:
+                stop: StopRequest | StopFile) -> MemberResult:
+    """Run one member to its end (in a local thread, or on a remote worker with a
+    :class:`StopFile`); its result."""
     out = root / member.name
     again = "--restart" if _resumable(out, fresh or member.fresh) else "--force"
     cmd = [sys.executable, "-P", "-m", "solver.cli", str(base), "--output", str(out), "--quiet",
@@ -165,7 +177,7 @@ def _run_member(member: Member, base: Path, root: Path, fresh: bool,
 
 
 def _result(member: Member, proc: subprocess.CompletedProcess, out: Path, root: Path,
-            stop: StopRequest) -> MemberResult:
+            stop: StopRequest | StopFile) -> MemberResult:
     """The member's result from its process's exit code and ``summary.json``, with the
     warnings it printed."""
     warnings = member_warnings(proc.stderr)
@@ -183,25 +195,68 @@ def _result(member: Member, proc: subprocess.CompletedProcess, out: Path, root: 
 
 
 def run_members(members: list[Member], base: Path, root: Path, *, jobs: int = 1,
-                fresh: bool = False, on_result=None,
-                stop: StopRequest | None = None) -> list[MemberResult]:
-    """Run ``members`` of base case ``base`` in ``root/<member name>/``, ``jobs`` at a time
-    (one process each, see the module docstring), without the reuse check; return their
-    results in the order of ``members``. ``fresh``: every member starts over (``--force``),
-    else one that left a checkpoint continues from it (unless ``member.fresh``).
-    ``on_result(result)`` is called as each member finishes. ``stop``: the campaign's or fit's
-    :class:`StopRequest` (default: none, signals act as usual). Used by campaigns and by fits
-    (solver/fitting/runs.py)."""
+                fresh: bool = False, on_result=None, stop: StopRequest | None = None,
+                engine: Engine | None = None) -> list[MemberResult]:
+    """Run ``members`` of base case ``base`` in ``root/<member name>/`` (one process each, see
+    the module docstring), without the reuse check; return their results in the order of
+    ``members``. Used by campaigns and by fits (solver/fitting/runs.py).
+
+    Args:
+        members: the members to run (names unique).
+        base: the base case file.
+        root: the campaign (or fit runs) directory; on a file system the engine's workers
+            share.
+        jobs: members at the same time on the local pool made when ``engine`` is None.
+        fresh: every member starts over (``--force``); else one that left a checkpoint
+            continues from it (unless ``member.fresh``).
+        on_result: called with each :class:`MemberResult` as the member finishes.
+        stop: the campaign's or fit's :class:`StopRequest` (default: none, signals act as
+            usual). On a remote engine it reaches the members through a
+            :class:`~solver.campaign.stop.StopFile` in ``root/logs``.
+        engine: an open engine (:func:`solver.campaign.executors.open_engine`); None: a local
+            pool of ``jobs`` for this call.
+
+    A task that raised on its worker (e.g. a dask ``KilledWorker`` after the scheduler's
+    retries) is reported ``failed`` with the exception's text; a rerun runs it again.
+    """
     stop = stop if stop is not None else StopRequest()
+    if engine is None:
+        with open_engine(ExecutorChoice("local", max(1, jobs))) as local:
+            return _run_on(local, members, base, root, fresh, on_result, stop)
+    return _run_on(engine, members, base, root, fresh, on_result, stop)
+
+
+def _run_on(engine: Engine, members: list[Member], base: Path, root: Path, fresh: bool,
+            on_result, stop: StopRequest) -> list[MemberResult]:
+    """:func:`run_members` on an open engine."""
+    remote = None if engine.local else StopFile(root / "logs" / f"stop-{secrets.token_hex(8)}")
+    reach = stop if remote is None else remote
     done: dict[str, MemberResult] = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        pending = {pool.submit(_run_member, m, base, root, fresh, stop) for m in members}
+    pending = {engine.executor.submit(_run_member, m, base, root, fresh, reach): m
+               for m in members}
+    try:
         while pending:
-            finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
             stop.forward()
+            if remote is not None and stop.requested and not remote.requested:
+                remote.request()
             for fut in finished:
-                r = fut.result()
+                r = _outcome(fut, pending.pop(fut))
                 done[r.member.name] = r
                 if on_result is not None:
                     on_result(r)
+    finally:
+        if remote is not None:
+            remote.clear()
     return [done[m.name] for m in members]
+
+
+def _outcome(fut, member: Member) -> MemberResult:
+    """The member's result from its finished future (a task that raised: ``failed``)."""
+    if fut.cancelled():
+        return MemberResult(member, "not started")
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001  (any worker-side failure is this member's)
+        text = " ".join(str(exc).split())[:300]
+        return MemberResult(member, "failed", message=f"executor: {type(exc).__name__}: {text}")

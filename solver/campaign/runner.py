@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from solver.campaign.executors import Engine, ExecutorChoice, check_available, open_engine
 from solver.campaign.members import UNFINISHED, MemberResult, logged_warnings, run_members
 from solver.campaign.reuse import case_sha, reuse_decision
 from solver.campaign.spec import (
@@ -94,10 +95,16 @@ def _resolved(base: Path, members: list[Member]) -> list[Member]:
 
 
 def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool = False,
-                 extra_overrides=(), quiet: bool = False) -> int:
+                 extra_overrides=(), quiet: bool = False, executor: str = "local",
+                 scheduler: str | None = None) -> int:
     """Run (or resume) a campaign; return ``EXIT_OK`` (0) if every member completed,
     ``EXIT_INTERRUPTED`` (4) if SIGTERM/SIGINT stopped it (or a member) before every member
     completed, else ``EXIT_SOLVER`` (3).
+
+    ``executor`` (``local``, ``dask``, ``mpi``) and ``scheduler`` choose where the members run
+    (:mod:`solver.campaign.executors`; ``jobs`` as there); the engine is opened once the
+    members are validated and the campaign directory is locked, and closed at the end.
+    ``campaign.json`` records it (``executor``).
 
     SIGTERM/SIGINT are handled for the whole call (:class:`solver.campaign.stop.StopRequest`):
     no member starts after one, the running members get it and are waited for, campaign.csv
@@ -109,7 +116,11 @@ def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool 
             member directory would lie outside the campaign directory.
         OutputError: the campaign directory cannot be created or written, or another process
             (a campaign or run) holds it.
+        ExecutorError: a bad ``executor``/``scheduler``, or an engine that is not installed
+            (one line naming ``pip install .[cluster]``; checked before any work).
     """
+    choice = ExecutorChoice(executor, jobs, scheduler)
+    check_available(choice)
     if output is not None and not str(output).strip():
         raise CaseError("--output", f"expected a directory, got {output!r} (leave it out for "
                         "the default results/<campaign name>)")
@@ -119,8 +130,9 @@ def run_campaign(path, *, jobs: int = 1, output: str | None = None, force: bool 
         root = Path(output) if output else Path("results") / spec.name
         with output_dir.OutputDir(root):  # created if missing, locked: OutputError, exit 2
             _member_dirs_inside(root, members)
-            return _run_locked(spec, members, path, base, root, jobs=jobs, force=force,
-                               quiet=quiet, stop=stop)
+            with open_engine(choice) as engine:
+                return _run_locked(spec, members, path, base, root, engine=engine, force=force,
+                                   quiet=quiet, stop=stop)
 
 
 def _plan(members: list[Member], root: Path, force: bool, quiet: bool):
@@ -143,14 +155,14 @@ def _plan(members: list[Member], root: Path, force: bool, quiet: bool):
 
 
 def _run_locked(spec: CampaignSpec, members: list[Member], path, base: Path, root: Path, *,
-                jobs: int, force: bool, quiet: bool, stop: StopRequest) -> int:
+                engine: Engine, force: bool, quiet: bool, stop: StopRequest) -> int:
     """:func:`run_campaign` once the campaign directory is locked."""
     t0 = time.perf_counter()
     results, todo = _plan(members, root, force, quiet)
     bar, tick = _progress(len(todo), quiet)
     try:
-        for r in run_members(todo, base, root, jobs=jobs, fresh=force, on_result=tick,
-                             stop=stop):
+        for r in run_members(todo, base, root, fresh=force, on_result=tick, stop=stop,
+                             engine=engine):
             results[r.member.name] = r
     finally:
         if bar is not None:
@@ -162,7 +174,7 @@ def _run_locked(spec: CampaignSpec, members: list[Member], path, base: Path, roo
         files.write_json(root / "campaign.json", {
             "campaign": spec.model_dump(), "campaign_file": str(Path(path).resolve()),
             "base_case": str(base), "members": rows, "ran": len(todo),
-            "reused": len(members) - len(todo),
+            "reused": len(members) - len(todo), "executor": engine.description,
             "failed": [r.member.name for r in ordered if r.status == "failed"],
             "interrupted": [r.member.name for r in ordered if r.status in UNFINISHED],
             "wall_time_s": time.perf_counter() - t0, "provenance": provenance.provenance(),

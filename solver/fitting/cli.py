@@ -1,4 +1,5 @@
-"""Command line of fits: ``perovskite-ions fit FIT.yaml [-j N] [--output DIR] [--force]``
+"""Command line of fits: ``perovskite-ions fit FIT.yaml [-j N] [--executor E] [--output DIR]
+[--force]``
 (also ``run_case.py --fit FIT.yaml``, same options).
 
 Exit codes as for runs: 0 done (also when ``optimizer.max_nfev`` stopped it: see the status in
@@ -15,6 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from solver.campaign.executors import ENGINES
 from solver.cli_common import OneLineParser, jobs_count, output_dir_arg
 from solver.config import CaseError
 from solver.console import write
@@ -36,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fit directory (default: results/fits/<name>)")
     parser.add_argument("-j", "--jobs", type=jobs_count, default=1, metavar="N",
                         help="model runs at the same time (one process each; default 1)")
+    parser.add_argument("--executor", choices=ENGINES, default="local",
+                        help="where model runs execute: local (default), dask (a LocalCluster "
+                        "of -j workers, or --scheduler), mpi (under 'mpirun -n N python -m "
+                        "mpi4py.futures ...'); dask needs pip install .[cluster]; "
+                        "docs/cluster.md")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="--executor dask: a running scheduler (tcp://host:8786, or its "
+                        "scheduler file), or slurm / pbs (dask-jobqueue)")
     parser.add_argument("--force", action="store_true",
                         help="ignore the cached model runs of earlier invocations")
     parser.add_argument("--check", action="store_true",
@@ -47,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(fit_file: str, *, jobs: int = 1, output: str | None = None, force: bool = False,
-        quiet: bool = False, check: bool = False) -> int:
+        quiet: bool = False, check: bool = False, executor: str = "local",
+        scheduler: str | None = None) -> int:
     """Validate (``check``) or run a fit; input errors become one line on stderr, exit 2."""
     from solver.fitting.driver import check_fit, run_fit
     from solver.presets import resolve
@@ -59,7 +70,8 @@ def run(fit_file: str, *, jobs: int = 1, output: str | None = None, force: bool 
             write(f"{fit_file}: valid; base {base}; fitting {', '.join(spec.parameters)} to "
                   f"{obs.value.size} data point(s) in {len(obs.conditions)} condition(s)")
             return EXIT_OK
-        return run_fit(fit_file, jobs=jobs, output=output, force=force, quiet=quiet)
+        return run_fit(fit_file, jobs=jobs, output=output, force=force, quiet=quiet,
+                       executor=executor, scheduler=scheduler)
     except (CaseError, OutputError) as exc:
         write(f"error: {exc}", sys.stderr)
         return EXIT_INPUT
@@ -70,4 +82,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.log_level, args.quiet, 0)
     return run(args.fit_file, jobs=args.jobs, output=args.output, force=args.force,
-               quiet=args.quiet, check=args.check)
+               quiet=args.quiet, check=args.check, executor=args.executor,
+               scheduler=args.scheduler)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.campaign import StopRequest
+from solver.campaign.executors import Engine, ExecutorChoice, check_available, open_engine
 from solver.config import CaseError, load_case
 from solver.console import write
 from solver.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER
@@ -79,21 +80,30 @@ def check_fit(path) -> tuple[FitSpec, Path, Observations]:
 
 
 def run_fit(path, *, jobs: int = 1, output: str | None = None, force: bool = False,
-            quiet: bool = False) -> int:
+            quiet: bool = False, executor: str = "local", scheduler: str | None = None) -> int:
     """Run (or resume) the fit of fit file ``path``; return ``EXIT_OK`` (0),
     ``EXIT_SOLVER`` (3) if a model run failed or the fit failed (a non-finite model value,
     residual or cost: one line naming the data row, no result written), or
     ``EXIT_INTERRUPTED`` (4) if SIGTERM/SIGINT stopped it (see the module docstring).
 
+    ``executor`` (``local``, ``dask``, ``mpi``) and ``scheduler`` choose where the model runs
+    execute (:mod:`solver.campaign.executors`; ``jobs`` as there): the engine is opened once
+    for the whole fit and each Jacobian's runs go out to it together; the run cache
+    (``runs/``) is the same whatever the engine, so a fit resumes on another one.
+
     Raises:
         CaseError: invalid fit file, data or parameter keys (nothing written).
+        ExecutorError: a bad ``executor``/``scheduler`` or an engine that is not installed
+            (a CaseError: one line naming ``pip install .[cluster]``).
         OutputError: the fit directory cannot be created, or another process holds it.
     """
+    choice = ExecutorChoice(executor, jobs, scheduler)
+    check_available(choice)
     with StopRequest() as stop:
         spec, base, obs = check_fit(path)
         root = Path(output) if output else Path("results") / "fits" / spec.name
-        with output_dir.OutputDir(root):
-            return _run_locked(spec, Path(path), base, obs, root, jobs=jobs, force=force,
+        with output_dir.OutputDir(root), open_engine(choice) as engine:
+            return _run_locked(spec, Path(path), base, obs, root, engine=engine, force=force,
                                quiet=quiet, stop=stop)
 
 
@@ -111,12 +121,13 @@ def _write_state(root: Path, spec: FitSpec, runner: ModelRunner, best: dict,
 
 
 def _run_locked(spec: FitSpec, path: Path, base: Path, obs: Observations, root: Path, *,
-                jobs: int, force: bool, quiet: bool, stop: StopRequest) -> int:
+                engine: Engine, force: bool, quiet: bool, stop: StopRequest) -> int:
     t0 = time.perf_counter()
     keys = tuple(spec.parameters)
     scales = _scales(spec)
     common = tuple(f"{k}={value_text(v)}" for k, v in spec.set.items())
-    runner = ModelRunner(base, common, keys, obs, root, jobs=jobs, fresh=force, stop=stop)
+    runner = ModelRunner(base, common, keys, obs, root, jobs=engine.slots, fresh=force,
+                         stop=stop, engine=engine)
     data, sigma = obs.value, obs.sigma
     count = {"n": 0, "point": None}
 

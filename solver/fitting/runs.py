@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.campaign import Member, StopRequest, run_members
+from solver.campaign.executors import Engine
 from solver.campaign.members import UNFINISHED
 from solver.campaign.reuse import canonical_json, case_sha, reuse_decision
 from solver.config import CaseError, case_to_dict, load_case
@@ -77,14 +78,17 @@ class ModelRunner:
         jobs: runs at the same time.
         fresh: ignore runs left on disk by earlier invocations (still reuse this session's).
         stop: the fit's stop request (signals), or None.
+        engine: an open engine (:func:`solver.campaign.executors.open_engine`) that runs the
+            model runs of every batch (a Jacobian's runs go out together); None: a local pool
+            of ``jobs`` per batch.
     """
 
     def __init__(self, base: Path, common: tuple[str, ...], keys: tuple[str, ...],
                  obs: Observations, root: Path, *, jobs: int = 1, fresh: bool = False,
-                 stop: StopRequest | None = None) -> None:
+                 stop: StopRequest | None = None, engine: Engine | None = None) -> None:
         self.base, self.common, self.keys, self.obs = Path(base), common, keys, obs
         self.runs = Path(root) / "runs"
-        self.jobs, self.fresh, self.stop = jobs, fresh, stop
+        self.jobs, self.fresh, self.stop, self.engine = jobs, fresh, stop, engine
         self.done_here: set[str] = set()
         self.ran = 0
         self.reused = 0
@@ -140,7 +144,8 @@ class ModelRunner:
             raise FitInterrupted(f"{len(todo)} model run(s) not started")
         self.runs.mkdir(parents=True, exist_ok=True)
         results = run_members(list(todo.values()), self.base, self.runs, jobs=self.jobs,
-                              fresh=self.fresh, stop=self.stop)
+                              fresh=self.fresh, stop=self.stop, engine=self.engine,
+                              on_result=self._progress(len(todo)))
         done = [r.member.name for r in results if r.status == "completed"]
         self.done_here.update(done)
         self.ran += len(done)
@@ -153,6 +158,21 @@ class ModelRunner:
             r = failed[0]
             raise ModelRunError(f"model run {r.member.name} failed ({r.message}); log: "
                                 f"{self.runs / 'logs' / (r.member.name + '.log')}")
+
+    def _progress(self, total: int):
+        """``on_result`` of a batch of ``total`` runs: a log line per finished run with the runs
+        done / running / queued (running: at most the engine's slots)."""
+        slots = self.engine.slots if self.engine is not None else self.jobs
+        count = {"done": 0}
+
+        def line(r) -> None:
+            count["done"] += 1
+            left = total - count["done"]
+            running = min(slots, left)
+            _log.info("fit: model run %s: %s; runs %d done, %d running, %d queued",
+                      r.member.name, r.status, count["done"], running, left - running)
+
+        return line
 
     def predict(self, points: list[np.ndarray]) -> list[np.ndarray]:
         """Model values (all blocks concatenated) at each physical point; runs what is missing.
