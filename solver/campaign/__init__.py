@@ -15,7 +15,8 @@ A campaign file is YAML with a single top-level ``campaign`` mapping::
 With both ``product`` and ``members``, every listed member is combined with every product point.
 Each member runs as its own process (``python -m solver.cli BASE --set ... --output DIR --quiet``
 with the campaign's own ``solver`` package), so a failing member cannot take the others down;
-``-j N`` runs N at a time.
+``-j N`` runs N at a time; ``--executor dask|mpi`` runs them on a dask cluster or the worker
+ranks of ``mpirun ... -m mpi4py.futures`` instead (:mod:`~solver.campaign.executors`).
 
 Reuse: a member whose ``summary.json`` reports ``completed`` is reused only if it was made from
 the same fully resolved case (the base case file's content with the overrides applied) and the
@@ -46,6 +47,8 @@ Modules: :mod:`~solver.campaign.spec` (the file and its members),
 :mod:`~solver.campaign.check` (``--check``),
 :mod:`~solver.campaign.reuse` (reuse keys), :mod:`~solver.campaign.stop` (signals),
 :mod:`~solver.campaign.members` (member processes, also used by fits),
+:mod:`~solver.campaign.executors` (where they run: ``--executor local|dask|mpi``,
+docs/cluster.md),
 :mod:`~solver.campaign.runner` (:func:`run_campaign`).
 """
 
