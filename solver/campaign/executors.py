@@ -30,6 +30,7 @@ Errors: a bad choice or an engine that is not installed raises :class:`ExecutorE
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -179,7 +180,7 @@ def _dask_client(choice: ExecutorChoice, stack: ExitStack):
     if target is None:
         cluster = stack.enter_context(distributed.LocalCluster(
             n_workers=choice.jobs, threads_per_worker=1, processes=True,
-            dashboard_address=None))
+            dashboard_address=None, silence_logs=logging.CRITICAL))  # no shutdown tracebacks
         return (stack.enter_context(distributed.Client(cluster)),
                 f"dask LocalCluster ({choice.jobs} workers)")
     if target in JOBQUEUE:
