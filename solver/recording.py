@@ -527,7 +527,7 @@ def write_final_outputs(rec: Recorder, out: Path, summary: dict, failure) -> str
     try:
         files.write_timeseries_csv(out / "timeseries.csv", rec.rows)
         from solver.pl.output import write_pl_outputs
-        if rec.body is None:  # the wire's confocal PL map; a body records its PL peak per step
+        if getattr(rec, "body", None) is None:  # the wire's PL map; a body records its PL peak
             summary["pl"] = write_pl_outputs(out, rec.profiles, rec.case,
                                              figures=rec.case.output.figures)
         if rec.case.output.figures:

@@ -23,7 +23,8 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCE_ITEMS = ("pyproject.toml", "setup.py", "README.md", "solver", "cases", "campaigns", "fits")
+SOURCE_ITEMS = ("pyproject.toml", "setup.py", "README.md", "solver", "cases", "campaigns", "fits",
+                "ensembles")
 FAST = ["--set", "time.t_end_s=60", "--set", "mesh.h_max_um=0.05", "--set",
         "output.figures=false", "--set", "output.vtx=false"]
 
