@@ -39,6 +39,10 @@ SUMMARY_COLUMNS = (
 )
 
 
+#: A body's end values in campaign.csv (summary.json "body"), as body_<name>.
+BODY_COLUMNS = ("y_mean", "x_v_mean", "inventory", "pl_peak_nm")
+
+
 def _rows(results: list[MemberResult]) -> list[dict]:
     rows = []
     for r in results:
@@ -49,6 +53,9 @@ def _rows(results: list[MemberResult]) -> list[dict]:
         uptake = r.summary.get("cl_uptake_br_segment") or {}
         row["cl_max_fraction_ahead"] = uptake.get("max_cl_fraction", float("nan"))
         row["cl_mean_increase"] = uptake.get("mean_cl_increase", float("nan"))
+        body = r.summary.get("body")
+        if body is not None:  # a nanocrystal or film: its observables at the end
+            row.update({f"body_{k}": body.get(k, float("nan")) for k in BODY_COLUMNS})
         row["message"] = r.message
         row["warnings"] = " | ".join(r.warnings)  # the member's warnings (campaign.csv)
         rows.append(row)

@@ -121,3 +121,20 @@ def test_shipped_campaigns_validate():
     for path in sorted((REPO / "campaigns").glob("*.yaml")):
         spec, base = load_campaign(path)
         assert base.is_file() and expand_members(spec)
+
+
+def test_campaign_rows_carry_a_bodys_observables():
+    """campaign.csv gives a nanocrystal's or film's end values (summary.json "body") as
+    body_<name> columns; a wire member has none."""
+    from solver.campaign.members import MemberResult
+    from solver.campaign.runner import BODY_COLUMNS, _rows
+    from solver.campaign.spec import Member
+
+    body = {"y_mean": 0.55, "x_v_mean": 0.27, "inventory": 1.4e-7, "pl_peak_nm": 575.9}
+    rows = _rows([MemberResult(Member("nc", {"light.irradiance_W_per_cm2": 50.0}, ()),
+                               "completed", {"body": body}),
+                  MemberResult(Member("wire", {}, ()), "completed",
+                               {"migration_length_um": 1.37})])
+    assert {f"body_{k}": body[k] for k in BODY_COLUMNS}.items() <= rows[0].items()
+    assert not any(k.startswith("body_") for k in rows[1])
+    assert rows[1]["migration_length_um"] == 1.37
