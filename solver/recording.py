@@ -394,6 +394,12 @@ class BodyObservables:
         return out
 
 
+def _relative_change(final: float, initial: float) -> float:
+    """(final - initial)/initial, or nan when the initial total is 0 (a crystal that starts
+    without the first halide, e.g. seed 002's CsPbCl3: a relative drift means nothing)."""
+    return (final - initial) / initial if initial != 0.0 else math.nan
+
+
 def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, message: str,
                   case_path, overrides, restarts: int = 0, setup_s: float = math.nan) -> dict:
     """The summary.json dict. ``wall_s``: the run's wall time over all its processes
@@ -432,8 +438,8 @@ def build_summary(rec: Recorder, case, counters, wall_s: float, status: str, mes
         names["uptake"]: uptake,
         names["total_a_initial"]: rec.total_br0,
         names["total_a_final"]: last.get(names["total_a"], math.nan),
-        names["total_a_drift"]: (last.get(names["total_a"], math.nan) - rec.total_br0)
-        / rec.total_br0 if rec.rows else math.nan,
+        names["total_a_drift"]: _relative_change(last.get(names["total_a"], math.nan),
+                                                 rec.total_br0) if rec.rows else math.nan,
         "total_vacancy_initial_um": rec.total_v0,
         "total_vacancy_final_um": last.get("total_v_um", math.nan),
         "steps": counters.steps,

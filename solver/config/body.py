@@ -12,8 +12,10 @@ Each body is a 1D reduction (solver/numerics/measures.py):
   symmetric about its mid-plane, weight 1.
 Both are exact in the well-mixed limit D t / R² >> 1, the seeds' regime (docs/model.md,
 "Geometries", with the numbers); the surface at r = R is the boundary ``surface``.
-- ``nanocrystal``, ``reduction: cube``: the cube [0, edge]³ itself in 3D (hexahedra), every
-  face the boundary ``surface``: the check of the 1D reductions (docs/model.md, "Geometries").
+- ``nanocrystal``, ``reduction: cube`` (``edge_nm``) or ``box`` (``edges_nm``, a platelet): the
+  crystal itself in 3D (hexahedra), every face the boundary ``surface``: the check of the 1D
+  reductions (docs/model.md, "Geometries"). The 1D reductions of a box keep its S/V: sphere
+  R = 3V/S, slab half-thickness V/S.
 - ``film``: a nanocrystal film as an effective medium around a laser spot: a disc of radius
   ``radius_um`` centred on the beam, radial coordinate, weight r (uniform through the film's
   thickness); its outer rim (r = radius_um) is the boundary ``surface``.
@@ -29,6 +31,27 @@ from solver.config.errors import _rule
 __all__ = ["Body"]
 
 
+def _check_edges(body) -> None:
+    """A nanocrystal's size: edge_nm or edges_nm (one of them); cube takes edge_nm, box
+    edges_nm; each edge in [1, 1e4] nm."""
+    if (body.edge_nm is None) == (body.edges_nm is None):
+        raise _rule("edge_nm", "give edge_nm (a cube) or edges_nm (a box), one of them, for "
+                    "kind nanocrystal")
+    if body.edges_nm is not None:
+        for i, e in enumerate(body.edges_nm):
+            if not 1.0 <= e <= 1.0e4:
+                raise _rule(f"edges_nm[{i}]", f"{e:g} nm is outside [1, 1e4] nm")
+    if body.reduction == "cube" and body.edge_nm is None:
+        raise _rule("reduction", "cube takes edge_nm; a box of edges_nm is reduction box")
+    if body.reduction == "box" and body.edges_nm is None:
+        raise _rule("reduction", "box takes edges_nm; a cube of edge_nm is reduction cube")
+    if body.radius_um is not None:
+        raise _rule("radius_um", "not used by kind nanocrystal (give edge_nm or edges_nm)")
+    if body.interdiffusion_um2_per_s:
+        raise _rule("interdiffusion_um2_per_s", "film only (a nanocrystal's transport is its "
+                    "lattice's)")
+
+
 class Body(BaseModel):
     """A nanocrystal or a nanocrystal film, as a 1D radial or slab reduction."""
 
@@ -37,16 +60,21 @@ class Body(BaseModel):
     kind: Literal["nanocrystal", "film"] = Field(
         description="[-] nanocrystal = one crystal of edge edge_nm; film = a nanocrystal film "
         "around a laser spot (effective medium, disc of radius_um)")
-    reduction: Literal["sphere", "slab", "cube"] = Field(
+    reduction: Literal["sphere", "slab", "cube", "box"] = Field(
         "sphere",
-        description="[-] nanocrystal: sphere (radius edge_nm/2, weight r^2) or slab "
-        "(half-thickness edge_nm/6, weight 1), both 1D and keeping the cube's surface-to-volume "
-        "ratio 6/edge; cube = the cube itself in 3D (hexahedra of mesh.h_max_um; a check of "
-        "the reductions). Not used by film (a disc, weight r)")
+        description="[-] nanocrystal: sphere (radius 3V/S, weight r^2) or slab (half-thickness "
+        "V/S, weight 1), both 1D and keeping the crystal's surface-to-volume ratio S/V (a cube: "
+        "R = edge/2, half-thickness edge/6); cube (edge_nm) or box (edges_nm) = the crystal "
+        "itself in 3D (hexahedra of mesh.h_max_um; a check of the reductions). Not used by "
+        "film (a disc, weight r)")
     edge_nm: float | None = Field(
         None, ge=1.0, le=1.0e4,
-        description="[nm] nanocrystal: cube edge (seed 003: 23 nm; seed 002: platelets 19 nm "
-        "across, 3-5 nm thick); required for nanocrystal, not used by film")
+        description="[nm] nanocrystal: cube edge (seed 003: 23 nm); give this or edges_nm; not "
+        "used by film")
+    edges_nm: tuple[float, float, float] | None = Field(
+        None, strict=False,
+        description="[nm] nanocrystal: the three edges of a box (a platelet: seed 002, 19 x 19 "
+        "x 3-5 nm, its line 50), each in [1, 1e4]; give this or edge_nm; not used by film")
     radius_um: float | None = Field(
         None, gt=0.0, le=1.0e4,
         description="[µm] film: radius of the simulated disc around the beam centre (several "
@@ -69,18 +97,13 @@ class Body(BaseModel):
     @model_validator(mode="after")
     def _sizes(self) -> "Body":
         if self.kind == "nanocrystal":
-            if self.edge_nm is None:
-                raise _rule("edge_nm", "required for kind nanocrystal")
-            if self.radius_um is not None:
-                raise _rule("radius_um", "not used by kind nanocrystal (give edge_nm)")
-            if self.interdiffusion_um2_per_s:
-                raise _rule("interdiffusion_um2_per_s", "film only (a nanocrystal's transport "
-                            "is its lattice's)")
+            _check_edges(self)
         else:
             if self.radius_um is None:
                 raise _rule("radius_um", "required for kind film")
-            if self.edge_nm is not None:
-                raise _rule("edge_nm", "not used by kind film (give radius_um)")
+            if self.edge_nm is not None or self.edges_nm is not None:
+                raise _rule("edge_nm" if self.edge_nm is not None else "edges_nm",
+                            "not used by kind film (give radius_um)")
             if self.reduction != "sphere":
                 raise _rule("reduction", "not used by kind film (a film is a disc)")
         return self
@@ -93,9 +116,24 @@ class Body(BaseModel):
         return "spherical" if self.reduction == "sphere" else "cartesian"
 
     @property
+    def edges_um(self) -> tuple[float, float, float]:
+        """A nanocrystal's three edges [µm] (a cube's all equal)."""
+        if self.edges_nm is not None:
+            return tuple(e * 1e-3 for e in self.edges_nm)
+        return (self.edge_nm * 1e-3,) * 3
+
+    @property
+    def volume_to_surface_um(self) -> float:
+        """V/S of a nanocrystal [µm]: abc/(2(ab + bc + ca)) (a cube: edge/6)."""
+        a, b, c = self.edges_um
+        return a * b * c / (2.0 * (a * b + b * c + c * a))
+
+    @property
     def radius_um_resolved(self) -> float:
-        """The 1D domain's length [µm]: R = edge/2 (sphere; the half edge of a cube),
-        edge/6 (slab), radius_um (film)."""
+        """The 1D domain's length [µm]: R = 3V/S (sphere; edge/2 for a cube), V/S (slab;
+        edge/6), radius_um (film); the 3D crystal: its smallest half edge."""
         if self.kind == "film":
             return float(self.radius_um)
-        return self.edge_nm * 1e-3 / (6.0 if self.reduction == "slab" else 2.0)
+        if self.reduction in ("cube", "box"):
+            return 0.5 * min(self.edges_um)
+        return self.volume_to_surface_um * (1.0 if self.reduction == "slab" else 3.0)

@@ -24,8 +24,8 @@ def build_mesh(comm, case, params) -> TaggedMesh:
     """
     m, g = case.mesh, case.geometry
     body = getattr(case, "body", None)
-    if body is not None and body.reduction == "cube" and body.kind == "nanocrystal":
-        return nanocrystal_cube(comm, body.edge_nm * 1e-3, m.h_max_um)
+    if body is not None and body.kind == "nanocrystal" and body.reduction in ("cube", "box"):
+        return nanocrystal_box(comm, body.edges_um, m.h_max_um)
     if g.dimension == 1:
         return mesh_for_parameters(comm, params, m.h_min_nm, m.h_max_um, m.growth)
     from solver.mesh import wire3d
@@ -46,20 +46,21 @@ def build_mesh(comm, case, params) -> TaggedMesh:
 
 
 def cube_cells_per_edge(edge_um: float, h_um: float) -> int:
-    """Cells along each edge of :func:`nanocrystal_cube` (at least 2)."""
+    """Cells along an edge of :func:`nanocrystal_box` (at least 2)."""
     return max(2, math.ceil(edge_um / h_um - 1e-9))
 
 
-def nanocrystal_cube(comm, edge_um: float, h_um: float) -> TaggedMesh:
-    """The cube [0, edge]³ [µm] in hexahedra of size <= ``h_um``, every exterior facet tagged
-    FREE_SURFACE (the boundary ``surface``), every cell GAP; no contacts."""
+def nanocrystal_box(comm, edges_um, h_um: float) -> TaggedMesh:
+    """The box [0, a] x [0, b] x [0, c] [µm] (``edges_um``) in hexahedra of size <= ``h_um``,
+    every exterior facet tagged FREE_SURFACE (the boundary ``surface``), every cell GAP; no
+    contacts."""
     import numpy as np
     from dolfinx import mesh as dmesh
 
     from solver.mesh.tags import FREE_SURFACE, GAP
 
-    n = cube_cells_per_edge(edge_um, h_um)
-    msh = dmesh.create_box(comm, [np.zeros(3), np.full(3, edge_um)], [n, n, n],
+    n = [cube_cells_per_edge(e, h_um) for e in edges_um]
+    msh = dmesh.create_box(comm, [np.zeros(3), np.asarray(edges_um, dtype=float)], n,
                            cell_type=dmesh.CellType.hexahedron)
     tdim = msh.topology.dim
     msh.topology.create_connectivity(tdim - 1, tdim)
@@ -69,4 +70,5 @@ def nanocrystal_cube(comm, edge_um: float, h_um: float) -> TaggedMesh:
     imap = msh.topology.index_map(tdim)
     cells = np.arange(imap.size_local + imap.num_ghosts, dtype=np.int32)
     cell_tags = dmesh.meshtags(msh, tdim, cells, np.full(cells.size, GAP, dtype=np.int32))
-    return TaggedMesh(msh, facet_tags, cell_tags, n**3, edge_um / n)
+    return TaggedMesh(msh, facet_tags, cell_tags, n[0] * n[1] * n[2],
+                      min(e / k for e, k in zip(edges_um, n, strict=True)))

@@ -43,7 +43,8 @@ class BodyParameters:
         kind: "nanocrystal" or "film"; coordinate: "spherical", "cartesian" or "cylindrical"
             (solver/numerics/measures.py); radius_um: the 1D domain [0, R] [µm] (the cube's
             half edge); y_initial: uniform initial composition [-];
-        reduction: "sphere", "slab", "cube" (3D) or "disc" (a film);
+        reduction: "sphere", "slab", "cube" or "box" (3D) or "disc" (a film);
+        edges_um: a nanocrystal's three edges [µm] (empty for a film);
         interdiffusion_um2_per_s, interdiffusion_activation_eV, interdiffusion_T_ref_K: a
             film's effective Br/I interdiffusion between its crystals (0: none).
     """
@@ -56,18 +57,20 @@ class BodyParameters:
     interdiffusion_um2_per_s: float = 0.0
     interdiffusion_activation_eV: float = 0.0
     interdiffusion_T_ref_K: float = 300.0
+    edges_um: tuple = ()
 
     @property
     def dimension(self) -> int:
         """3 for the cube itself, 1 for the reductions."""
-        return 3 if self.reduction == "cube" else 1
+        return 3 if self.reduction in ("cube", "box") else 1
 
     @property
     def surface_to_volume_per_um(self) -> float:
         """S/V of the body [1/µm]: 3/R (sphere; the cube of half edge R), 1/R (slab), 2/R
         (disc rim)."""
-        if self.reduction == "cube":
-            return 3.0 / self.radius_um
+        if self.reduction in ("cube", "box"):
+            a, b, c = self.edges_um
+            return 2.0 * (a * b + b * c + c * a) / (a * b * c)
         k = {"cartesian": 1.0, "cylindrical": 2.0, "spherical": 3.0}[self.coordinate]
         return k / self.radius_um
 
@@ -170,4 +173,5 @@ def body_parameters(body) -> BodyParameters | None:
     return BodyParameters(body.kind, body.coordinate, body.radius_um_resolved, body.y_initial,
                           body.reduction if body.kind == "nanocrystal" else "disc",
                           body.interdiffusion_um2_per_s, body.interdiffusion_activation_eV,
-                          body.interdiffusion_T_ref_K)
+                          body.interdiffusion_T_ref_K,
+                          body.edges_um if body.kind == "nanocrystal" else ())
