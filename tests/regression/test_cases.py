@@ -137,3 +137,22 @@ def test_solver_failure_exits_3_and_keeps_outputs(tmp_path, capsys):
     assert summary["status"] == "failed" and "Newton failed" in summary["message"]
     assert (out / "timeseries.csv").exists()
     assert any((out / "profiles").glob("*.csv"))
+
+
+def test_a_crystal_without_the_first_halide_runs_to_a_summary(tmp_path):
+    """Seed 002's CsPbCl3 starts with no Br (y = 0): the run completes and its relative Br drift
+    is nan (was: ZeroDivisionError while writing summary.json)."""
+    case = tmp_path / "plate.yaml"
+    case.write_text(yaml.safe_dump({
+        "name": "plate", "material": {"halides": "Br/Cl"},
+        "body": {"kind": "nanocrystal", "edges_nm": [19, 19, 4], "reduction": "slab",
+                 "y_initial": 0.0},
+        "surfaces": [{"kind": "solution", "concentration_mol_per_L": 1.0,
+                      "rate_constant_um_per_s_per_M": 1e-5}],
+        "time": {"t_end_s": 1.0}, "output": {"vtx": False, "figures": False}}))
+    out = tmp_path / "out"
+    assert main([str(case), "--output", str(out), "--quiet"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "completed"
+    assert summary["total_br_initial_um"] == 0.0 and summary["total_br_final_um"] > 0.0
+    assert summary["total_br_relative_drift"] is None  # nan, written as null
