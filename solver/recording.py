@@ -332,7 +332,8 @@ BODY_PL_FWHM_EV = 0.118
 
 class BodyObservables:
     """What a nanocrystal or film records at each step (docs/nanocrystals.md): the mean
-    composition ȳ, the mean vacancy fraction, the surface inventories and the PL peak.
+    composition ȳ, the mean vacancy fraction, the surface inventory, the second halide lost
+    (lattice + inventory against their first-row total) and the PL peak.
 
     The means are integrals with the storage measure (the body's weight) over its volume; an
     inventory is ∫ θ over its surface (per unit area of the 1D reduction's surface) or over the
@@ -355,10 +356,13 @@ class BodyObservables:
         for c in problem.conditions:
             if isinstance(c, ExpulsionCondition):
                 self._forms["inventory"] = fem.form(c.inventory_form(problem))
+                self._forms["lattice_b"] = fem.form(
+                    (1.0 - y) * (1.0 - problem.fractions.x_v) * dx)
         body = problem.params.body
         self._k = {"cartesian": 0, "cylindrical": 1, "spherical": 2}[body.coordinate]
         self._light = problem.params.light if body.kind == "film" else None
         self.emission = emission_for(case.material.halides)
+        self._b0 = None  # lattice + inventory of the second halide at the first row
 
     def _integral(self, name: str) -> float:
         from dolfinx import fem
@@ -389,6 +393,12 @@ class BodyObservables:
         if "inventory" in self._forms:
             out["inventory"] = self._integral("inventory")
             out["inventory_per_volume"] = out["inventory"] / vol
+            # The second halide lost for good (sublimated): what lattice and inventory no
+            # longer hold of the initial lattice content, per volume [-].
+            b = self._integral("lattice_b")
+            if self._b0 is None:
+                self._b0 = b + out["inventory"]
+            out["lost_per_volume"] = (self._b0 - b - out["inventory"]) / vol
         if prof is not None:
             out["pl_peak_nm"] = self.pl_peak_nm(prof)
         return out

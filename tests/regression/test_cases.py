@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -156,3 +157,25 @@ def test_a_crystal_without_the_first_halide_runs_to_a_summary(tmp_path):
     assert summary["status"] == "completed"
     assert summary["total_br_initial_um"] == 0.0 and summary["total_br_final_um"] > 0.0
     assert summary["total_br_relative_drift"] is None  # nan, written as null
+
+
+def test_a_body_reports_the_halide_it_lost(tmp_path):
+    """An expelling crystal with loss (sublimation): timeseries.csv's lost_per_volume is what
+    lattice and inventory no longer hold; each vacancy is an expelled iodide, held or lost, so
+    lost = x_V - x_V(0) - inventory/volume, and it grows."""
+    case = tmp_path / "nc.yaml"
+    case.write_text(yaml.safe_dump({
+        "name": "nc", "material": {"halides": "Br/I"},
+        "body": {"kind": "nanocrystal", "edge_nm": 23.0, "y_initial": 0.4},
+        "light": {"irradiance_W_per_cm2": 50.0},
+        "surfaces": [{"kind": "expulsion", "light_rate_um_per_s": 1e-6,
+                      "refill_rate_per_s": 0.1, "loss_rate_per_s": 0.01}],
+        "time": {"t_end_s": 300.0}, "output": {"vtx": False, "figures": False}}))
+    out = tmp_path / "out"
+    assert main([str(case), "--output", str(out), "--quiet"]) == 0
+    ts = read_timeseries_csv(out / "timeseries.csv")
+    lost = np.asarray(ts["lost_per_volume"])
+    expected = (np.asarray(ts["x_v_mean"]) - ts["x_v_mean"][0]
+                - np.asarray(ts["inventory_per_volume"]))
+    assert lost[-1] > 1e-3 and np.all(np.diff(lost) > -1e-12)
+    assert np.max(np.abs(lost - expected)) < 1e-9
