@@ -183,6 +183,17 @@ class Recorder:
             for k, t in enumerate(scalars["profile_times"])
         ]
 
+    def _T_K(self, t: float) -> float:
+        """The temperature of a row [K]: the uniform law's, or with a temperature field
+        (``temperature.laser``) its value at the beam centre (r = 0)."""
+        field = getattr(self.params, "temperature_field", None)
+        if field is None or getattr(field, "needs_profile", False):
+            env = getattr(self.problem, "environment", None)
+            field = getattr(env, "temperature_field", None) if field is not None else None
+        if field is None:
+            return self.problem.temperature.T_K(t)
+        return float(field(np.zeros((1, 3)), t)[0])
+
     def front(self, prof: Profile) -> float:
         return observables.front_position(prof.z_um, prof.y, self.params.interface_um)
 
@@ -218,7 +229,7 @@ class Recorder:
                 "newton_iterations": its,
                 # The drive during the step that ended at t (solver.protocols).
                 "field_V_per_um": self.problem.bias.values(t).forward_field_V_per_um,
-                "T_K": self.problem.temperature.T_K(t),
+                "T_K": self._T_K(t),
                 **body,
             }
         )
@@ -356,6 +367,7 @@ class BodyObservables:
         for c in problem.conditions:
             if isinstance(c, ExpulsionCondition):
                 self._forms["inventory"] = fem.form(c.inventory_form(problem))
+                self._loss = c.p.loss_rate_per_s > 0
                 self._forms["lattice_b"] = fem.form(
                     (1.0 - y) * (1.0 - problem.fractions.x_v) * dx)
         body = problem.params.body
@@ -363,6 +375,7 @@ class BodyObservables:
         self._light = problem.params.light if body.kind == "film" else None
         self.emission = emission_for(case.material.halides)
         self._b0 = None  # lattice + inventory of the second halide at the first row
+        self._loss = getattr(self, "_loss", False)
 
     def _integral(self, name: str) -> float:
         from dolfinx import fem
@@ -395,10 +408,11 @@ class BodyObservables:
             out["inventory_per_volume"] = out["inventory"] / vol
             # The second halide lost for good (sublimated): what lattice and inventory no
             # longer hold of the initial lattice content, per volume [-].
-            b = self._integral("lattice_b")
-            if self._b0 is None:
-                self._b0 = b + out["inventory"]
-            out["lost_per_volume"] = (self._b0 - b - out["inventory"]) / vol
+            if self._loss:
+                b = self._integral("lattice_b")
+                if self._b0 is None:
+                    self._b0 = b + out["inventory"]
+                out["lost_per_volume"] = (self._b0 - b - out["inventory"]) / vol
         if prof is not None:
             out["pl_peak_nm"] = self.pl_peak_nm(prof)
         return out

@@ -31,6 +31,10 @@ def _check_surface_boundary(key: str, surface, body, dimension: int) -> None:
         if b == "volume" and body.kind != "film":
             raise _rule(f"{key}.boundary", "volume is the film's effective medium (body.kind "
                         "film); a nanocrystal reacts on its surface")
+        if b == "surface" and body.kind == "film":
+            raise _rule(f"{key}.boundary", "a film's crystals react through its volume: write "
+                        "boundary: volume with specific_area_per_um (its surface is the disc's "
+                        "rim, far from the beam)")
         return
     if b in ("surface", "volume"):
         raise _rule(f"{key}.boundary", f"{b} is a body's boundary (set body); the wire has "

@@ -147,6 +147,12 @@ class Environment:
         return np.atleast_1d(self._light.carrier_density_cm3(t, cx + r, cy))
 
     @property
+    def temperature_field(self):
+        """The T(x, t) callable the rates read (a solved laser's with its profile), or None
+        (the uniform temperature law)."""
+        return self._tf
+
+    @property
     def kT_eV(self):
         """k_B T [eV] (UFL)."""
         from solver.constants import BOLTZMANN_EV_PER_K

@@ -631,3 +631,17 @@ def test_plausibility_warnings_name_the_keys_as_the_pair_writes_them(tmp_path):
     assert any(w.startswith("material.D_i_ref_cm2_per_s: 1e-22 cm^2/s is below") and
                "did you give m^2/s?" in w for w in warnings), warnings
     assert not any("_cl" in w.split(":")[0] for w in warnings), warnings
+
+
+def test_a_film_reaction_on_its_rim_is_refused(tmp_path):
+    """A film's reactions act through its volume: an expulsion left at the default boundary
+    (the disc's rim, far from the beam) would silently do nothing, so it is an input error
+    naming the key and the fix."""
+    path = tmp_path / "film.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "film", "material": {"halides": "Br/I"},
+        "body": {"kind": "film", "radius_um": 10.0, "y_initial": 0.5},
+        "surfaces": [{"kind": "expulsion", "light_rate_um_per_s": 1e-4}]}))
+    with pytest.raises(CaseError, match=r"^surfaces\[0\]\.boundary: a film's crystals react "
+                       r"through its volume: write boundary: volume with specific_area_per_um"):
+        load_case(path)

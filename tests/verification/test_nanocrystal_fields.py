@@ -174,3 +174,34 @@ def test_film_interdiffusion_spreads_a_composition_spot_with_D_f(tmp_path):
     assert m1 == pytest.approx(m0, rel=1e-10)
     growth = fit_width_growth(np.array(times), np.array([sig[t] for t in times]))
     assert growth.D == pytest.approx(D, rel=1e-2), growth
+
+
+def test_timeseries_temperature_is_the_beam_centre_under_a_laser(tmp_path):
+    """With laser heating the time series' T_K is the beam centre's temperature (the rise the
+    rates see there), following the light protocol: hot while lit, back to T_sub in the dark."""
+    from solver.cli import main
+    from solver.io.files import read_timeseries_csv
+
+    A0, B = 20.0, 50.0
+    case = tmp_path / "film.yaml"
+    case.write_text(yaml.safe_dump({
+        "name": "film", "material": MATERIAL, "transport": {"onsager_model": "ideal"},
+        "body": {"kind": "film", "radius_um": 4.0, "y_initial": 0.4},
+        "light": {"irradiance_W_per_cm2": 50.0,
+                  "protocol": [{"kind": "light", "duration_s": 1.0},
+                               {"kind": "dark", "duration_s": 1.0}]},
+        "temperature": {"T_K": 293.0, "laser": {"rise_K": A0, "rate_per_s": B}},
+        "surfaces": [{"kind": "expulsion", "boundary": "volume", "specific_area_per_um": 100.0,
+                      "light_rate_um_per_s": 1e-6, "expulsion_activation_eV": 0.2,
+                      "T_ref_K": 293.0}],
+        "mesh": {"h_min_nm": 100.0, "h_max_um": 0.2},
+        "time": {"t_end_s": 2.0}, "output": {"vtx": False, "figures": False}}))
+    out = tmp_path / "out"
+    assert main([str(case), "--output", str(out), "--quiet"]) == 0
+    ts = read_timeseries_csv(out / "timeseries.csv")
+    t, T = np.asarray(ts["t_s"]), np.asarray(ts["T_K"])
+    lit = (t > 0.1) & (t <= 1.0)
+    # timeseries.csv keeps 11 significant digits: T ~ 313 K is resolved to 1e-8 K.
+    assert np.allclose(T[lit], 293.0 + A0 * (1 - np.exp(-B * t[lit])), rtol=0, atol=5e-8)
+    assert T[-1] == pytest.approx(293.0 + A0 * (1 - np.exp(-B)) * np.exp(-B * 1.0), abs=5e-8)
+    assert T[lit].min() > 312.9  # a run without the field would say 293
