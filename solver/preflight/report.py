@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from solver.config import Case
+from solver.config.halides import pair_named
 from solver.mesh.estimate import is_1d
 from solver.preflight.checks import Checked, check
 from solver.preflight.parameters import model_parameters
@@ -39,25 +40,65 @@ def derived_parameters(case: Case, checked: Checked | None = None) -> list[Deriv
     lam_nm = math.sqrt(p.lambda2_um2) * 1e3
     lam2_cm2 = p.lambda2_um2 * 1e-8
     x_v_br, x_v_cl = math.exp(p.ln_x_v_br), math.exp(p.ln_x_v_cl)
+    pair = pair_named(case.material.halides)
+    a, b = pair.halide("a").symbol, pair.halide("b").symbol
+    device = (_body_rows(case, p) if case.body is not None
+              else [Derived("gap between contact lines", p.gap_um, "um"),
+                    *_bias_rows(case, V_T), *_source_rows(p)])
     return [
         Derived("thermal voltage k_BT/e", V_T * 1e3, "mV"),
-        Derived("Debye length at x_ref", math.sqrt(p.debye2_um2) * 1e3, "nm",
-                f"eps0 eps_r k_BT / (e^2 c_s x_ref), x_ref = {p.x_ref:.4g}"),
+        *([] if case.body is not None else [
+            Derived("Debye length at x_ref", math.sqrt(p.debye2_um2) * 1e3, "nm",
+                    f"eps0 eps_r k_BT / (e^2 c_s x_ref), x_ref = {p.x_ref:.4g}")]),
         Derived("jump length lambda", lam_nm, "nm"),
-        Derived("hop rate w_Br", p.w_br, "1/s"),
-        Derived("hop rate w_Cl", p.w_cl, "1/s"),
-        Derived("x_V,Br (pure CsPbBr3)", x_v_br, "-", case.material.vacancy_model),
-        Derived("x_V,Cl (pure CsPbCl3)", x_v_cl, "-", case.material.vacancy_model),
-        Derived("D_Br = lambda^2 x_V,Br w_Br", lam2_cm2 * x_v_br * p.w_br, "cm^2/s"),
-        Derived("D_Cl = lambda^2 x_V,Cl w_Cl", lam2_cm2 * x_v_cl * p.w_cl, "cm^2/s"),
+        Derived(f"hop rate w_{a}", p.w_br, "1/s"),
+        Derived(f"hop rate w_{b}", p.w_cl, "1/s"),
+        Derived(f"x_V,{a} (pure CsPb{a}3)", x_v_br, "-", case.material.vacancy_model),
+        Derived(f"x_V,{b} (pure CsPb{b}3)", x_v_cl, "-", case.material.vacancy_model),
+        Derived(f"D_{a} = lambda^2 x_V,{a} w_{a}", lam2_cm2 * x_v_br * p.w_br, "cm^2/s"),
+        Derived(f"D_{b} = lambda^2 x_V,{b} w_{b}", lam2_cm2 * x_v_cl * p.w_cl, "cm^2/s"),
         *_equilibration_rows(case, p),
-        Derived("gap between contact lines", p.gap_um, "um"),
-        *_bias_rows(case, V_T),
-        *_source_rows(p),
+        *device,
         Derived("mesh cells", n_cells, "", cells_note),
         *([Derived("mesh h_min", case.mesh.h_min_nm, "nm")] if is_1d(case) else []),
         *_newton_rows(case),
     ]
+
+
+def _body_rows(case: Case, p) -> list[Derived]:
+    """A nanocrystal's or film's rows: its reduction and size, neutrality, the light at the
+    beam centre at t = 0 and the surface rates there (docs/nanocrystals.md)."""
+    from solver.model.reactions import arrhenius_factor
+
+    body = p.body
+    size = ("disc radius" if body.kind == "film" else
+            {"spherical": "sphere radius 3V/S", "cartesian": "slab half-thickness V/S"}.get(
+                body.coordinate, "half edge"))
+    rows = [Derived("body", f"{body.kind}, {body.reduction}", "",
+                    "no electrodes, no bias; neutral (potential 0)"),
+            Derived(size, body.radius_um * 1e3, "nm"),
+            Derived("surface to volume S/V", body.surface_to_volume_per_um * 1e-3, "1/nm")]
+    n = 0.0
+    if p.light is not None:
+        g = float(p.light.generation_per_cm3_s(0.0, *p.light.beam.centre_um))
+        n = float(p.light.carrier_density_cm3(0.0, *p.light.beam.centre_um))
+        rows += [Derived("generation at the beam centre", g, "1/(cm^3 s)", "t = 0"),
+                 Derived("carrier density there", n, "1/cm^3", "G = k1 n + k2 n^2 + k3 n^3")]
+    for s in p.surfaces:
+        if getattr(s, "kind", "") != "expulsion":
+            continue
+        light = s.light_rate_um_per_s * (n / s.carrier_ref_per_cm3) ** s.carrier_exponent
+        k_out = (s.dark_rate_um_per_s + light) * arrhenius_factor(
+            s.expulsion_activation_eV, s.T_ref_K, p.T_K)
+        k_in = s.refill_rate_per_s * arrhenius_factor(s.refill_activation_eV, s.T_ref_K, p.T_K)
+        rows += [Derived("expulsion rate k_out", k_out, "um/s", f"at T = {p.T_K:g} K, t = 0"),
+                 Derived("refill rate k_in", k_in, "1/s", f"at T = {p.T_K:g} K")]
+    laser = case.temperature.laser
+    if laser is not None:
+        rows.append(Derived("laser centre rise", laser.rise_K if laser.model == "prescribed"
+                            else "solved at the start of the run", "K" if
+                            laser.model == "prescribed" else "", f"model {laser.model}"))
+    return rows
 
 
 def _newton_rows(case: Case) -> list[Derived]:

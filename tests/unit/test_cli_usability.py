@@ -145,3 +145,20 @@ def test_closed_stdout_ends_quietly(args, tmp_path):
     assert code == 0, err
     assert err == "", err
     assert not (tmp_path / "never").exists()
+
+
+def test_check_of_a_body_shows_its_own_parameters_not_the_wires(capsys):
+    """--check on a nanocrystal: its size, S/V, the light at the beam centre and the surface
+    rates at T; no gap, bias or contact potentials (a body has none); halides by the pair's
+    names (w_I, CsPbI3 for Br/I)."""
+    from solver.cli import main
+
+    assert main(["cases/nc_expulsion_003.yaml", "--check"]) == 0
+    out = capsys.readouterr().out
+    for text in ("sphere radius 3V/S", "surface to volume S/V", "carrier density there",
+                 "expulsion rate k_out", "refill rate k_in", "hop rate w_I",
+                 "x_V,I (pure CsPbI3)"):
+        assert text in out, text
+    for text in ("gap between contact lines", "applied voltage", "contact potential",
+                 "Debye length", "w_Cl"):
+        assert text not in out, text
