@@ -91,6 +91,19 @@ PLAUSIBLE: dict[str, Plausible] = {
         (("µm^2/s", 1e-8, 0.0), ("nm^2/s", 1e-14, 0.0), ("m^2/s", 1e4, 0.0))),
     "material.hop_ratio_br_cl": Plausible(
         0.01, 100.0, "Br and Cl barriers differing by < 0.12 eV at room temperature", 3.0),
+    "body.edge_nm": Plausible(
+        2.0, 200.0, "perovskite nanocrystals are 2-200 nm across (seeds 002-004: 3-23 nm)",
+        20.0, (("m", 1e9, 0.0), ("µm", 1e3, 0.0), ("Å", 0.1, 0.0))),
+    "body.radius_um": Plausible(
+        0.5, 1000.0, "a film disc of a few beam radii around a µm-sized spot", 20.0,
+        (("m", 1e6, 0.0), ("nm", 1e-3, 0.0), ("mm", 1e3, 0.0))),
+    "light.irradiance_W_per_cm2": Plausible(
+        0.0, 1.0e5, "continuous-wave excitation of perovskites: sunlight 0.1 W/cm², seeds "
+        "003/004 50-2e4 W/cm²; above ~1e5 W/cm² they are damaged", 50.0,
+        (("W/m^2", 1e-4, 0.0), ("mW/cm^2", 1e-3, 0.0), ("kW/cm^2", 1e3, 0.0))),
+    "light.power_uW": Plausible(
+        0.0, 1.0e5, "focused cw laser powers of µW to mW (seed 004: 10-400 µW)", 50.0,
+        (("W", 1e6, 0.0), ("mW", 1e3, 0.0), ("nW", 1e-3, 0.0))),
     "bias.field_V_per_um": Plausible(
         0.0, 100.0, "about 1 MV/cm = 100 V/µm is the dielectric breakdown of halide "
         "perovskites", 4.0,

@@ -645,3 +645,25 @@ def test_a_film_reaction_on_its_rim_is_refused(tmp_path):
     with pytest.raises(CaseError, match=r"^surfaces\[0\]\.boundary: a film's crystals react "
                        r"through its volume: write boundary: volume with specific_area_per_um"):
         load_case(path)
+
+
+def test_body_and_light_values_in_a_wrong_unit_are_named(tmp_path):
+    """A nanocrystal edge given in metres is refused with the metre reading (23 nm); an
+    irradiance given in W/m² warns with the W/cm² it means (the kind: every body and light
+    key with a usual range)."""
+    from solver.config import plausibility_warnings
+
+    path = tmp_path / "c.yaml"
+    data = {"name": "c", "material": {"halides": "Br/I"},
+            "body": {"kind": "nanocrystal", "edge_nm": 2.3e-8, "y_initial": 0.4}}
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CaseError, match=r"body\.edge_nm: .*did you give m\? \(2\.3e-08 m = 23 "
+                       r"nm\)"):
+        load_case(path)
+    data["body"]["edge_nm"] = 23.0
+    data["light"] = {"irradiance_W_per_cm2": 5.0e5}
+    path.write_text(yaml.safe_dump(data))
+    warnings = plausibility_warnings(load_case(path))
+    assert any(w.startswith("light.irradiance_W_per_cm2: 500000 W/cm² is above the usual "
+                            "range") and "(500000 W/m^2 = 50 W/cm²)" in w for w in warnings), \
+        warnings
