@@ -116,6 +116,11 @@ class Body(BaseModel):
         return "spherical" if self.reduction == "sphere" else "cartesian"
 
     @property
+    def dimension(self) -> int:
+        """3 for a nanocrystal solved as itself (cube, box), 1 for the reductions and films."""
+        return 3 if self.kind == "nanocrystal" and self.reduction in ("cube", "box") else 1
+
+    @property
     def edges_um(self) -> tuple[float, float, float]:
         """A nanocrystal's three edges [µm] (a cube's all equal)."""
         if self.edges_nm is not None:
@@ -134,6 +139,6 @@ class Body(BaseModel):
         edge/6), radius_um (film); the 3D crystal: its smallest half edge."""
         if self.kind == "film":
             return float(self.radius_um)
-        if self.reduction in ("cube", "box"):
+        if self.dimension == 3:
             return 0.5 * min(self.edges_um)
         return self.volume_to_surface_um * (1.0 if self.reduction == "slab" else 3.0)

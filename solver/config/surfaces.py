@@ -51,6 +51,11 @@ _BOUNDARY_DOC = (
     "(the wire)"
 )
 _Boundary = Literal["surface", "volume", "free_surface", "end_left", "end_right"]
+#: The crystals' surface per film volume, shared by the reactions that may act in a film.
+_SpecificArea = Annotated[float | None, Field(
+    gt=0.0, le=1e4,
+    description="[1/µm] boundary volume: nanocrystal surface area per film volume (6/edge "
+    "times the packing fraction); not used on a surface")]
 
 
 class SolutionExchange(BaseModel):
@@ -63,10 +68,7 @@ class SolutionExchange(BaseModel):
     kind: Literal["solution"] = Field(description="[-] solution = mass-action exchange with a "
                                       "solution of fixed halide concentrations")
     boundary: _Boundary = Field("surface", description=_BOUNDARY_DOC)
-    specific_area_per_um: float | None = Field(
-        None, gt=0.0, le=1e4,
-        description="[1/µm] boundary volume: nanocrystal surface area per film volume (6/edge "
-        "times the packing fraction); not used on a surface")
+    specific_area_per_um: _SpecificArea = None
     concentration_mol_per_L: float = Field(
         ge=0.0, le=20.0,
         description="[mol/L] total halide concentration of the solution c (seed 002: 1 µg/mL "
@@ -118,10 +120,7 @@ class Expulsion(BaseModel):
     kind: Literal["expulsion"] = Field(description="[-] expulsion = light/heat-driven expulsion "
                                        "of the second halide to a surface inventory")
     boundary: _Boundary = Field("surface", description=_BOUNDARY_DOC)
-    specific_area_per_um: float | None = Field(
-        None, gt=0.0, le=1e4,
-        description="[1/µm] boundary volume: nanocrystal surface area per film volume (6/edge "
-        "times the packing fraction); not used on a surface")
+    specific_area_per_um: _SpecificArea = None
     dark_rate_um_per_s: float = Field(
         0.0, ge=0.0, le=1e6,
         description="[µm/s] k_out without light at T_ref_K (thermal expulsion)")

@@ -24,7 +24,7 @@ def build_mesh(comm, case, params) -> TaggedMesh:
     """
     m, g = case.mesh, case.geometry
     body = getattr(case, "body", None)
-    if body is not None and body.kind == "nanocrystal" and body.reduction in ("cube", "box"):
+    if body is not None and body.dimension == 3:
         return nanocrystal_box(comm, body.edges_um, m.h_max_um)
     if g.dimension == 1:
         return mesh_for_parameters(comm, params, m.h_min_nm, m.h_max_um, m.growth)

@@ -82,7 +82,7 @@ def estimate_cells(case: Case) -> float:
     """Approximate number of cells of the case's graded mesh (may be ``inf`` for absurd input)."""
     m = case.mesh
     body = getattr(case, "body", None)
-    if body is not None and body.kind == "nanocrystal" and body.reduction in ("cube", "box"):
+    if body is not None and body.dimension == 3:
         return float(math.prod(max(2, math.ceil(e / m.h_max_um - 1e-9))
                                for e in body.edges_um))
     h_min, h_max = m.h_min_nm * 1e-3, m.h_max_um
@@ -108,7 +108,7 @@ def count_cells(case: Case) -> tuple[int, bool]:
     if est > EXACT_COUNT_LIMIT:
         return round(est), False
     body = getattr(case, "body", None)
-    if body is not None and body.kind == "nanocrystal" and body.reduction in ("cube", "box"):
+    if body is not None and body.dimension == 3:
         return round(est), True  # n_a n_b n_c hexahedra
     from solver.mesh.interval import graded_vertices
 

@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import ufl
 
+from solver.model.reactions import arrhenius_factor
+from solver.physics.transport import storage_rate
+
 
 def exchange_flux(fractions, rate, y_reservoir):
     """Halide A flux into the crystal per unit area [µm/s], k (1 - x_V)(y_res - y), as a UFL
@@ -107,8 +110,6 @@ def expulsion_rates(fractions, y, theta, p, T_K, n_per_cm3):
         T_K: temperature [K] (number or UFL: the temperature field);
         n_per_cm3: carrier density [cm⁻³] (number or UFL), 0 in the dark.
     """
-    from solver.model.reactions import arrhenius_factor
-
     x_b = (1.0 - y) * (1.0 - fractions.x_v)
     light = 0.0
     if p.light_rate_um_per_s:
@@ -147,9 +148,6 @@ def expulsion_terms(fractions, y, thetas, tests, p, T_K, n_per_cm3, bdf, measure
         area [µm]);
         dx_diffusion: the cell measure of the diffusion term (volume with D_θ > 0).
     """
-    from solver.model.reactions import arrhenius_factor
-    from solver.physics.transport import storage_rate
-
     theta, theta_n, theta_m = thetas
     v_u, v_th = tests
     r_out, r_in, r_loss = expulsion_rates(fractions, y, theta, p, T_K, n_per_cm3)
@@ -182,8 +180,6 @@ def film_interdiffusion_terms(fractions, y, v_y, body, T_K, dx_flux) -> dict:
         body: :class:`solver.model.reactions.BodyParameters`; T_K: temperature [K] (UFL);
         dx_flux: the flux measure.
     """
-    from solver.model.reactions import arrhenius_factor
-
     d = body.interdiffusion_um2_per_s * arrhenius_factor(
         body.interdiffusion_activation_eV, body.interdiffusion_T_ref_K, T_K, ufl.exp)
     return {"film_interdiffusion": d * (1.0 - fractions.x_v) * ufl.dot(ufl.grad(y),
