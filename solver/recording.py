@@ -186,11 +186,10 @@ class Recorder:
     def _T_K(self, t: float) -> float:
         """The temperature of a row [K]: the uniform law's, or with a temperature field
         (``temperature.laser``) its value at the beam centre (r = 0)."""
-        field = getattr(self.params, "temperature_field", None)
-        if field is None or getattr(field, "needs_profile", False):
-            env = getattr(self.problem, "environment", None)
-            field = getattr(env, "temperature_field", None) if field is not None else None
-        if field is None:
+        env = getattr(self.problem, "environment", None)
+        field = (env.temperature_field if env is not None
+                 else getattr(self.params, "temperature_field", None))
+        if field is None or getattr(field, "needs_profile", False):  # no profile solved
             return self.problem.temperature.T_K(t)
         return float(field(np.zeros((1, 3)), t)[0])
 
@@ -364,18 +363,20 @@ class BodyObservables:
         dx = problem.dx
         self._forms = {"volume": fem.form(1.0 * dx(domain=problem.mesh1d.mesh)),
                        "y": fem.form(y * dx), "x_v": fem.form(problem.fractions.x_v * dx)}
+        #: With a loss, the second halide's lattice content (for ``lost_per_volume``).
+        self._loss = False
         for c in problem.conditions:
             if isinstance(c, ExpulsionCondition):
                 self._forms["inventory"] = fem.form(c.inventory_form(problem))
                 self._loss = c.p.loss_rate_per_s > 0
-                self._forms["lattice_b"] = fem.form(
-                    (1.0 - y) * (1.0 - problem.fractions.x_v) * dx)
+                if self._loss:  # compiled only where lost_per_volume is written
+                    self._forms["lattice_b"] = fem.form(
+                        (1.0 - y) * (1.0 - problem.fractions.x_v) * dx)
         body = problem.params.body
         self._k = {"cartesian": 0, "cylindrical": 1, "spherical": 2}[body.coordinate]
         self._light = problem.params.light if body.kind == "film" else None
         self.emission = emission_for(case.material.halides)
         self._b0 = None  # lattice + inventory of the second halide at the first row
-        self._loss = getattr(self, "_loss", False)
 
     def _integral(self, name: str) -> float:
         from dolfinx import fem
