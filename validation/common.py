@@ -36,6 +36,20 @@ def report_arguments(doc: str, report: str, argv=None, prog: str | None = None
     return ap.parse_args(argv)
 
 
+def print_section(section, doc: str, argv=None) -> int:
+    """The command line of a scan whose report section is printed (Markdown) to stdout:
+    ``--results`` (default results/thermal) and ``--force`` (recompute cached runs), then
+    ``section(results, force) -> (lines, entries)``. ``doc``: the module's docstring (its first
+    line is the description). Returns 0."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--results", default="results/thermal")
+    parser.add_argument("--force", action="store_true")
+    args = parser.parse_args(argv)
+    lines, _ = section(Path(args.results), args.force)
+    print("\n".join(lines))
+    return 0
+
+
 def md_cell(text: str) -> str:
     """``text`` for a Markdown table cell: every unescaped ``|`` (e.g. in ``|dy/dz|``) escaped,
     so that it does not split the cell (tests/unit/test_docs_tables.py)."""

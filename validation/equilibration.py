@@ -20,7 +20,6 @@ Targets and tolerances are those of docs/validation_thermal.md (seed 000) and do
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from pathlib import Path
@@ -32,7 +31,7 @@ from solver.analysis.thermal import SEED_000, arrhenius_fit
 from solver.config import load_case
 from solver.constants import BOLTZMANN_EV_PER_K
 from solver.model.parameters import from_case
-from validation.common import REPO
+from validation.common import REPO, print_section
 from validation.thermal_data import (
     ARRHENIUS_TIMES_S,
     BR_LEVEL,
@@ -307,13 +306,7 @@ def section(results: Path, force: bool = False) -> tuple[list[str], list[dict]]:
 
 def main(argv=None) -> int:
     """Run (or reuse) the scan and print the report section (Markdown) to stdout."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--results", default="results/thermal")
-    parser.add_argument("--force", action="store_true")
-    args = parser.parse_args(argv)
-    lines, _ = section(Path(args.results), args.force)
-    print("\n".join(lines))
-    return 0
+    return print_section(section, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ Targets, tolerances and scoring are those of :mod:`validation.equilibration`
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import logging
@@ -41,7 +40,7 @@ from solver.analysis import observables
 from solver.analysis.thermal import SEED_000
 from solver.config import case_to_dict, load_case
 from solver.model.parameters import from_case
-from validation.common import REPO
+from validation.common import REPO, print_section
 from validation.equilibration import (
     NO_SOURCES_MAX_UM,
     R_RANGE,
@@ -404,13 +403,7 @@ def section(results: Path, force: bool = False) -> tuple[list[str], list[dict]]:
 
 def main(argv=None) -> int:
     """Run (or reuse) the scan and print the report section (Markdown) to stdout."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--results", default="results/thermal")
-    parser.add_argument("--force", action="store_true")
-    args = parser.parse_args(argv)
-    lines, _ = section(Path(args.results), args.force)
-    print("\n".join(lines))
-    return 0
+    return print_section(section, __doc__, argv)
 
 
 if __name__ == "__main__":
