@@ -1,8 +1,8 @@
 """Package layout (metadata: pyproject.toml).
 
 The wheel holds the ``solver`` package and, as its package data, the presets: the top-level
-``cases/``, ``campaigns/`` and ``fits/`` folders are mapped to ``solver/_presets/cases``,
-``solver/_presets/campaigns`` and ``solver/_presets/fits`` (read by :mod:`solver.presets`; a
+``cases/``, ``campaigns/``, ``fits/`` and ``ensembles/`` folders are mapped to
+``solver/_presets/<folder>`` (read by :mod:`solver.presets`; a
 fit's data ``*.csv`` with it), so an installed copy lists and runs them from any directory while
 git keeps one copy where users expect it. The KMC Onsager
 table ``solver/physics/data/onsager_kmc.json`` is package data of ``solver.physics``.
